@@ -1,0 +1,230 @@
+package io.converge.crdt;
+
+import io.converge.crdt.causal.CausalContext;
+import io.converge.crdt.internal.HashTrie;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * The causal dot map shared by {@link ORSet}, {@link AWLWWMap} and {@link ORMap}: a persistent
+ * map from keys to per-key dot stores, one causal context for all keys, and the join of crdt.md
+ * §2 (for every key in either map, join the two stores against the two contexts; keep the key
+ * only if the result is not empty).
+ *
+ * <h2>Keyed values: joins in O(delta)</h2>
+ * A general join must visit every key, because a context may cover dots of keys that the other
+ * side's store no longer holds (that is how removals travel). But a value made by a mutator has a
+ * context that covers only dots of the keys it touched: the keys it holds and, for removals, the
+ * keys it names in {@code removedHints}. Such a value is <em>keyed</em>, and so is the join of two
+ * keyed values. Joining a keyed value into any state visits only the keys it names, which makes
+ * applying a one-key delta to a map of a million keys a matter of a few trie operations. Full
+ * states are not keyed ({@code removedHints == null}); their joins merge the two tries
+ * structurally, sharing every unchanged subtree. Keyedness never changes a join's result and
+ * {@link #equals} ignores it.
+ *
+ * @param <K> key type
+ * @param <S> the concrete type
+ */
+abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
+    final HashTrie<K, Object> store;
+    final CausalContext context;
+    /** Null for a full state; for a keyed value, the keys it names that its store lacks. */
+    final HashTrie<K, Boolean> removedHints;
+
+    DotMapBase(HashTrie<K, Object> store, CausalContext context, HashTrie<K, Boolean> removedHints) {
+        this.store = store;
+        this.context = context;
+        this.removedHints = removedHints;
+    }
+
+    /** A value of the concrete type with the given parts. */
+    abstract S make(HashTrie<K, Object> store, CausalContext context, HashTrie<K, Boolean> removedHints);
+
+    /**
+     * The join of one key's stores, {@code a} seen under {@code ca} and {@code b} under
+     * {@code cb}; either may be null (absent). {@code aKeyed} says whether {@code a} may be
+     * trusted as keyed relative to {@code ca} (its map was keyed and, if absent, {@code ca} covers
+     * none of the key's dots); likewise {@code bKeyed}. Only nested maps care. Must return
+     * {@code a} itself when the result equals it, and null when the result is empty.
+     */
+    abstract Object joinEntry(Object a, CausalContext ca, boolean aKeyed, Object b, CausalContext cb, boolean bKeyed);
+
+    /** Adds the dots of one key's store to {@code b}. */
+    abstract void addEntryDots(Object entry, CausalContext.Builder b);
+
+    /** Checks one key's store against the context. */
+    abstract void checkEntry(K key, Object entry, CausalContext context);
+
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
+    }
+
+    // ----------------------------------------------------------------------------- shared mutators
+
+    /** The delta removing {@code key}: no entry, the key's dots as context; bottom if absent. */
+    final S removeKeyDelta(K key) {
+        Object current = store.get(Objects.requireNonNull(key, "key"));
+        if (current == null) {
+            return make(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
+        }
+        CausalContext.Builder b = CausalContext.builder();
+        addEntryDots(current, b);
+        return make(HashTrie.empty(), b.build(), HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));
+    }
+
+    /** The delta removing every key this replica observes. */
+    final S clearDelta() {
+        HashTrie<K, Boolean> hints = HashTrie.empty();
+        for (var it = store.iterator(); it.hasNext(); ) {
+            hints = hints.put(it.next().getKey(), Boolean.TRUE);
+        }
+        return make(HashTrie.empty(), storeDots(), hints);
+    }
+
+    /** A keyed delta holding one key. */
+    final S singleKeyDelta(K key, Object entry, CausalContext ctx) {
+        return make(HashTrie.<K, Object>empty().put(key, entry), ctx, HashTrie.empty());
+    }
+
+    // ----------------------------------------------------------------------------- lattice
+
+    public final S join(S other) {
+        Objects.requireNonNull(other, "other");
+        return join(self(), context, true, other, other.context, true, context.union(other.context));
+    }
+
+    public final S joinStore(S other, CausalContext thisContext, CausalContext otherContext) {
+        return joinStore(other, thisContext, false, otherContext, false);
+    }
+
+    /**
+     * {@link #joinStore} for a nested value, where each side's keyedness is trusted only if the
+     * enclosing map says so. The result is keyed only if both sides are.
+     */
+    final S joinStore(S other, CausalContext thisContext, boolean thisKeyed, CausalContext otherContext,
+            boolean otherKeyed) {
+        Objects.requireNonNull(other, "other");
+        Objects.requireNonNull(thisContext, "thisContext");
+        Objects.requireNonNull(otherContext, "otherContext");
+        return join(self(), thisContext, thisKeyed, other, otherContext, otherKeyed, CausalContext.empty());
+    }
+
+    private S join(S a, CausalContext ca, boolean aKeyed, S b, CausalContext cb, boolean bKeyed, CausalContext rc) {
+        boolean ak = aKeyed && a.removedHints != null;
+        boolean bk = bKeyed && b.removedHints != null;
+        if (bk && (!ak || b.namedCount() <= a.namedCount())) {
+            return applyNamed(a, ca, ak, b, cb, rc);
+        }
+        if (ak) {
+            return applyNamed(b, cb, bk, a, ca, rc);
+        }
+        HashTrie<K, Object> s = a.store.merge(b.store, (k, x, y) -> joinEntry(x, ca, false, y, cb, false));
+        return result(a, b, s, rc, null);
+    }
+
+    final int namedCount() {
+        return store.size() + removedHints.size();
+    }
+
+    /**
+     * Joins the keyed value {@code k} into {@code base}, visiting only the keys {@code k} names:
+     * {@code k}'s context covers no dot of any other key, so no other key can change.
+     */
+    private S applyNamed(S base, CausalContext cBase, boolean baseKeyed, S k, CausalContext cK, CausalContext rc) {
+        Visit<K> v = new Visit<>(base.store, baseKeyed ? base.removedHints : null);
+        BiConsumer<K, Object> visit = (key, ignored) -> {
+            Object x = v.store.get(key);
+            Object y = k.store.get(key);
+            boolean xKeyed = baseKeyed && (x != null || !base.removedHints.containsKey(key));
+            Object r = joinEntry(x, cBase, xKeyed, y, cK, y != null);
+            if (r != x) {
+                v.store = r == null ? v.store.remove(key) : v.store.put(key, r);
+            }
+            if (v.hints != null) {
+                v.hints = r == null ? v.hints.put(key, Boolean.TRUE) : v.hints.remove(key);
+            }
+        };
+        k.store.forEach(visit);
+        k.removedHints.forEach(visit);
+        return result(base, k, v.store, rc, v.hints);
+    }
+
+    private static final class Visit<K> {
+        HashTrie<K, Object> store;
+        HashTrie<K, Boolean> hints;
+
+        Visit(HashTrie<K, Object> store, HashTrie<K, Boolean> hints) {
+            this.store = store;
+            this.hints = hints;
+        }
+    }
+
+    private S result(S a, S b, HashTrie<K, Object> s, CausalContext rc, HashTrie<K, Boolean> hints) {
+        if (s == a.store && rc == a.context && hints == a.removedHints) {
+            return a;
+        }
+        if (s == b.store && rc == b.context && hints == b.removedHints) {
+            return b;
+        }
+        return make(s, rc, hints);
+    }
+
+    public final boolean isBottom() {
+        return store.isEmpty() && context.isEmpty();
+    }
+
+    public final CausalContext context() {
+        return context;
+    }
+
+    public final S withContext(CausalContext context) {
+        Objects.requireNonNull(context, "context");
+        return context == this.context ? self() : make(store, context, removedHints);
+    }
+
+    public final CausalContext storeDots() {
+        CausalContext.Builder b = CausalContext.builder();
+        store.forEach((k, entry) -> addEntryDots(entry, b));
+        return b.build();
+    }
+
+    public final boolean isStoreEmpty() {
+        return store.isEmpty();
+    }
+
+    public void checkInvariants() {
+        store.forEach((k, entry) -> {
+            if (entry == null) {
+                throw new IllegalStateException("key " + k + " holds no entry");
+            }
+            checkEntry(k, entry, context);
+        });
+        if (removedHints != null) {
+            removedHints.forEach((k, t) -> {
+                if (store.containsKey(k)) {
+                    throw new IllegalStateException("removal hint for present key " + k);
+                }
+            });
+        }
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o != null && o.getClass() == getClass() && ((DotMapBase<?, ?>) o).context.equals(context)
+                && ((DotMapBase<?, ?>) o).store.equals(store);
+    }
+
+    @Override
+    public final int hashCode() {
+        return 31 * store.hashCode() + context.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + store + " ctx=" + context;
+    }
+}

@@ -1,0 +1,118 @@
+package io.converge.crdt;
+
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.causal.VersionVector;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A grow-only counter: each replica counts its own increments; the value is the sum.
+ *
+ * <p><b>Concurrent operations:</b> increments commute, so concurrent increments all count; the
+ * join takes each replica's highest count. Nothing can be subtracted; use {@link PNCounter} for
+ * that. A counter is not a register: setting it to a value cannot be expressed, so that
+ * concurrent "set to 5" and "set to 7" cannot silently lose one of them.
+ *
+ * <p><b>Cost:</b> one {@code long} per replica that ever incremented. Join is O(r₁ + r₂) for r
+ * replicas (one pass over two sorted arrays, nothing allocated when one side dominates);
+ * {@link #increment} is O(log r) and its delta carries one replica's entry.
+ *
+ * <p>Immutable and safe to share between threads.
+ */
+public final class GCounter implements ReplicatedData<GCounter> {
+    private static final GCounter EMPTY = new GCounter(VersionVector.empty());
+
+    private final VersionVector counts;
+
+    private GCounter(VersionVector counts) {
+        this.counts = counts;
+    }
+
+    /** The counter at zero (bottom). */
+    public static GCounter empty() {
+        return EMPTY;
+    }
+
+    /** A counter with the given per-replica counts (for decoding and tests). */
+    public static GCounter of(Map<ReplicaId, Long> counts) {
+        return new GCounter(VersionVector.of(counts));
+    }
+
+    /**
+     * The delta of adding {@code amount} on {@code replica}: that replica's entry alone, raised.
+     *
+     * @throws IllegalArgumentException if {@code amount < 1}
+     * @throws CounterOverflowException if the replica's count or the total would overflow
+     */
+    public GCounter increment(ReplicaId replica, long amount) {
+        Objects.requireNonNull(replica, "replica");
+        if (amount < 1) {
+            throw new IllegalArgumentException("increment must be at least 1, got " + amount);
+        }
+        try {
+            Math.addExact(value(), amount);
+            return new GCounter(VersionVector.empty().with(replica, Math.addExact(counts.get(replica), amount)));
+        } catch (ArithmeticException e) {
+            throw new CounterOverflowException("incrementing " + this + " by " + amount + " overflows");
+        }
+    }
+
+    /**
+     * The sum of all replicas' counts.
+     *
+     * @throws CounterOverflowException if the sum exceeds {@link Long#MAX_VALUE}
+     */
+    public long value() {
+        try {
+            return counts.sum();
+        } catch (ArithmeticException e) {
+            throw new CounterOverflowException("counter total overflows a long: " + counts);
+        }
+    }
+
+    /** The count contributed by {@code replica}. */
+    public long get(ReplicaId replica) {
+        return counts.get(replica);
+    }
+
+    /** The per-replica counts. */
+    public VersionVector counts() {
+        return counts;
+    }
+
+    @Override
+    public GCounter join(GCounter other) {
+        VersionVector m = counts.merge(Objects.requireNonNull(other, "other").counts);
+        return m == counts ? this : m == other.counts ? other : new GCounter(m);
+    }
+
+    @Override
+    public GCounter bottom() {
+        return EMPTY;
+    }
+
+    @Override
+    public boolean isBottom() {
+        return counts.isEmpty();
+    }
+
+    @Override
+    public boolean isLessOrEqual(GCounter other) {
+        return counts.isLessOrEqual(other.counts);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GCounter g && g.counts.equals(counts);
+    }
+
+    @Override
+    public int hashCode() {
+        return counts.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "GCounter" + counts;
+    }
+}

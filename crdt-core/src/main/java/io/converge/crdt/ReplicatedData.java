@@ -1,0 +1,62 @@
+package io.converge.crdt;
+
+/**
+ * A state-based CRDT whose states form a join-semilattice: the contract every Converge data type,
+ * built-in or user-defined, fulfils, and the only thing the engine and the codecs rely on.
+ *
+ * <p><b>Laws.</b> For all states {@code x, y, z} of one type:
+ * <ul>
+ *   <li>{@code x.join(y).equals(y.join(x))} (commutative);
+ *   <li>{@code x.join(y.join(z)).equals(x.join(y).join(z))} (associative);
+ *   <li>{@code x.join(x).equals(x)} (idempotent);
+ *   <li>{@code x.bottom().join(x).equals(x)} (bottom is the identity).
+ * </ul>
+ * Because of these laws a replica's state depends only on the <em>set</em> of states and deltas
+ * it has joined, never on their order or on duplicates, which is what makes replicas converge
+ * (crdt.md §1).
+ *
+ * <p><b>Deltas.</b> Every mutator of a type returns a <em>delta</em>: a small value of the same
+ * type such that {@code x.join(x.mutator(args))} equals the state after the mutation (the
+ * delta-mutator law). Deltas are shipped to other replicas and joined there; batches of deltas
+ * are joined into one delta before sending.
+ *
+ * <p><b>Implementing a type.</b> Make it an immutable final class; give {@code equals} and
+ * {@code hashCode} over the whole lattice state (never only the user-visible value); never mutate
+ * in place. Check the laws with {@code io.converge.crdt.testing.LawChecker}. See
+ * {@code docs/data-types.md} for a worked example.
+ *
+ * @param <S> the implementing type itself
+ */
+public interface ReplicatedData<S extends ReplicatedData<S>> {
+    /**
+     * The least upper bound of this state and {@code other}. Never mutates either.
+     *
+     * @throws NullPointerException if {@code other} is null
+     */
+    S join(S other);
+
+    /** The bottom state of this type (the state of a replica that has seen nothing). */
+    S bottom();
+
+    /** Whether this state equals {@link #bottom()}. */
+    boolean isBottom();
+
+    /**
+     * Whether this state is below or equal to {@code other} in the lattice order
+     * ({@code x ⊑ y ⇔ x ⊔ y = y}): {@code other} already contains everything this state says.
+     * The default computes the join; types override it with something cheaper.
+     */
+    default boolean isLessOrEqual(S other) {
+        return join(other).equals(other);
+    }
+
+    /**
+     * Verifies the representation invariants of this state (for a causal type: every dot in the
+     * store is in the context, the context is compacted, no key holds an empty store).
+     * The testkit calls it on every state it builds; a user-defined type may override it.
+     *
+     * @throws IllegalStateException if an invariant is broken
+     */
+    default void checkInvariants() {
+    }
+}

@@ -1,0 +1,140 @@
+package io.converge.crdt.causal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Objects;
+
+/**
+ * The name of one replica: the author of every {@link Dot} it mints and of every counter entry it
+ * writes.
+ *
+ * <p>A replica id is 1 to {@value #MAX_LENGTH} characters from {@code [A-Za-z0-9._:@-]}, so its
+ * stable binary form is one length byte followed by ASCII bytes, and its order (plain byte order)
+ * is the same in every JVM and every codec. Ids are compared often on hot paths (every join
+ * walks sorted id arrays), so the first eight bytes are kept packed in a {@code long}: most
+ * comparisons end there.
+ *
+ * <p>An id must never be reused by a replica that lost its durable state (crdt.md §2): such a
+ * replica would mint dots that others already saw and its new writes would be discarded. Use
+ * {@link #random()} for a fresh one.
+ *
+ * <p>Immutable and safe to share between threads.
+ */
+public final class ReplicaId implements Comparable<ReplicaId> {
+    /** Longest id in characters (and bytes). */
+    public static final int MAX_LENGTH = 64;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String name;
+    private final long prefix;
+
+    private ReplicaId(String name) {
+        this.name = name;
+        this.prefix = packPrefix(name);
+    }
+
+    /**
+     * Returns the id with the given name.
+     *
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if the name is empty, longer than {@value #MAX_LENGTH}
+     *     characters or holds a character outside {@code [A-Za-z0-9._:@-]}
+     */
+    public static ReplicaId of(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException(
+                    "replica id must have 1 to " + MAX_LENGTH + " characters, got " + name.length());
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (!allowed(name.charAt(i))) {
+                throw new IllegalArgumentException("replica id may only use [A-Za-z0-9._:@-], got '"
+                        + name + "' with '" + name.charAt(i) + "' at index " + i);
+            }
+        }
+        return new ReplicaId(name);
+    }
+
+    /** Returns a new id of 128 random bits (22 characters), for a replica starting from nothing. */
+    public static ReplicaId random() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        String s = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        // base64url uses '_' and '-', both allowed.
+        return new ReplicaId(s);
+    }
+
+    /**
+     * Decodes the stable binary form written by {@link #toBytes()}.
+     *
+     * @throws IllegalArgumentException if the bytes are not a valid id
+     */
+    public static ReplicaId fromBytes(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (bytes.length < 2 || (bytes[0] & 0xFF) != bytes.length - 1) {
+            throw new IllegalArgumentException("malformed replica id of " + bytes.length + " bytes");
+        }
+        return of(new String(bytes, 1, bytes.length - 1, StandardCharsets.US_ASCII));
+    }
+
+    /** The stable binary form: one length byte, then the ASCII characters. */
+    public byte[] toBytes() {
+        byte[] out = new byte[name.length() + 1];
+        out[0] = (byte) name.length();
+        for (int i = 0; i < name.length(); i++) {
+            out[i + 1] = (byte) name.charAt(i);
+        }
+        return out;
+    }
+
+    /** The textual name. */
+    public String name() {
+        return name;
+    }
+
+    static boolean allowed(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+    }
+
+    private static long packPrefix(String s) {
+        long p = 0;
+        for (int i = 0; i < 8; i++) {
+            p = (p << 8) | (i < s.length() ? s.charAt(i) : 0);
+        }
+        return p;
+    }
+
+    @Override
+    public int compareTo(ReplicaId other) {
+        if (this == other) {
+            return 0;
+        }
+        // ASCII only, so unsigned prefix order, then String order, equal byte order.
+        int c = Long.compareUnsigned(prefix, other.prefix);
+        if (c != 0 || (name.length() <= 8 && other.name.length() <= 8)) {
+            return c != 0 ? c : Integer.compare(name.length(), other.name.length());
+        }
+        return name.compareTo(other.name);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o instanceof ReplicaId r && r.prefix == prefix && r.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
