@@ -11,5 +11,5 @@ module io.converge.crdt {
 
     exports io.converge.crdt;
     exports io.converge.crdt.causal;
-    // exports io.converge.crdt.testing;
+    exports io.converge.crdt.testing;
 }

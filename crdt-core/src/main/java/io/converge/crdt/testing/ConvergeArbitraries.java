@@ -1,0 +1,201 @@
+package io.converge.crdt.testing;
+
+import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.CausalCounter;
+import io.converge.crdt.CausalCrdt;
+import io.converge.crdt.DWFlag;
+import io.converge.crdt.EWFlag;
+import io.converge.crdt.GCounter;
+import io.converge.crdt.LWWRegister;
+import io.converge.crdt.MVRegister;
+import io.converge.crdt.ORMap;
+import io.converge.crdt.ORSet;
+import io.converge.crdt.PNCounter;
+import io.converge.crdt.ReplicatedData;
+import java.util.List;
+import java.util.Objects;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+
+/**
+ * jqwik generators for Converge types: operations of every built-in type, histories of
+ * operations and network events on several replicas, and reachable states. All of them shrink:
+ * a failing history shrinks to fewer and simpler steps, and jqwik prints the seed that replays
+ * it ({@code @Property(seed = "...")}).
+ *
+ * <p>Requires jqwik on the class path (Converge declares it optional; add {@code net.jqwik:jqwik}
+ * to your test scope).
+ */
+public final class ConvergeArbitraries {
+    private ConvergeArbitraries() {
+    }
+
+    // ------------------------------------------------------------------------------ histories
+
+    /**
+     * Histories of up to {@code maxSteps} steps on {@code replicas} replicas: mutations drawn from
+     * {@code operations}, interleaved with deliveries (in any order), duplicates, drops, full-state
+     * syncs and clock ticks; replica clocks skewed by up to ±300 ms.
+     */
+    public static <S extends ReplicatedData<S>> Arbitrary<History<S>> histories(Arbitrary<Operation<S>> operations,
+            int replicas, int maxSteps) {
+        Objects.requireNonNull(operations, "operations");
+        if (replicas < 1 || maxSteps < 0) {
+            throw new IllegalArgumentException("replicas ≥ 1 and maxSteps ≥ 0 required");
+        }
+        Arbitrary<Integer> replica = Arbitraries.integers().between(0, replicas - 1);
+        Arbitrary<Integer> pick = Arbitraries.integers().between(0, 1000);
+        Arbitrary<Step<S>> mutate = Combinators.combine(replica, operations).as(Step.Mutate::new);
+        Arbitrary<Step<S>> deliver = Combinators.combine(replica, pick).as(Step.Deliver::new);
+        Arbitrary<Step<S>> duplicate = Combinators.combine(replica, pick).as(Step.Duplicate::new);
+        Arbitrary<Step<S>> drop = Combinators.combine(replica, pick).as(Step.Drop::new);
+        Arbitrary<Step<S>> sync = Combinators.combine(replica, replica).as(Step.Sync::new);
+        Arbitrary<Step<S>> tick = Arbitraries.longs().between(1, 1000).map(Step.Tick::new);
+        @SuppressWarnings("unchecked")
+        Arbitrary<Step<S>> step = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(10, mutate),
+                net.jqwik.api.Tuple.of(7, deliver),
+                net.jqwik.api.Tuple.of(2, duplicate),
+                net.jqwik.api.Tuple.of(2, drop),
+                net.jqwik.api.Tuple.of(2, sync),
+                net.jqwik.api.Tuple.of(1, tick));
+        Arbitrary<List<Long>> skews = Arbitraries.longs().between(-300, 300).list().ofSize(replicas);
+        // Uniform lengths: jqwik's default favours short lists, which hide most interleavings.
+        Arbitrary<List<Step<S>>> steps = step.list().ofMaxSize(maxSteps)
+                .withSizeDistribution(net.jqwik.api.RandomDistribution.uniform()).withoutEdgeCases();
+        return Combinators.combine(skews, steps).as((sk, st) -> new History<>(replicas, sk, st));
+    }
+
+    /**
+     * Lists of {@code count} values reached in one replayed history (replicas' final states and
+     * the deltas made on the way), suitable for the lattice laws, which need states that share
+     * a causal past.
+     */
+    public static <S extends ReplicatedData<S>> Arbitrary<List<S>> reachableStates(S bottom,
+            Arbitrary<Operation<S>> operations, int replicas, int maxSteps, int count) {
+        Objects.requireNonNull(bottom, "bottom");
+        Arbitrary<History<S>> histories = histories(operations, replicas, maxSteps);
+        Arbitrary<List<Integer>> picks = Arbitraries.integers().between(0, Integer.MAX_VALUE).list().ofSize(count);
+        return Combinators.combine(histories, picks).as((h, p) -> {
+            Replay<S> r = Replay.of(bottom, h);
+            List<S> pool = new java.util.ArrayList<>(r.states());
+            pool.addAll(r.deltas());
+            pool.add(bottom);
+            return p.stream().map(i -> pool.get(i % pool.size())).toList();
+        });
+    }
+
+    // ------------------------------------------------------------------------------ operations
+
+    /** {@code add(e)} (most often), {@code remove(e)}, {@code addAll}, and now and then {@code clear()}. */
+    public static <E> Arbitrary<Operation<ORSet<E>>> orSetOperations(Arbitrary<E> elements) {
+        Objects.requireNonNull(elements, "elements");
+        Arbitrary<Operation<ORSet<E>>> add = elements.map(e -> Operation.<ORSet<E>>of("add(" + e + ")",
+                (s, c) -> s.add(c.replica(), e)));
+        Arbitrary<Operation<ORSet<E>>> remove = elements.map(e -> Operation.<ORSet<E>>of("remove(" + e + ")",
+                (s, c) -> s.remove(e)));
+        Arbitrary<Operation<ORSet<E>>> addAll = elements.list().ofMinSize(1).ofMaxSize(3).map(es ->
+                Operation.<ORSet<E>>of("addAll" + es, (s, c) -> s.addAll(c.replica(), es)));
+        Arbitrary<Operation<ORSet<E>>> clear = Arbitraries.just(Operation.<ORSet<E>>of("clear()", (s, c) -> s.clear()));
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, add), net.jqwik.api.Tuple.of(4, remove),
+                net.jqwik.api.Tuple.of(1, addAll), net.jqwik.api.Tuple.of(1, clear));
+    }
+
+    /** {@code put(k, v)} (most often), {@code remove(k)} and now and then {@code clear()}. */
+    public static <K, V> Arbitrary<Operation<AWLWWMap<K, V>>> awlwwMapOperations(Arbitrary<K> keys, Arbitrary<V> values) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(values, "values");
+        Arbitrary<Operation<AWLWWMap<K, V>>> put = Combinators.combine(keys, values).as((k, v) ->
+                Operation.<AWLWWMap<K, V>>of("put(" + k + "," + v + ")", (m, c) -> m.put(c.replica(), c.clock(), k, v)));
+        Arbitrary<Operation<AWLWWMap<K, V>>> remove = keys.map(k ->
+                Operation.<AWLWWMap<K, V>>of("remove(" + k + ")", (m, c) -> m.remove(k)));
+        Arbitrary<Operation<AWLWWMap<K, V>>> clear = Arbitraries.just(
+                Operation.<AWLWWMap<K, V>>of("clear()", (m, c) -> m.clear()));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, put), net.jqwik.api.Tuple.of(3, remove),
+                net.jqwik.api.Tuple.of(1, clear));
+    }
+
+    /** {@code increment(n)} with n in 1..100. */
+    public static Arbitrary<Operation<GCounter>> gCounterOperations() {
+        return Arbitraries.longs().between(1, 100).map(n ->
+                Operation.<GCounter>of("increment(" + n + ")", (g, c) -> g.increment(c.replica(), n)));
+    }
+
+    /** {@code increment(n)} and {@code decrement(n)} with n in 1..100. */
+    public static Arbitrary<Operation<PNCounter>> pnCounterOperations() {
+        Arbitrary<Operation<PNCounter>> inc = Arbitraries.longs().between(1, 100).map(n ->
+                Operation.<PNCounter>of("increment(" + n + ")", (p, c) -> p.increment(c.replica(), n)));
+        Arbitrary<Operation<PNCounter>> dec = Arbitraries.longs().between(1, 100).map(n ->
+                Operation.<PNCounter>of("decrement(" + n + ")", (p, c) -> p.decrement(c.replica(), n)));
+        return Arbitraries.oneOf(inc, dec);
+    }
+
+    /** {@code increment(n)}, {@code decrement(n)} and {@code reset()}. */
+    public static Arbitrary<Operation<CausalCounter>> causalCounterOperations() {
+        Arbitrary<Operation<CausalCounter>> inc = Arbitraries.longs().between(1, 100).map(n ->
+                Operation.<CausalCounter>of("increment(" + n + ")", (p, c) -> p.increment(c.replica(), n)));
+        Arbitrary<Operation<CausalCounter>> dec = Arbitraries.longs().between(1, 100).map(n ->
+                Operation.<CausalCounter>of("decrement(" + n + ")", (p, c) -> p.decrement(c.replica(), n)));
+        Arbitrary<Operation<CausalCounter>> reset = Arbitraries.just(
+                Operation.<CausalCounter>of("reset()", (p, c) -> p.reset()));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, inc), net.jqwik.api.Tuple.of(2, dec),
+                net.jqwik.api.Tuple.of(1, reset));
+    }
+
+    /** {@code enable()} and {@code disable()}. */
+    public static Arbitrary<Operation<EWFlag>> ewFlagOperations() {
+        return Arbitraries.of(
+                Operation.<EWFlag>of("enable()", (f, c) -> f.enable(c.replica())),
+                Operation.<EWFlag>of("disable()", (f, c) -> f.disable()));
+    }
+
+    /** {@code disable()} and {@code enable()}. */
+    public static Arbitrary<Operation<DWFlag>> dwFlagOperations() {
+        return Arbitraries.of(
+                Operation.<DWFlag>of("disable()", (f, c) -> f.disable(c.replica())),
+                Operation.<DWFlag>of("enable()", (f, c) -> f.enable()));
+    }
+
+    /** {@code write(v)} (most often) and {@code clear()}. */
+    public static <V> Arbitrary<Operation<MVRegister<V>>> mvRegisterOperations(Arbitrary<V> values) {
+        Objects.requireNonNull(values, "values");
+        Arbitrary<Operation<MVRegister<V>>> write = values.map(v ->
+                Operation.<MVRegister<V>>of("write(" + v + ")", (r, c) -> r.write(c.replica(), v)));
+        Arbitrary<Operation<MVRegister<V>>> clear = Arbitraries.just(
+                Operation.<MVRegister<V>>of("clear()", (r, c) -> r.clear()));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, write), net.jqwik.api.Tuple.of(1, clear));
+    }
+
+    /** {@code write(v)}. */
+    public static <V> Arbitrary<Operation<LWWRegister<V>>> lwwRegisterOperations(Arbitrary<V> values) {
+        Objects.requireNonNull(values, "values");
+        return values.map(v -> Operation.<LWWRegister<V>>of("write(" + v + ")",
+                (r, c) -> r.write(c.replica(), c.clock(), v)));
+    }
+
+    /**
+     * {@code apply(k, nested)} with a nested operation (most often), {@code remove(k)} and now and
+     * then {@code clear()}.
+     */
+    public static <K, V extends CausalCrdt<V>> Arbitrary<Operation<ORMap<K, V>>> orMapOperations(Arbitrary<K> keys,
+            Arbitrary<Operation<V>> nested) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(nested, "nested");
+        Arbitrary<Operation<ORMap<K, V>>> apply = Combinators.combine(keys, nested).as((k, op) ->
+                Operation.<ORMap<K, V>>of(k + "." + op.description(),
+                        (m, c) -> m.apply(k, v -> op.delta(v, c))));
+        Arbitrary<Operation<ORMap<K, V>>> remove = keys.map(k ->
+                Operation.<ORMap<K, V>>of("remove(" + k + ")", (m, c) -> m.remove(k)));
+        Arbitrary<Operation<ORMap<K, V>>> clear = Arbitraries.just(
+                Operation.<ORMap<K, V>>of("clear()", (m, c) -> m.clear()));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, apply), net.jqwik.api.Tuple.of(2, remove),
+                net.jqwik.api.Tuple.of(1, clear));
+    }
+
+    /** A few short strings ("a" to "e"): small domains make operations collide, which is the point. */
+    public static Arbitrary<String> smallStrings() {
+        return Arbitraries.of("a", "b", "c", "d", "e");
+    }
+}
