@@ -134,6 +134,12 @@ public final class AWLWWMap<K, V> extends DotMapBase<K, AWLWWMap<K, V>> implemen
         return t == null ? Optional.empty() : Optional.of((V) t.value);
     }
 
+    /** The HLC timestamp of {@code key}'s visible value, empty if absent. */
+    public Optional<HlcTimestamp> timestamp(K key) {
+        Tagged t = winner(store.get(Objects.requireNonNull(key, "key")));
+        return t == null ? Optional.empty() : Optional.of(new HlcTimestamp(t.stamp));
+    }
+
     /** Whether {@code key} is present. */
     public boolean containsKey(K key) {
         return store.containsKey(Objects.requireNonNull(key, "key"));
