@@ -8,6 +8,9 @@
  */
 module io.converge.crdt {
     requires static net.jqwik.api;
+    requires io.netty.buffer;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
 
     exports io.converge.crdt;
     exports io.converge.crdt.causal;

@@ -204,6 +204,11 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
         };
     }
 
+    /** The empty nested value this map starts keys with. */
+    V prototype() {
+        return prototype;
+    }
+
     @Override
     public ORMap<K, V> bottom() {
         return empty(prototype);

@@ -1,0 +1,73 @@
+package io.converge.crdt.internal;
+
+import io.converge.crdt.causal.CausalContext;
+import java.util.Objects;
+
+/**
+ * The bridge through which Converge's own codecs read and rebuild the representation of the
+ * built-in types (dot stores, contexts, keyed-delta hints) without making it public API: the
+ * types live in {@code io.converge.crdt} and keep their fields package-private; that package
+ * installs an {@link Access} here when it is first loaded, and this package is not exported.
+ *
+ * <p>Rebuilt values are not trusted: callers must run {@code checkInvariants()} on them before
+ * handing them to anyone.
+ */
+public final class Representation {
+    private static volatile Access access;
+
+    private Representation() {
+    }
+
+    /** What the built-in types expose to the codecs. Kinds are the simple class names. */
+    public interface Access {
+        /** For ORSet, AWLWWMap and ORMap: the key → entry trie. */
+        HashTrie<Object, Object> mapStore(Object value);
+
+        /** For ORSet, AWLWWMap and ORMap: the keys a keyed delta removes, or null for a full state. */
+        HashTrie<Object, Boolean> removedHints(Object value);
+
+        /** For EWFlag, DWFlag, MVRegister and CausalCounter: the single dot store (null if empty). */
+        Object singleStore(Object value);
+
+        /** The causal context of a causal value. */
+        CausalContext context(Object value);
+
+        /** For ORMap: its prototype (the empty nested value). */
+        Object prototype(Object orMap);
+
+        /** Rebuilds an ORSet or AWLWWMap from its parts (hints null for a full state). */
+        Object makeMap(String kind, HashTrie<Object, Object> store, CausalContext context, HashTrie<Object, Boolean> hints);
+
+        /** Rebuilds an ORMap with the given prototype. */
+        Object makeORMap(Object prototype, HashTrie<Object, Object> store, CausalContext context,
+                HashTrie<Object, Boolean> hints);
+
+        /** Rebuilds an EWFlag, DWFlag, MVRegister or CausalCounter. */
+        Object makeSingle(String kind, Object store, CausalContext context);
+
+        /** The per-replica totals of a CausalCounter entry, as {@code {up, down}}. */
+        long[] counterTotals(Object entryValue);
+
+        /** A CausalCounter entry value from its totals. */
+        Object counterTotalsValue(long up, long down);
+    }
+
+    /** Installs the access; called once by {@code io.converge.crdt}. */
+    public static void install(Access a) {
+        access = Objects.requireNonNull(a, "access");
+    }
+
+    /** The access, loading the types' package first if needed. */
+    public static Access access() {
+        Access a = access;
+        if (a == null) {
+            try {
+                Class.forName("io.converge.crdt.RepresentationAccess", true, Representation.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("io.converge.crdt is not on the class path", e);
+            }
+            a = access;
+        }
+        return a;
+    }
+}
