@@ -26,6 +26,14 @@ import java.util.function.BiConsumer;
  * @param <S> the concrete type
  */
 abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
+    /**
+     * Most keys a keyed value may name. A replica state built only from mutator deltas is keyed
+     * too, and would otherwise keep one removal hint per removed key forever (a tombstone by
+     * another name); past this bound a value simply becomes a full state, which is always
+     * correct, so hints stay O(1) per value.
+     */
+    static final int KEYED_LIMIT = 256;
+
     final HashTrie<K, Object> store;
     final CausalContext context;
     /** Null for a full state; for a keyed value, the keys it names that its store lacks. */
@@ -73,8 +81,11 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
         return make(HashTrie.empty(), b.build(), HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));
     }
 
-    /** The delta removing every key this replica observes. */
+    /** The delta removing every key this replica observes (keyed only while that is few keys). */
     final S clearDelta() {
+        if (store.size() > KEYED_LIMIT) {
+            return make(HashTrie.empty(), storeDots(), null);
+        }
         HashTrie<K, Boolean> hints = HashTrie.empty();
         for (var it = store.iterator(); it.hasNext(); ) {
             hints = hints.put(it.next().getKey(), Boolean.TRUE);
@@ -161,6 +172,9 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
     }
 
     private S result(S a, S b, HashTrie<K, Object> s, CausalContext rc, HashTrie<K, Boolean> hints) {
+        if (hints != null && s.size() + hints.size() > KEYED_LIMIT) {
+            hints = null;
+        }
         if (s == a.store && rc == a.context && hints == a.removedHints) {
             return a;
         }
@@ -178,8 +192,21 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
         return context;
     }
 
+    /**
+     * The same store under another context. The result is a full state (not keyed): under a
+     * larger context the store's keyed hints no longer name every key the context touches.
+     */
     public final S withContext(CausalContext context) {
         Objects.requireNonNull(context, "context");
+        return context == this.context ? self() : make(store, context, null);
+    }
+
+    /**
+     * The same store and hints under another context, for a nested value whose enclosing map
+     * decides whether the hints are trusted (see {@link #joinStore(DotMapBase, CausalContext,
+     * boolean, CausalContext, boolean)}).
+     */
+    final S withContextKeepingHints(CausalContext context) {
         return context == this.context ? self() : make(store, context, removedHints);
     }
 

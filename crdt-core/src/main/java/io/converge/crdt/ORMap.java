@@ -132,11 +132,20 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
         if (delta.isBottom()) {
             return make(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
         }
-        V storePart = delta.withContext(CausalContext.empty());
+        V storePart = stripContext(delta);
         if (storePart.isStoreEmpty()) {
             return make(HashTrie.empty(), delta.context(), HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));
         }
         return singleKeyDelta(key, storePart, delta.context());
+    }
+
+    /** The nested delta without its context, keeping a nested map's keyed hints (see joinEntry). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private V stripContext(V delta) {
+        if (delta instanceof DotMapBase nested) {
+            return (V) nested.withContextKeepingHints(CausalContext.empty());
+        }
+        return delta.withContext(CausalContext.empty());
     }
 
     /** The delta of removing {@code key}: a reset of the updates observed here; bottom if absent. */

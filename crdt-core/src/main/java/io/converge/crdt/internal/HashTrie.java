@@ -35,7 +35,7 @@ import java.util.function.BiPredicate;
 public final class HashTrie<K, V> {
     private static final int BITS = 5;
     private static final int MASK = (1 << BITS) - 1;
-    private static final Bitmap EMPTY_NODE = new Bitmap(0, 0, new Object[0], 0);
+    private static final Bitmap EMPTY_NODE = new Bitmap(0, 0, new Object[0], 0, 0);
     private static final HashTrie<?, ?> EMPTY = new HashTrie<>(EMPTY_NODE);
 
     /**
@@ -60,7 +60,7 @@ public final class HashTrie<K, V> {
         return (HashTrie<K, V>) EMPTY;
     }
 
-    private static int hash(Object key) {
+    private static int spread(Object key) {
         int h = key.hashCode();
         // Spread the bits: String and Integer hashes are weak in their low bits.
         h ^= h >>> 16;
@@ -82,7 +82,7 @@ public final class HashTrie<K, V> {
     /** The value for {@code key}, or null. O(log n). */
     @SuppressWarnings("unchecked")
     public V get(K key) {
-        return (V) root.find(key, hash(key), 0);
+        return (V) root.find(key, spread(key), 0);
     }
 
     /** Whether {@code key} is present. */
@@ -94,13 +94,13 @@ public final class HashTrie<K, V> {
     public HashTrie<K, V> put(K key, V value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Node r = root.put(key, value, hash(key), 0);
+        Node r = root.put(key, value, spread(key), 0);
         return r == root ? this : new HashTrie<>(r);
     }
 
     /** This map without {@code key}; {@code this} if it was absent. */
     public HashTrie<K, V> remove(K key) {
-        Node r = root.remove(key, hash(key), 0);
+        Node r = root.remove(key, spread(key), 0);
         return r == root ? this : new HashTrie<>(r == null ? EMPTY_NODE : r);
     }
 
@@ -114,7 +114,7 @@ public final class HashTrie<K, V> {
     public HashTrie<K, V> merge(HashTrie<K, V> other, Merger<K, V> merger) {
         Node r = Node.merge(root, other.root, 0, (Merger<Object, Object>) merger);
         if (r == null) {
-            return empty();
+            return isEmpty() ? this : other.isEmpty() ? other : empty();
         }
         return r == root ? this : r == other.root ? other : new HashTrie<>(r);
     }
@@ -139,11 +139,9 @@ public final class HashTrie<K, V> {
         return root.allMatch((BiPredicate<Object, Object>) test);
     }
 
-    /** Sum over entries of {@code hash(key) ^ hash(value)}, independent of order. */
+    /** Sum over entries of {@code key.hashCode() ^ value.hashCode()}, independent of order; O(1), kept up to date. */
     public int contentHash() {
-        int[] h = {0};
-        forEach((k, v) -> h[0] += k.hashCode() ^ v.hashCode());
-        return h[0];
+        return root.hash();
     }
 
     @Override
@@ -245,8 +243,15 @@ public final class HashTrie<K, V> {
         }
     }
 
+    private static int entryHash(Object k, Object v) {
+        return k.hashCode() ^ v.hashCode();
+    }
+
     private abstract static class Node {
         abstract int size();
+
+        /** Sum of {@code key.hashCode() ^ value.hashCode()} over the entries, kept up to date. */
+        abstract int hash();
 
         abstract Object find(Object key, int hash, int shift);
 
@@ -274,19 +279,20 @@ public final class HashTrie<K, V> {
             }
             int f1 = (h1 >>> shift) & MASK;
             int f2 = (h2 >>> shift) & MASK;
+            int hash = entryHash(k1, v1) + entryHash(k2, v2);
             if (f1 != f2) {
                 Object[] c = f1 < f2 ? new Object[] {k1, v1, k2, v2} : new Object[] {k2, v2, k1, v1};
-                return new Bitmap((1 << f1) | (1 << f2), 0, c, 2);
+                return new Bitmap((1 << f1) | (1 << f2), 0, c, 2, hash);
             }
             Node child = pair(k1, v1, h1, k2, v2, h2, shift + BITS);
-            return new Bitmap(0, 1 << f1, new Object[] {child}, 2);
+            return new Bitmap(0, 1 << f1, new Object[] {child}, 2, hash);
         }
 
         static Node single(Object k, Object v, int h, int shift) {
             if (shift >= 32) {
                 return new Collision(h, new Object[] {k, v});
             }
-            return new Bitmap(1 << ((h >>> shift) & MASK), 0, new Object[] {k, v}, 1);
+            return new Bitmap(1 << ((h >>> shift) & MASK), 0, new Object[] {k, v}, 1, entryHash(k, v));
         }
 
         /** Structural merge of two nodes at the same position; null when the result is empty. */
@@ -347,17 +353,24 @@ public final class HashTrie<K, V> {
         final int nodeMap;
         final Object[] content;
         final int size;
+        final int hash;
 
-        Bitmap(int dataMap, int nodeMap, Object[] content, int size) {
+        Bitmap(int dataMap, int nodeMap, Object[] content, int size, int hash) {
             this.dataMap = dataMap;
             this.nodeMap = nodeMap;
             this.content = content;
             this.size = size;
+            this.hash = hash;
         }
 
         @Override
         int size() {
             return size;
+        }
+
+        @Override
+        int hash() {
+            return hash;
         }
 
         private int dataIndex(int bit) {
@@ -394,11 +407,11 @@ public final class HashTrie<K, V> {
                     }
                     Object[] c = content.clone();
                     c[i + 1] = value;
-                    return new Bitmap(dataMap, nodeMap, c, size);
+                    return new Bitmap(dataMap, nodeMap, c, size, this.hash - entryHash(k, content[i + 1]) + entryHash(k, value));
                 }
                 // Two keys share this slot: push both one level down.
-                Node child = pair(k, content[i + 1], hash(k), key, value, hash, shift + BITS);
-                return withDataReplacedByNode(bit, i, child, size + 1);
+                Node child = pair(k, content[i + 1], spread(k), key, value, hash, shift + BITS);
+                return withDataReplacedByNode(bit, i, child, size + 1, this.hash + entryHash(key, value));
             }
             if ((nodeMap & bit) != 0) {
                 int ni = nodeIndex(bit);
@@ -409,7 +422,7 @@ public final class HashTrie<K, V> {
                 }
                 Object[] c = content.clone();
                 c[ni] = nw;
-                return new Bitmap(dataMap, nodeMap, c, size - old.size() + nw.size());
+                return new Bitmap(dataMap, nodeMap, c, size - old.size() + nw.size(), this.hash - old.hash() + nw.hash());
             }
             int i = 2 * dataIndex(bit);
             Object[] c = new Object[content.length + 2];
@@ -417,10 +430,10 @@ public final class HashTrie<K, V> {
             c[i] = key;
             c[i + 1] = value;
             System.arraycopy(content, i, c, i + 2, content.length - i);
-            return new Bitmap(dataMap | bit, nodeMap, c, size + 1);
+            return new Bitmap(dataMap | bit, nodeMap, c, size + 1, this.hash + entryHash(key, value));
         }
 
-        private Node withDataReplacedByNode(int bit, int dataPos, Node child, int newSize) {
+        private Node withDataReplacedByNode(int bit, int dataPos, Node child, int newSize, int newHash) {
             int oldNodeIndex = content.length - 1 - Integer.bitCount(nodeMap & (bit - 1));
             Object[] c = new Object[content.length - 1];
             // Copy data before and after the removed pair.
@@ -430,7 +443,7 @@ public final class HashTrie<K, V> {
             int newNodeIndex = oldNodeIndex - 2 + 1;
             c[newNodeIndex] = child;
             System.arraycopy(content, oldNodeIndex + 1, c, newNodeIndex + 1, content.length - oldNodeIndex - 1);
-            return new Bitmap(dataMap ^ bit, nodeMap | bit, c, newSize);
+            return new Bitmap(dataMap ^ bit, nodeMap | bit, c, newSize, newHash);
         }
 
         @Override
@@ -448,7 +461,7 @@ public final class HashTrie<K, V> {
                 Object[] c = new Object[content.length - 2];
                 System.arraycopy(content, 0, c, 0, i);
                 System.arraycopy(content, i + 2, c, i, content.length - i - 2);
-                return new Bitmap(dataMap ^ bit, nodeMap, c, size - 1);
+                return new Bitmap(dataMap ^ bit, nodeMap, c, size - 1, this.hash - entryHash(k, content[i + 1]));
             }
             if ((nodeMap & bit) != 0) {
                 int ni = nodeIndex(bit);
@@ -462,16 +475,17 @@ public final class HashTrie<K, V> {
                         // This node would hold only that entry: let the parent inline it.
                         return single(nw.singleKey(), nw.singleValue(), nw.singleHash(), shift);
                     }
-                    return withNodeReplacedByData(bit, ni, nw.singleKey(), nw.singleValue(), size - old.size() + 1);
+                    return withNodeReplacedByData(bit, ni, nw.singleKey(), nw.singleValue(), size - old.size() + 1,
+                            this.hash - old.hash() + nw.hash());
                 }
                 Object[] c = content.clone();
                 c[ni] = nw;
-                return new Bitmap(dataMap, nodeMap, c, size - old.size() + nw.size());
+                return new Bitmap(dataMap, nodeMap, c, size - old.size() + nw.size(), this.hash - old.hash() + nw.hash());
             }
             return this;
         }
 
-        private Node withNodeReplacedByData(int bit, int nodePos, Object key, Object value, int newSize) {
+        private Node withNodeReplacedByData(int bit, int nodePos, Object key, Object value, int newSize, int newHash) {
             int di = 2 * dataIndex(bit);
             Object[] c = new Object[content.length + 1];
             System.arraycopy(content, 0, c, 0, di);
@@ -479,7 +493,7 @@ public final class HashTrie<K, V> {
             c[di + 1] = value;
             System.arraycopy(content, di, c, di + 2, nodePos - di);
             System.arraycopy(content, nodePos + 1, c, nodePos + 2, content.length - nodePos - 1);
-            return new Bitmap(dataMap | bit, nodeMap ^ bit, c, newSize);
+            return new Bitmap(dataMap | bit, nodeMap ^ bit, c, newSize, newHash);
         }
 
         @Override
@@ -526,7 +540,7 @@ public final class HashTrie<K, V> {
 
         @Override
         int singleHash() {
-            return hash(content[0]);
+            return spread(content[0]);
         }
 
         /**
@@ -540,6 +554,7 @@ public final class HashTrie<K, V> {
             int dataMap;
             int nodeMap;
             int size;
+            int hash;
             boolean sameAsA = true;
             boolean sameAsB = true;
 
@@ -548,12 +563,14 @@ public final class HashTrie<K, V> {
                 keys[frag] = k;
                 values[frag] = v;
                 size++;
+                hash += entryHash(k, v);
             }
 
             void node(int bit, int frag, Node n) {
                 nodeMap |= bit;
                 nodes[frag] = n;
                 size += n.size();
+                hash += n.hash();
             }
 
             Node build() {
@@ -571,7 +588,7 @@ public final class HashTrie<K, V> {
                         c[ni--] = nodes[frag];
                     }
                 }
-                return new Bitmap(dataMap, nodeMap, c, size);
+                return new Bitmap(dataMap, nodeMap, c, size, hash);
             }
         }
 
@@ -624,7 +641,7 @@ public final class HashTrie<K, V> {
             }
             if (acc.size == 1 && acc.nodeMap == 0 && shift > 0) {
                 int frag = Integer.numberOfTrailingZeros(acc.dataMap);
-                return new Bitmap(acc.dataMap, 0, new Object[] {acc.keys[frag], acc.values[frag]}, 1);
+                return new Bitmap(acc.dataMap, 0, new Object[] {acc.keys[frag], acc.values[frag]}, 1, acc.hash);
             }
             return acc.build();
         }
@@ -666,7 +683,7 @@ public final class HashTrie<K, V> {
                 Object v1 = m.merge(ka, va, null);
                 Object v2 = m.merge(kb, null, vb);
                 if (v1 != null && v2 != null) {
-                    acc.node(bit, frag, pair(ka, v1, hash(ka), kb, v2, hash(kb), shift + BITS));
+                    acc.node(bit, frag, pair(ka, v1, spread(ka), kb, v2, spread(kb), shift + BITS));
                 } else if (v1 != null) {
                     acc.data(bit, frag, ka, v1);
                 } else if (v2 != null) {
@@ -684,7 +701,7 @@ public final class HashTrie<K, V> {
                 int i = 2 * a.dataIndex(bit);
                 Object ka = a.content[i];
                 Node cb = (Node) b.content[b.nodeIndex(bit)];
-                Node sa = single(ka, a.content[i + 1], hash(ka), shift + BITS);
+                Node sa = single(ka, a.content[i + 1], spread(ka), shift + BITS);
                 acc.sameAsA = false;
                 addNode(acc, bit, frag, merge(sa, cb, shift + BITS, m), null, cb, shift);
                 return;
@@ -693,7 +710,7 @@ public final class HashTrie<K, V> {
                 int j = 2 * b.dataIndex(bit);
                 Object kb = b.content[j];
                 Node ca = (Node) a.content[a.nodeIndex(bit)];
-                Node sb = single(kb, b.content[j + 1], hash(kb), shift + BITS);
+                Node sb = single(kb, b.content[j + 1], spread(kb), shift + BITS);
                 acc.sameAsB = false;
                 addNode(acc, bit, frag, merge(ca, sb, shift + BITS, m), ca, null, shift);
                 return;
@@ -791,15 +808,26 @@ public final class HashTrie<K, V> {
     private static final class Collision extends Node {
         final int hash;
         final Object[] kv;
+        final int contentHash;
 
         Collision(int hash, Object[] kv) {
             this.hash = hash;
             this.kv = kv;
+            int h = 0;
+            for (int i = 0; i < kv.length; i += 2) {
+                h += entryHash(kv[i], kv[i + 1]);
+            }
+            this.contentHash = h;
         }
 
         @Override
         int size() {
             return kv.length / 2;
+        }
+
+        @Override
+        int hash() {
+            return contentHash;
         }
 
         private int indexOf(Object key) {
