@@ -245,9 +245,15 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
                 && ((DotMapBase<?, ?>) o).store.equals(store);
     }
 
+    /** O(1): the trie keeps its digest up to date. */
+    public final long digest() {
+        return io.converge.crdt.internal.Digests.pair(store.digest(), context.digest());
+    }
+
     @Override
     public final int hashCode() {
-        return 31 * store.hashCode() + context.hashCode();
+        long d = digest();
+        return (int) (d ^ (d >>> 32));
     }
 
     @Override

@@ -112,6 +112,11 @@ public final class GCounter implements ReplicatedData<GCounter> {
     }
 
     @Override
+    public long digest() {
+        return counts.digest();
+    }
+
+    @Override
     public String toString() {
         return "GCounter" + counts;
     }

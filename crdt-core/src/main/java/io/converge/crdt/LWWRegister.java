@@ -120,6 +120,15 @@ public final class LWWRegister<V> implements ReplicatedData<LWWRegister<V>> {
     }
 
     @Override
+    public long digest() {
+        if (writer == null) {
+            return 0x1EE7;
+        }
+        return io.converge.crdt.internal.Digests.pair(io.converge.crdt.internal.Digests.pair(stamp.packed(),
+                io.converge.crdt.internal.Digests.of(writer)), io.converge.crdt.internal.Digests.ofObject(value));
+    }
+
+    @Override
     public String toString() {
         return writer == null ? "LWWRegister[]" : "LWWRegister[" + value + " @" + stamp + " by " + writer + "]";
     }

@@ -153,6 +153,11 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
     }
 
     @Override
+    public long digest() {
+        return io.converge.crdt.internal.Digests.pair(increments.digest(), decrements.digest());
+    }
+
+    @Override
     public String toString() {
         return "PNCounter[P=" + increments + ", N=" + decrements + "]";
     }

@@ -59,4 +59,15 @@ public interface ReplicatedData<S extends ReplicatedData<S>> {
      */
     default void checkInvariants() {
     }
+
+    /**
+     * A 64-bit digest of this state: equal for equal states on every JVM, and different for
+     * different states with overwhelming probability. Anti-entropy compares digests to skip the
+     * keys a peer already holds, so a collision hides a difference until the key changes again.
+     * The default mixes {@link #hashCode()}; override it when your {@code hashCode} is weak or not
+     * derived from content alone. The built-in types keep theirs up to date in O(1).
+     */
+    default long digest() {
+        return io.converge.crdt.internal.Digests.mix(hashCode() * 0x9E3779B97F4A7C15L);
+    }
 }

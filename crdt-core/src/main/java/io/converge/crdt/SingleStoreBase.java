@@ -105,9 +105,15 @@ abstract class SingleStoreBase<S extends SingleStoreBase<S>> {
                 && DotEntries.equal(store, ((SingleStoreBase<?>) o).store);
     }
 
+    public final long digest() {
+        return io.converge.crdt.internal.Digests.pair(store == null ? 0 : io.converge.crdt.internal.Digests.ofObject(store),
+                context.digest());
+    }
+
     @Override
     public final int hashCode() {
-        return 31 * DotEntries.hash(store) + context.hashCode();
+        long d = digest();
+        return (int) (d ^ (d >>> 32));
     }
 
     @Override

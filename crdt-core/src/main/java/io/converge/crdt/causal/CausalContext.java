@@ -214,6 +214,18 @@ public final class CausalContext {
         return n;
     }
 
+    /** A 64-bit content digest, the same on every JVM (see {@code ReplicatedData.digest()}). */
+    public long digest() {
+        long h = vv.digest();
+        for (int i = 0; i < cloudIds.length; i++) {
+            long id = io.converge.crdt.internal.Digests.of(cloudIds[i]);
+            for (long c : cloudDots[i]) {
+                h += io.converge.crdt.internal.Digests.pair(id, c ^ 0x7C10D);
+            }
+        }
+        return io.converge.crdt.internal.Digests.mix(h);
+    }
+
     /** Whether the context has seen no dot at all. */
     public boolean isEmpty() {
         return vv.isEmpty() && cloudIds.length == 0;

@@ -221,6 +221,15 @@ public final class VersionVector {
         return !isLessOrEqual(other) && !other.isLessOrEqual(this);
     }
 
+    /** A 64-bit content digest, the same on every JVM (see {@code ReplicatedData.digest()}). */
+    public long digest() {
+        long h = 0x5EED;
+        for (int i = 0; i < ids.length; i++) {
+            h += io.converge.crdt.internal.Digests.pair(io.converge.crdt.internal.Digests.of(ids[i]), counters[i]);
+        }
+        return io.converge.crdt.internal.Digests.mix(h);
+    }
+
     /** Sum of all counters, or an {@link ArithmeticException} when it overflows. */
     public long sum() {
         long s = 0;

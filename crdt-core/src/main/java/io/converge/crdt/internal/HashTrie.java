@@ -139,8 +139,11 @@ public final class HashTrie<K, V> {
         return root.allMatch((BiPredicate<Object, Object>) test);
     }
 
-    /** Sum over entries of {@code key.hashCode() ^ value.hashCode()}, independent of order; O(1), kept up to date. */
-    public int contentHash() {
+    /**
+     * A 64-bit digest of the content ({@link Digests}): the sum of the entries' digests, so
+     * independent of order and kept up to date by every operation; O(1).
+     */
+    public long digest() {
         return root.hash();
     }
 
@@ -157,7 +160,8 @@ public final class HashTrie<K, V> {
 
     @Override
     public int hashCode() {
-        return contentHash();
+        long d = digest();
+        return (int) (d ^ (d >>> 32));
     }
 
     @Override
@@ -243,15 +247,16 @@ public final class HashTrie<K, V> {
         }
     }
 
-    private static int entryHash(Object k, Object v) {
-        return k.hashCode() ^ v.hashCode();
+    /** An entry's share of the content digest: order-independent once summed. */
+    private static long entryHash(Object k, Object v) {
+        return Digests.pair(Digests.ofObject(k), Digests.ofObject(v));
     }
 
     private abstract static class Node {
         abstract int size();
 
-        /** Sum of {@code key.hashCode() ^ value.hashCode()} over the entries, kept up to date. */
-        abstract int hash();
+        /** Sum of the entries' digests ({@link Digests}), kept up to date. */
+        abstract long hash();
 
         abstract Object find(Object key, int hash, int shift);
 
@@ -279,7 +284,7 @@ public final class HashTrie<K, V> {
             }
             int f1 = (h1 >>> shift) & MASK;
             int f2 = (h2 >>> shift) & MASK;
-            int hash = entryHash(k1, v1) + entryHash(k2, v2);
+            long hash = entryHash(k1, v1) + entryHash(k2, v2);
             if (f1 != f2) {
                 Object[] c = f1 < f2 ? new Object[] {k1, v1, k2, v2} : new Object[] {k2, v2, k1, v1};
                 return new Bitmap((1 << f1) | (1 << f2), 0, c, 2, hash);
@@ -353,9 +358,9 @@ public final class HashTrie<K, V> {
         final int nodeMap;
         final Object[] content;
         final int size;
-        final int hash;
+        final long hash;
 
-        Bitmap(int dataMap, int nodeMap, Object[] content, int size, int hash) {
+        Bitmap(int dataMap, int nodeMap, Object[] content, int size, long hash) {
             this.dataMap = dataMap;
             this.nodeMap = nodeMap;
             this.content = content;
@@ -369,7 +374,7 @@ public final class HashTrie<K, V> {
         }
 
         @Override
-        int hash() {
+        long hash() {
             return hash;
         }
 
@@ -433,7 +438,7 @@ public final class HashTrie<K, V> {
             return new Bitmap(dataMap | bit, nodeMap, c, size + 1, this.hash + entryHash(key, value));
         }
 
-        private Node withDataReplacedByNode(int bit, int dataPos, Node child, int newSize, int newHash) {
+        private Node withDataReplacedByNode(int bit, int dataPos, Node child, int newSize, long newHash) {
             int oldNodeIndex = content.length - 1 - Integer.bitCount(nodeMap & (bit - 1));
             Object[] c = new Object[content.length - 1];
             // Copy data before and after the removed pair.
@@ -485,7 +490,7 @@ public final class HashTrie<K, V> {
             return this;
         }
 
-        private Node withNodeReplacedByData(int bit, int nodePos, Object key, Object value, int newSize, int newHash) {
+        private Node withNodeReplacedByData(int bit, int nodePos, Object key, Object value, int newSize, long newHash) {
             int di = 2 * dataIndex(bit);
             Object[] c = new Object[content.length + 1];
             System.arraycopy(content, 0, c, 0, di);
@@ -554,7 +559,7 @@ public final class HashTrie<K, V> {
             int dataMap;
             int nodeMap;
             int size;
-            int hash;
+            long hash;
             boolean sameAsA = true;
             boolean sameAsB = true;
 
@@ -808,12 +813,12 @@ public final class HashTrie<K, V> {
     private static final class Collision extends Node {
         final int hash;
         final Object[] kv;
-        final int contentHash;
+        final long contentHash;
 
         Collision(int hash, Object[] kv) {
             this.hash = hash;
             this.kv = kv;
-            int h = 0;
+            long h = 0;
             for (int i = 0; i < kv.length; i += 2) {
                 h += entryHash(kv[i], kv[i + 1]);
             }
@@ -826,7 +831,7 @@ public final class HashTrie<K, V> {
         }
 
         @Override
-        int hash() {
+        long hash() {
             return contentHash;
         }
 

@@ -86,6 +86,41 @@ public final class ConvergeArbitraries {
         });
     }
 
+    /**
+     * Schedules for the {@link Simulator}: updates of up to {@code keys} keys with
+     * {@code operations} on {@code nodes} nodes, interleaved with deliveries in any order,
+     * duplicates, drops, ticks, crashes and partitions.
+     */
+    public static <S extends ReplicatedData<S>> Arbitrary<Schedule<S>> schedules(Arbitrary<Operation<S>> operations,
+            int nodes, int keys, int maxSteps) {
+        Objects.requireNonNull(operations, "operations");
+        if (nodes < 1 || keys < 1 || maxSteps < 0) {
+            throw new IllegalArgumentException("nodes ≥ 1, keys ≥ 1 and maxSteps ≥ 0 required");
+        }
+        Arbitrary<Integer> node = Arbitraries.integers().between(0, nodes - 1);
+        Arbitrary<String> key = Arbitraries.integers().between(0, keys - 1).map(i -> "k" + i);
+        Arbitrary<Integer> pick = Arbitraries.integers().between(0, 1000);
+        Arbitrary<Schedule.Step<S>> update = Combinators.combine(node, key, operations).as(Schedule.Update::new);
+        Arbitrary<Schedule.Step<S>> deliver = pick.map(Schedule.Deliver::new);
+        Arbitrary<Schedule.Step<S>> duplicate = pick.map(Schedule.Duplicate::new);
+        Arbitrary<Schedule.Step<S>> drop = pick.map(Schedule.Drop::new);
+        Arbitrary<Schedule.Step<S>> tick = Arbitraries.longs().between(1, 3000).map(Schedule.Tick::new);
+        Arbitrary<Schedule.Step<S>> crash = node.map(Schedule.Crash::new);
+        Arbitrary<Schedule.Step<S>> partition = Arbitraries.integers().between(0, (1 << nodes) - 1)
+                .map(Schedule.Partition::new);
+        @SuppressWarnings("unchecked")
+        Arbitrary<Schedule.Step<S>> step = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, update),
+                net.jqwik.api.Tuple.of(10, deliver),
+                net.jqwik.api.Tuple.of(2, duplicate),
+                net.jqwik.api.Tuple.of(2, drop),
+                net.jqwik.api.Tuple.of(3, tick),
+                net.jqwik.api.Tuple.of(1, crash),
+                net.jqwik.api.Tuple.of(1, partition));
+        return step.list().ofMaxSize(maxSteps).withSizeDistribution(net.jqwik.api.RandomDistribution.uniform())
+                .withoutEdgeCases().map(st -> new Schedule<>(nodes, st));
+    }
+
     // ------------------------------------------------------------------------------ operations
 
     /** {@code add(e)} (most often), {@code remove(e)}, {@code addAll}, and now and then {@code clear()}. */

@@ -1,0 +1,111 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.ReplicatedData;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one {@link SyncMachine} sends another. Every message is bounded by
+ * {@link SyncConfig#maxEntriesPerMessage()}; large intervals and full states travel as several.
+ *
+ * <p>Sequence numbers are the sender's: {@code Δ[start, end)} is the join of the deltas its
+ * buffer holds at positions {@code start} to {@code end − 1}.
+ */
+public sealed interface Message {
+    /** Number of keyed entries (deltas, states, digests or names) the message carries. */
+    int entries();
+
+    /**
+     * The delta-interval {@code Δ[start, end)}, joined per key. The receiver joins it only if it
+     * leaves no causal gap, then acknowledges {@code end}; otherwise it answers {@link Nack}.
+     */
+    record Deltas(long start, long end, Map<String, ReplicatedData<?>> deltas) implements Message {
+        public Deltas {
+            deltas = Map.copyOf(deltas);
+            if (start < 0 || end < start) {
+                throw new IllegalArgumentException("bad interval [" + start + "," + end + ")");
+            }
+        }
+
+        @Override
+        public int entries() {
+            return deltas.size();
+        }
+    }
+
+    /** The receiver has joined everything the sender had before {@code upTo}. */
+    record Ack(long upTo) implements Message {
+        @Override
+        public int entries() {
+            return 0;
+        }
+    }
+
+    /**
+     * The receiver could not join {@code Δ[.., end)} without a causal gap; the sender falls back
+     * to a full-state transfer.
+     */
+    record Nack(long end) implements Message {
+        @Override
+        public int entries() {
+            return 0;
+        }
+    }
+
+    /**
+     * One chunk of a full-state offer: the digest of each of the sender's keys. The receiver
+     * requests the keys whose digest it does not share. {@code upTo} is the sender's sequence
+     * when the offer began: once the transfer completes, the receiver acknowledges it.
+     */
+    record Offer(long transfer, long upTo, boolean last, Map<String, Long> digests) implements Message {
+        public Offer {
+            digests = Map.copyOf(digests);
+        }
+
+        @Override
+        public int entries() {
+            return digests.size();
+        }
+    }
+
+    /** The keys of one offer chunk that the receiver lacks or holds differently. */
+    record Request(long transfer, boolean last, List<String> keys) implements Message {
+        public Request {
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public int entries() {
+            return keys.size();
+        }
+    }
+
+    /** Full states of requested keys; {@code last} closes the answer to one request. */
+    record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states) implements Message {
+        public States {
+            states = Map.copyOf(states);
+        }
+
+        @Override
+        public int entries() {
+            return states.size();
+        }
+    }
+
+    /**
+     * Sent on a quiet link now and then: the sender's sequence and a digest of its whole store,
+     * so a peer that missed something (or restarted) notices without any data being resent.
+     */
+    record Heartbeat(long sequence, long storeDigest) implements Message {
+        @Override
+        public int entries() {
+            return 0;
+        }
+    }
+
+    /** Checks that a message names its fields; used by decoders. */
+    static Message requireValid(Message m) {
+        return Objects.requireNonNull(m, "message");
+    }
+}

@@ -1,0 +1,44 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.ReplicaId;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one {@link SyncMachine#step} asks the driver to do. <b>Driver rule</b> (crdt.md §5): the
+ * {@link #persists()} must be durable before any of the {@link #sends()} is released, because
+ * acknowledgements promise that what they cover survives a crash.
+ *
+ * @param sends messages to peers, in order
+ * @param changes keys whose state changed, for listeners
+ * @param persists records to make durable, in sequence order
+ * @param applied for a local update, the state after it (empty for other inputs)
+ * @param problems peer misbehaviour worth logging (the offending input changed nothing)
+ * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
+ */
+public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
+        Optional<ReplicatedData<?>> applied, List<String> problems, long nextWakeupMillis) {
+    public Output {
+        sends = List.copyOf(sends);
+        changes = List.copyOf(changes);
+        persists = List.copyOf(persists);
+        problems = List.copyOf(problems);
+    }
+
+    /** A message to send to {@code to}. */
+    public record Send(ReplicaId to, Message message) {
+    }
+
+    /**
+     * The state of {@code key} went from {@code before} (empty for a new key) to {@code after}
+     * by joining {@code delta}, which came from {@code from} (empty for a local update).
+     */
+    public record Change(String key, Optional<ReplicatedData<?>> before, ReplicatedData<?> after,
+            ReplicatedData<?> delta, Optional<ReplicaId> from) {
+    }
+
+    /** Record {@code sequence} of the delta log: {@code key} joined {@code delta}. */
+    public record Persist(long sequence, String key, ReplicatedData<?> delta) {
+    }
+}

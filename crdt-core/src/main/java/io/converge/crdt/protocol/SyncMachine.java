@@ -1,0 +1,551 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.CausalCrdt;
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.ReplicaId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
+
+/**
+ * Causal delta-interval anti-entropy (Almeida, Shoker, Baquero 2018, Algorithm 2; crdt.md §5)
+ * for a store of many named CRDTs, as a pure state machine: no threads, sockets or clocks. A
+ * driver feeds it {@link Input}s with the current time and carries out the {@link Output}s; the
+ * cluster transport, in-memory test links and the simulator all run this same code.
+ *
+ * <h2>State</h2>
+ * <ul>
+ *   <li>{@code X}: the state of every key ({@link #get}), readable from any thread;
+ *   <li>{@code c}: the next sequence number (durable: the driver persists it with each record);
+ *   <li>{@code D}: the delta buffer, positions {@code [bufferStart, c)}, each a (key, delta,
+ *       origin); bounded by {@link SyncConfig#bufferMaxEntries()};
+ *   <li>{@code A}: per peer, the highest position it acknowledged (unknown for a new peer).
+ * </ul>
+ *
+ * <h2>Protocol</h2>
+ * A local update joins its delta into {@code X} and appends it to {@code D}. Every sync interval
+ * each peer with nothing in flight gets {@code Δ[A[j], m)}: the buffered deltas joined per key,
+ * skipping those that came from that peer (back-propagation), cut at {@code m} so the message
+ * holds at most {@code maxEntriesPerMessage} keys. At most one interval per peer is in flight;
+ * without an ack within {@code ackTimeout} it is sent again (joins are idempotent). The receiver
+ * joins an interval only if that leaves no causal gap (every causal context stays compact),
+ * buffers what changed for its own peers, and acknowledges {@code m}; a gap is answered with
+ * {@link Message.Nack}. Acks move {@code A[j]}; {@code D} is trimmed below the smallest
+ * acknowledged position.
+ *
+ * <h2>Full state, driven by digests</h2>
+ * A peer whose position is unknown (new, restarted, nacked) or older than {@code bufferStart}
+ * (the buffer was trimmed or evicted past it) gets a transfer: an {@link Message.Offer} of
+ * per-key digests in bounded chunks; it {@link Message.Request}s only the keys whose digest
+ * differs, receives their states in bounded {@link Message.States} chunks, joins them (each
+ * key's state is complete, so chunks can be joined one by one) and acknowledges the offer's
+ * position. Two replicas that already agree exchange digests only.
+ *
+ * <h2>Quiet links</h2>
+ * A link with nothing to send carries a {@link Message.Heartbeat} every heartbeat interval: the
+ * sender's sequence and a digest of its whole store. If both sides are quiet and the digests
+ * differ, the receiver starts a transfer, which repairs any divergence; in-sync replicas
+ * exchange nothing else.
+ *
+ * <p>Not thread-safe: one driver thread calls {@link #step}. {@link #get} and {@link #keys} may
+ * be called from any thread and see every state published by completed steps.
+ */
+public final class SyncMachine {
+    private final ReplicaId self;
+    private final SyncConfig config;
+    private final ToLongFunction<ReplicatedData<?>> digester;
+    private final ConcurrentHashMap<String, ReplicatedData<?>> states = new ConcurrentHashMap<>();
+    private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
+    private final Map<ReplicaId, Peer> peers = new TreeMap<>();
+    private long next;
+    private long bufferStart;
+    private long storeDigest;
+    private long transferIds;
+
+    /** A delta at one buffer position. */
+    private record Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin) {
+    }
+
+    /** What we know about one peer. */
+    private static final class Peer {
+        /** Highest position acknowledged; -1 when unknown. */
+        long acked = -1;
+        long inflightEnd = -1;
+        long inflightSentAt;
+        long lastSentAt;
+        // Our transfer to the peer.
+        long outTransfer = -1;
+        long outUpTo;
+        long outTouchedAt;
+        // The peer's transfer to us.
+        long inTransfer = -1;
+        long inFinished = -1;
+        long inUpTo;
+        boolean inOfferDone;
+        int inRequests;
+        int inAnswers;
+
+        boolean quiet(long next) {
+            return acked >= next && inflightEnd < 0 && outTransfer < 0 && inTransfer < 0;
+        }
+    }
+
+    /**
+     * A machine for replica {@code self}, starting from restored states (empty for a new replica)
+     * whose log ended at {@code sequence}.
+     *
+     * @param digester a digest of one key's state that is equal on every node for equal states,
+     *     normally {@link ReplicatedData#digest()}
+     */
+    public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored, long sequence,
+            ToLongFunction<ReplicatedData<?>> digester) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.config = Objects.requireNonNull(config, "config");
+        this.digester = Objects.requireNonNull(digester, "digester");
+        Objects.requireNonNull(restored, "restored");
+        if (sequence < 0) {
+            throw new IllegalArgumentException("sequence must be at least 0, got " + sequence);
+        }
+        restored.forEach((k, v) -> {
+            states.put(k, v);
+            storeDigest += keyDigest(k, v);
+        });
+        this.next = sequence;
+        this.bufferStart = sequence;
+    }
+
+    /** A new, empty machine using {@link ReplicatedData#digest()} as the state digest. */
+    public static SyncMachine create(ReplicaId self, SyncConfig config) {
+        return new SyncMachine(self, config, Map.of(), 0, ReplicatedData::digest);
+    }
+
+    /** The replica this machine runs. */
+    public ReplicaId self() {
+        return self;
+    }
+
+    /** The state of {@code key}, if any. Thread-safe. */
+    public Optional<ReplicatedData<?>> get(String key) {
+        return Optional.ofNullable(states.get(Objects.requireNonNull(key, "key")));
+    }
+
+    /** The keys held. Thread-safe, weakly consistent. */
+    public Iterable<String> keys() {
+        return states.keySet();
+    }
+
+    /** Number of keys held. */
+    public int size() {
+        return states.size();
+    }
+
+    /** The next sequence number {@code c}. */
+    public long sequence() {
+        return next;
+    }
+
+    /** Number of deltas buffered for peers. */
+    public int bufferedDeltas() {
+        return buffer.size();
+    }
+
+    /** Digest of the whole store: equal on replicas holding equal states. */
+    public long storeDigest() {
+        return storeDigest;
+    }
+
+    /** Peers known, with the position each acknowledged (-1 if unknown). */
+    public Map<ReplicaId, Long> acknowledged() {
+        Map<ReplicaId, Long> m = new TreeMap<>();
+        peers.forEach((id, p) -> m.put(id, p.acked));
+        return m;
+    }
+
+    private long keyDigest(String key, ReplicatedData<?> state) {
+        long h = key.hashCode() * 0x9E3779B97F4A7C15L + digester.applyAsLong(state);
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 29);
+    }
+
+    // ------------------------------------------------------------------------------------- step
+
+    /** Feeds one input at time {@code nowMillis} and returns what to do. */
+    public Output step(Input input, long nowMillis) {
+        Objects.requireNonNull(input, "input");
+        Step s = new Step(nowMillis);
+        if (input instanceof Input.LocalUpdate u) {
+            s.applied = localUpdate(s, u);
+            flush(s);
+        } else if (input instanceof Input.Received r) {
+            received(s, r.from(), r.message());
+        } else if (input instanceof Input.Tick) {
+            tick(s);
+        } else if (input instanceof Input.PeerUp u) {
+            if (!u.peer().equals(self)) {
+                // New, or back: we cannot know what it kept, so start from a transfer.
+                Peer p = peers.computeIfAbsent(u.peer(), id -> new Peer());
+                p.acked = -1;
+                p.inflightEnd = -1;
+                p.outTransfer = -1;
+                p.inTransfer = -1;
+                p.inFinished = -1;
+                flush(s);
+            }
+        } else if (input instanceof Input.PeerDown d) {
+            peers.remove(d.peer());
+            collectGarbage();
+        }
+        return s.output(wakeup(nowMillis));
+    }
+
+    /** Accumulates one step's output. */
+    private static final class Step {
+        final long now;
+        final List<Output.Send> sends = new ArrayList<>();
+        final List<Output.Change> changes = new ArrayList<>();
+        final List<Output.Persist> persists = new ArrayList<>();
+        final List<String> problems = new ArrayList<>();
+        ReplicatedData<?> applied;
+
+        Step(long now) {
+            this.now = now;
+        }
+
+        Output output(long wakeup) {
+            return new Output(sends, changes, persists, Optional.ofNullable(applied), problems, wakeup);
+        }
+    }
+
+    private long wakeup(long now) {
+        for (Peer p : peers.values()) {
+            if (!p.quiet(next)) {
+                return now + config.syncIntervalMillis();
+            }
+        }
+        return now + config.heartbeatIntervalMillis();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
+        return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static boolean leq(ReplicatedData<?> a, ReplicatedData<?> b) {
+        return ((ReplicatedData) a).isLessOrEqual((ReplicatedData) b);
+    }
+
+    private ReplicatedData<?> localUpdate(Step s, Input.LocalUpdate u) {
+        ReplicatedData<?> current = states.get(u.key());
+        ReplicatedData<?> base = current != null ? current : u.bottom();
+        if (base.getClass() != u.bottom().getClass()) {
+            throw new io.converge.crdt.CrdtTypeMismatchException("key '" + u.key() + "' holds a "
+                    + base.getClass().getSimpleName() + ", not a " + u.bottom().getClass().getSimpleName());
+        }
+        ReplicatedData<?> delta = Objects.requireNonNull(u.mutation().apply(base), "the mutation returned null");
+        if (delta.getClass() != base.getClass()) {
+            throw new io.converge.crdt.CrdtTypeMismatchException("the mutation of '" + u.key() + "' returned a "
+                    + delta.getClass().getSimpleName());
+        }
+        if (leq(delta, base)) {
+            return base;
+        }
+        ReplicatedData<?> after = join(base, delta);
+        record(s, u.key(), current, after, delta, self);
+        return after;
+    }
+
+    /** Publishes a changed state, buffers and persists its delta, reports the change. */
+    private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
+            ReplicaId origin) {
+        states.put(key, after);
+        if (before != null) {
+            storeDigest -= keyDigest(key, before);
+        }
+        storeDigest += keyDigest(key, after);
+        long seq = next++;
+        buffer.addLast(new Buffered(seq, key, delta, origin));
+        s.persists.add(new Output.Persist(seq, key, delta));
+        s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
+                origin.equals(self) ? Optional.empty() : Optional.of(origin)));
+        if (buffer.size() > config.bufferMaxEntries()) {
+            // A peer that stops acknowledging cannot make the buffer grow forever: it will get a
+            // transfer instead of the evicted deltas.
+            buffer.removeFirst();
+            bufferStart = buffer.isEmpty() ? next : buffer.peekFirst().seq();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- receive
+
+    private void received(Step s, ReplicaId from, Message m) {
+        if (from.equals(self)) {
+            s.problems.add("message from our own replica id " + self + " ignored: " + m.getClass().getSimpleName());
+            return;
+        }
+        if (m.entries() > config.maxEntriesPerMessage()) {
+            s.problems.add(from + " sent " + m.entries() + " entries, above the limit of " + config.maxEntriesPerMessage());
+            return;
+        }
+        Peer p = peers.computeIfAbsent(from, id -> new Peer());
+        if (m instanceof Message.Deltas d) {
+            onDeltas(s, from, d);
+        } else if (m instanceof Message.Ack a) {
+            if (a.upTo() > next) {
+                s.problems.add(from + " acknowledged " + a.upTo() + " beyond our sequence " + next);
+                return;
+            }
+            p.acked = Math.max(p.acked, a.upTo());
+            if (p.inflightEnd >= 0 && a.upTo() >= p.inflightEnd) {
+                p.inflightEnd = -1;
+            }
+            if (p.outTransfer >= 0 && a.upTo() >= p.outUpTo) {
+                p.outTransfer = -1;
+            }
+            collectGarbage();
+            flush(s);
+        } else if (m instanceof Message.Nack) {
+            p.acked = -1;
+            p.inflightEnd = -1;
+            startTransfer(s, from, p);
+        } else if (m instanceof Message.Offer o) {
+            onOffer(s, from, p, o);
+        } else if (m instanceof Message.Request r) {
+            onRequest(s, from, p, r);
+        } else if (m instanceof Message.States st) {
+            onStates(s, from, p, st);
+        } else if (m instanceof Message.Heartbeat h) {
+            if (p.quiet(next) && h.storeDigest() != storeDigest) {
+                // Both sides say they are done, yet the stores differ: repair with a transfer.
+                startTransfer(s, from, p);
+            }
+        }
+    }
+
+    private void onDeltas(Step s, ReplicaId from, Message.Deltas d) {
+        // Check everything before changing anything: a rejected interval changes nothing.
+        Map<String, ReplicatedData<?>> joined = new LinkedHashMap<>();
+        for (Map.Entry<String, ReplicatedData<?>> e : d.deltas().entrySet()) {
+            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> delta = e.getValue();
+            if (cur != null && cur.getClass() != delta.getClass()) {
+                s.problems.add(from + " sent a " + delta.getClass().getSimpleName() + " for key '" + e.getKey()
+                        + "' holding a " + cur.getClass().getSimpleName() + "; interval rejected");
+                return;
+            }
+            ReplicatedData<?> after = cur == null ? delta : join(cur, delta);
+            if (after instanceof CausalCrdt<?> c && !c.context().isCompact()
+                    && (cur == null || ((CausalCrdt<?>) cur).context().isCompact())) {
+                // A causal gap: we lack deltas this interval builds on. Ask for a transfer.
+                s.sends.add(new Output.Send(from, new Message.Nack(d.end())));
+                return;
+            }
+            joined.put(e.getKey(), after);
+        }
+        for (Map.Entry<String, ReplicatedData<?>> e : joined.entrySet()) {
+            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> after = e.getValue();
+            if (after != cur && (cur == null || !after.equals(cur))) {
+                record(s, e.getKey(), cur, after, d.deltas().get(e.getKey()), from);
+            }
+        }
+        s.sends.add(new Output.Send(from, new Message.Ack(d.end())));
+    }
+
+    private void onOffer(Step s, ReplicaId from, Peer p, Message.Offer o) {
+        if (o.transfer() != p.inTransfer) {
+            if (o.transfer() <= Math.max(p.inTransfer, p.inFinished)) {
+                return; // a late chunk of an abandoned or finished transfer
+            }
+            p.inTransfer = o.transfer();
+            p.inUpTo = o.upTo();
+            p.inOfferDone = false;
+            p.inRequests = 0;
+            p.inAnswers = 0;
+        }
+        List<String> wanted = new ArrayList<>();
+        o.digests().forEach((key, digest) -> {
+            ReplicatedData<?> cur = states.get(key);
+            if (cur == null || digester.applyAsLong(cur) != digest) {
+                wanted.add(key);
+            }
+        });
+        if (o.last()) {
+            p.inOfferDone = true;
+        }
+        if (!wanted.isEmpty()) {
+            p.inRequests++;
+            s.sends.add(new Output.Send(from, new Message.Request(o.transfer(), o.last(), wanted)));
+        }
+        completeIncoming(s, from, p);
+    }
+
+    private void completeIncoming(Step s, ReplicaId from, Peer p) {
+        if (p.inTransfer >= 0 && p.inOfferDone && p.inAnswers >= p.inRequests) {
+            s.sends.add(new Output.Send(from, new Message.Ack(p.inUpTo)));
+            p.inFinished = p.inTransfer;
+            p.inTransfer = -1;
+        }
+    }
+
+    private void onRequest(Step s, ReplicaId to, Peer p, Message.Request r) {
+        if (r.transfer() != p.outTransfer) {
+            return;
+        }
+        p.outTouchedAt = s.now;
+        Map<String, ReplicatedData<?>> chunk = new HashMap<>();
+        List<String> keys = r.keys();
+        for (int i = 0; i < keys.size(); i++) {
+            ReplicatedData<?> st = states.get(keys.get(i));
+            if (st != null) {
+                chunk.put(keys.get(i), st);
+            }
+            if (chunk.size() == config.maxEntriesPerMessage() && i < keys.size() - 1) {
+                send(s, to, p, new Message.States(r.transfer(), false, chunk));
+                chunk = new HashMap<>();
+            }
+        }
+        send(s, to, p, new Message.States(r.transfer(), true, chunk));
+    }
+
+    private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
+        if (st.transfer() != p.inTransfer) {
+            return;
+        }
+        for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
+            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> incoming = e.getValue();
+            if (cur != null && cur.getClass() != incoming.getClass()) {
+                s.problems.add(from + " sent a " + incoming.getClass().getSimpleName() + " for key '" + e.getKey()
+                        + "' holding a " + cur.getClass().getSimpleName() + "; key skipped");
+                continue;
+            }
+            ReplicatedData<?> after = cur == null ? incoming : join(cur, incoming);
+            if (after != cur && (cur == null || !after.equals(cur))) {
+                record(s, e.getKey(), cur, after, incoming, from);
+            }
+        }
+        if (st.last()) {
+            p.inAnswers++;
+            completeIncoming(s, from, p);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- send
+
+    private void send(Step s, ReplicaId to, Peer p, Message m) {
+        p.lastSentAt = s.now;
+        s.sends.add(new Output.Send(to, m));
+    }
+
+    private void startTransfer(Step s, ReplicaId to, Peer p) {
+        p.outTransfer = ++transferIds;
+        p.outUpTo = next;
+        p.outTouchedAt = s.now;
+        p.inflightEnd = -1;
+        Map<String, Long> chunk = new HashMap<>();
+        Iterator<Map.Entry<String, ReplicatedData<?>>> it = states.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, ReplicatedData<?>> e = it.next();
+            chunk.put(e.getKey(), digester.applyAsLong(e.getValue()));
+            if (chunk.size() == config.maxEntriesPerMessage() && it.hasNext()) {
+                send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, false, chunk));
+                chunk = new HashMap<>();
+            }
+        }
+        send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, true, chunk));
+    }
+
+    /** Sends every peer with nothing in flight what it lacks. */
+    private void flush(Step s) {
+        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+            Peer p = e.getValue();
+            if (p.inflightEnd >= 0 || p.outTransfer >= 0) {
+                continue;
+            }
+            if (p.acked < 0 || p.acked < bufferStart) {
+                startTransfer(s, e.getKey(), p);
+            } else if (p.acked < next) {
+                sendInterval(s, e.getKey(), p);
+            }
+        }
+    }
+
+    /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
+    private void sendInterval(Step s, ReplicaId to, Peer p) {
+        Map<String, ReplicatedData<?>> grouped = new HashMap<>();
+        long end = p.acked;
+        long skip = p.acked - bufferStart;
+        Iterator<Buffered> it = buffer.iterator();
+        for (long i = 0; i < skip && it.hasNext(); i++) {
+            it.next();
+        }
+        while (it.hasNext()) {
+            Buffered b = it.next();
+            if (!b.origin().equals(to)) {
+                ReplicatedData<?> prev = grouped.get(b.key());
+                if (prev == null && grouped.size() == config.maxEntriesPerMessage()) {
+                    break;
+                }
+                grouped.put(b.key(), prev == null ? b.delta() : join(prev, b.delta()));
+            }
+            end = b.seq() + 1;
+        }
+        if (grouped.isEmpty()) {
+            // Everything pending came from that peer (back-propagation): it has it already.
+            p.acked = end;
+            collectGarbage();
+            return;
+        }
+        p.inflightEnd = end;
+        p.inflightSentAt = s.now;
+        send(s, to, p, new Message.Deltas(p.acked, end, grouped));
+    }
+
+    private void tick(Step s) {
+        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+            Peer p = e.getValue();
+            ReplicaId to = e.getKey();
+            if (p.outTransfer >= 0) {
+                if (s.now - p.outTouchedAt >= config.ackTimeoutMillis()) {
+                    startTransfer(s, to, p);
+                }
+            } else if (p.inflightEnd >= 0) {
+                if (s.now - p.inflightSentAt >= config.ackTimeoutMillis()) {
+                    p.inflightEnd = -1;
+                    sendInterval(s, to, p);
+                }
+            } else if (p.quiet(next) && s.now - p.lastSentAt >= config.heartbeatIntervalMillis()) {
+                send(s, to, p, new Message.Heartbeat(next, storeDigest));
+            }
+        }
+        flush(s);
+        collectGarbage();
+    }
+
+    /** Trims the buffer below the smallest position some peer still needs. */
+    private void collectGarbage() {
+        long keepFrom = next;
+        for (Peer p : peers.values()) {
+            if (p.acked >= 0) {
+                keepFrom = Math.min(keepFrom, p.acked);
+            } else if (p.outTransfer >= 0) {
+                keepFrom = Math.min(keepFrom, p.outUpTo);
+            }
+        }
+        while (!buffer.isEmpty() && buffer.peekFirst().seq() < keepFrom) {
+            buffer.removeFirst();
+        }
+        bufferStart = buffer.isEmpty() ? next : buffer.peekFirst().seq();
+    }
+}
