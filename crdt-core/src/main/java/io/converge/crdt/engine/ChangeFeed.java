@@ -1,0 +1,128 @@
+package io.converge.crdt.engine;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.protocol.Output;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers changes to listeners off the sync thread. <b>Policy for slow listeners:</b> each
+ * subscription keeps, per key, the state it last saw and the latest state; while it is busy,
+ * further changes of a key are coalesced into one event (from the last state seen to the latest,
+ * deltas joined), so replication never waits for a listener, nothing is lost in the final value,
+ * and memory per subscription is bounded by the number of keys changed since its last delivery.
+ * Listener exceptions are logged and isolated.
+ */
+final class ChangeFeed {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
+
+    private final Executor executor;
+    private final java.util.concurrent.ConcurrentHashMap<String, List<Subscriber<?>>> subscribers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    ChangeFeed(Executor executor) {
+        this.executor = executor;
+    }
+
+    private record Pending(ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta) {
+    }
+
+    final class Subscriber<S extends ReplicatedData<S>> implements AutoCloseable {
+        private final Key<S> key;
+        private final ChangeListener<S> listener;
+        private final Map<String, Pending> pending = new LinkedHashMap<>();
+        private boolean scheduled;
+        private volatile boolean closed;
+
+        Subscriber(Key<S> key, ChangeListener<S> listener) {
+            this.key = key;
+            this.listener = listener;
+        }
+
+        void offer(Output.Change c) {
+            if (closed || !c.key().equals(key.name())) {
+                return;
+            }
+            boolean schedule;
+            synchronized (this) {
+                Pending p = pending.get(c.key());
+                ReplicatedData<?> delta = p == null || p.delta() == null ? c.delta() : join(p.delta(), c.delta());
+                pending.put(c.key(), new Pending(p == null ? c.before().orElse(null) : p.before(), c.after(), delta));
+                schedule = !scheduled;
+                scheduled = true;
+            }
+            if (schedule) {
+                try {
+                    executor.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("listener executor closed; dropping changes of {}", key);
+                }
+            }
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
+            return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+        }
+
+        @SuppressWarnings("unchecked")
+        private void drain() {
+            while (true) {
+                Map<String, Pending> batch;
+                synchronized (this) {
+                    if (pending.isEmpty() || closed) {
+                        scheduled = false;
+                        return;
+                    }
+                    batch = new LinkedHashMap<>(pending);
+                    pending.clear();
+                }
+                for (Pending p : batch.values()) {
+                    try {
+                        List<Change> changes = Diffs.between(p.before(), p.after(), p.delta());
+                        listener.onChange(new ChangeEvent<>(key, Optional.ofNullable((S) p.before()), (S) p.after(), changes));
+                    } catch (RuntimeException e) {
+                        LOG.warn("listener of {} threw; it keeps receiving later changes", key, e);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            subscribers.computeIfPresent(key.name(), (k, l) -> {
+                l.remove(this);
+                return l.isEmpty() ? null : l;
+            });
+        }
+    }
+
+    <S extends ReplicatedData<S>> Subscriber<S> subscribe(Key<S> key, ChangeListener<S> listener) {
+        Subscriber<S> s = new Subscriber<>(key, listener);
+        subscribers.computeIfAbsent(key.name(), k -> new CopyOnWriteArrayList<>()).add(s);
+        return s;
+    }
+
+    /** Called on the sync thread with each step's changes: queues, never blocks. */
+    void publish(List<Output.Change> changes) {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        for (Output.Change c : changes) {
+            List<Subscriber<?>> l = subscribers.get(c.key());
+            if (l != null) {
+                for (Subscriber<?> s : l) {
+                    s.offer(c);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.converge.crdt.engine;
+
+import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.CausalCounter;
+import io.converge.crdt.DWFlag;
+import io.converge.crdt.EWFlag;
+import io.converge.crdt.GCounter;
+import io.converge.crdt.LWWRegister;
+import io.converge.crdt.MVRegister;
+import io.converge.crdt.ORMap;
+import io.converge.crdt.ORSet;
+import io.converge.crdt.PNCounter;
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.internal.HashTrie;
+import io.converge.crdt.internal.Representation;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Computes the user-visible {@link Change}s between two states of a key. For sets and maps only
+ * the items a keyed delta names are compared, so a change to one element of a large set costs
+ * O(1) items, not O(n); without such a delta every item of both states is compared.
+ */
+final class Diffs {
+    private Diffs() {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static List<Change> between(ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta) {
+        List<Change> out = new ArrayList<>();
+        if (after instanceof ORSet<?> a) {
+            ORSet<Object> b = before == null ? ORSet.empty() : (ORSet<Object>) before;
+            for (Object e : candidates(b, a, delta)) {
+                boolean was = b.contains(e);
+                boolean is = ((ORSet<Object>) a).contains(e);
+                if (!was && is) {
+                    out.add(new Change.Added(e, e));
+                } else if (was && !is) {
+                    out.add(new Change.Removed(e, e));
+                }
+            }
+        } else if (after instanceof AWLWWMap<?, ?> a) {
+            AWLWWMap<Object, Object> b = before == null ? AWLWWMap.empty() : (AWLWWMap<Object, Object>) before;
+            for (Object k : candidates(b, a, delta)) {
+                compare(out, k, b.get(k), ((AWLWWMap<Object, Object>) a).get(k));
+            }
+        } else if (after instanceof ORMap<?, ?> a) {
+            ORMap<Object, ?> am = (ORMap<Object, ?>) a;
+            ORMap<Object, ?> bm = before == null ? null : (ORMap<Object, ?>) before;
+            for (Object k : candidates(before, a, delta)) {
+                Optional<?> was = bm == null ? Optional.empty() : bm.get(k);
+                Optional<?> is = am.get(k);
+                if (was.isEmpty() && is.isPresent()) {
+                    out.add(new Change.Added(k, is.get()));
+                } else if (was.isPresent() && is.isEmpty()) {
+                    out.add(new Change.Removed(k, was.get()));
+                } else if (was.isPresent() && ((ReplicatedData) was.get()).digest() != ((ReplicatedData) is.get()).digest()) {
+                    out.add(new Change.Updated(k, was.get(), is.get()));
+                }
+            }
+        } else {
+            Object old = before == null ? value(after.bottom()) : value(before);
+            Object now = value(after);
+            if (!Objects.equals(old, now)) {
+                out.add(new Change.Updated(null, old, now));
+            }
+        }
+        return out;
+    }
+
+    private static void compare(List<Change> out, Object k, Optional<Object> was, Optional<Object> is) {
+        if (was.isEmpty() && is.isPresent()) {
+            out.add(new Change.Added(k, is.get()));
+        } else if (was.isPresent() && is.isEmpty()) {
+            out.add(new Change.Removed(k, was.get()));
+        } else if (was.isPresent() && !was.get().equals(is.get())) {
+            out.add(new Change.Updated(k, was.get(), is.get()));
+        }
+    }
+
+    /** The user-facing value of a non-collection type. */
+    static Object value(ReplicatedData<?> s) {
+        if (s instanceof GCounter g) {
+            return g.value();
+        }
+        if (s instanceof PNCounter p) {
+            return p.value();
+        }
+        if (s instanceof CausalCounter c) {
+            return c.value();
+        }
+        if (s instanceof EWFlag f) {
+            return f.value();
+        }
+        if (s instanceof DWFlag f) {
+            return f.value();
+        }
+        if (s instanceof MVRegister<?> r) {
+            return r.values();
+        }
+        if (s instanceof LWWRegister<?> r) {
+            return r.value().orElse(null);
+        }
+        return s;
+    }
+
+    /** The keys a keyed delta names, or every key of both states. */
+    private static Set<Object> candidates(Object before, Object after, ReplicatedData<?> delta) {
+        Representation.Access access = Representation.access();
+        Set<Object> keys = new LinkedHashSet<>();
+        HashTrie<Object, Boolean> hints = delta == null ? null : access.removedHints(delta);
+        if (hints != null) {
+            access.mapStore(delta).forEach((k, v) -> keys.add(k));
+            hints.forEach((k, v) -> keys.add(k));
+            return keys;
+        }
+        if (before != null) {
+            access.mapStore(before).forEach((k, v) -> keys.add(k));
+        }
+        access.mapStore(after).forEach((k, v) -> keys.add(k));
+        return keys;
+    }
+}

@@ -1,0 +1,178 @@
+package io.converge.crdt.engine;
+
+import io.converge.crdt.CrdtTypeMismatchException;
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.HlcTimestamp;
+import io.converge.crdt.causal.HybridLogicalClock;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.protocol.Input;
+import io.converge.crdt.protocol.SyncDriver;
+import io.converge.crdt.protocol.SyncMachine;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A node's replicated values: many named CRDTs ({@link Key}s), created on first use, updated
+ * locally at any time and kept converging with the peers its transport reports, by the
+ * anti-entropy protocol of {@link SyncMachine}.
+ *
+ * <h2>Thread-safety and memory model</h2>
+ * Safe for any number of concurrent writers and readers. Updates are applied one at a time on
+ * the replicator's sync thread; {@link #get} reads the latest published state without locking,
+ * so reads never block writers. {@link #update} returns after its state is published (and as
+ * durable as the persistence promises): a read after an update, on any thread that saw the
+ * update return, sees it or a later state.
+ *
+ * <h2>Listeners</h2>
+ * {@link #subscribe} listeners run on the listener executor, never on the sync thread; a slow
+ * listener gets coalesced events (see {@link ChangeEvent}) and cannot stall replication.
+ *
+ * <p>Owns threads: close it (try-with-resources). {@code close()} is idempotent and bounded by
+ * the configured shutdown timeout.
+ */
+public final class Replicator implements AutoCloseable {
+    private final ReplicatorConfig config;
+    private final HybridLogicalClock clock;
+    private final ReplicaContext context;
+    private final SyncDriver driver;
+    private final ChangeFeed feed;
+    private final ExecutorService ownedListenerExecutor;
+
+    private Replicator(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, long sequence) {
+        this.config = config;
+        this.clock = HybridLogicalClock.of(config.clock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
+        this.context = new ReplicaContext(config.replicaId, clock);
+        if (config.listenerExecutor == null) {
+            String name = "converge-listeners-" + config.replicaId;
+            ownedListenerExecutor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            ownedListenerExecutor = null;
+        }
+        this.feed = new ChangeFeed(ownedListenerExecutor != null ? ownedListenerExecutor : config.listenerExecutor);
+        SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, sequence, ReplicatedData::digest);
+        this.driver = new SyncDriver(machine, config.transport, config.persistence, feed::publish, config.clock);
+    }
+
+    /** Starts a replicator with no prior state. */
+    public static Replicator start(ReplicatorConfig config) {
+        return start(config, Map.of(), 0);
+    }
+
+    /** Starts a replicator from recovered states whose log ended at {@code sequence}. */
+    public static Replicator start(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, long sequence) {
+        Objects.requireNonNull(config, "config");
+        Replicator r = new Replicator(config, Map.copyOf(restored), sequence);
+        r.driver.start();
+        return r;
+    }
+
+    /** This node's replica id. */
+    public ReplicaId self() {
+        return config.replicaId;
+    }
+
+    /** This node's hybrid logical clock. */
+    public HybridLogicalClock clock() {
+        return clock;
+    }
+
+    /**
+     * Applies {@code mutator}'s delta to {@code key} and returns the new state, waiting at most
+     * the configured update timeout.
+     *
+     * @throws CrdtTypeMismatchException if the key holds another type
+     * @throws UpdateTimeoutException if the update was not applied (and made durable) in time;
+     *     it may still be applied later
+     * @throws IllegalStateException if the replicator is closed
+     */
+    public <S extends ReplicatedData<S>> S update(Key<S> key, Mutator<S> mutator) {
+        CompletableFuture<S> f = updateAsync(key, mutator);
+        try {
+            return f.get(config.updateTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new UpdateTimeoutException("update of " + key + " not applied within " + config.updateTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpdateTimeoutException("interrupted while updating " + key);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        }
+    }
+
+    /** {@link #update} without waiting: the future completes with the new state. */
+    @SuppressWarnings("unchecked")
+    public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(mutator, "mutator");
+        return driver.update(new Input.LocalUpdate(key.name(), key.bottom(),
+                        state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null")))
+                .thenApply(s -> (S) s);
+    }
+
+    /**
+     * The current state of {@code key}, empty if nothing was written to it yet. Lock-free.
+     *
+     * @throws CrdtTypeMismatchException if the key holds another type
+     */
+    @SuppressWarnings("unchecked")
+    public <S extends ReplicatedData<S>> Optional<S> get(Key<S> key) {
+        Objects.requireNonNull(key, "key");
+        Optional<ReplicatedData<?>> s = driver.machine().get(key.name());
+        if (s.isPresent() && s.get().getClass() != key.bottom().getClass()) {
+            throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
+                    + s.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
+        }
+        return (Optional<S>) (Optional<?>) s;
+    }
+
+    /** Number of keys held. */
+    public int size() {
+        return driver.machine().size();
+    }
+
+    /** Calls {@code listener} after every change of {@code key}, local or remote. */
+    public <S extends ReplicatedData<S>> Subscription subscribe(Key<S> key, ChangeListener<S> listener) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(listener, "listener");
+        return feed.subscribe(key, listener)::close;
+    }
+
+    /** The protocol machine, for metrics and tests (its reads are thread-safe). */
+    public SyncMachine machine() {
+        return driver.machine();
+    }
+
+    /** Stops the sync loop, the transport and the owned listener thread. Idempotent, bounded. */
+    @Override
+    public void close() {
+        long timeout = config.shutdownTimeout.toMillis();
+        driver.close(timeout);
+        if (ownedListenerExecutor != null) {
+            ownedListenerExecutor.shutdown();
+            try {
+                ownedListenerExecutor.awaitTermination(timeout, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ownedListenerExecutor.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.converge.crdt.engine;
+
+import io.converge.crdt.causal.HybridLogicalClock;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.protocol.Message;
+import io.converge.crdt.protocol.Persistence;
+import io.converge.crdt.protocol.SyncConfig;
+import io.converge.crdt.protocol.Transport;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+/**
+ * How a {@link Replicator} runs. Immutable; build with {@link #builder(ReplicaId)}, whose setters
+ * name their defaults and validate their argument.
+ */
+public final class ReplicatorConfig {
+    final ReplicaId replicaId;
+    final SyncConfig sync;
+    final Transport transport;
+    final Persistence persistence;
+    final LongSupplier clock;
+    final long maxClockOffsetMillis;
+    final Executor listenerExecutor;
+    final Duration updateTimeout;
+    final Duration shutdownTimeout;
+
+    private ReplicatorConfig(Builder b) {
+        this.replicaId = b.replicaId;
+        this.sync = b.sync;
+        this.transport = b.transport;
+        this.persistence = b.persistence;
+        this.clock = b.clock;
+        this.maxClockOffsetMillis = b.maxClockOffsetMillis;
+        this.listenerExecutor = b.listenerExecutor;
+        this.updateTimeout = b.updateTimeout;
+        this.shutdownTimeout = b.shutdownTimeout;
+    }
+
+    /** A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a new one). */
+    public static Builder builder(ReplicaId replicaId) {
+        return new Builder(Objects.requireNonNull(replicaId, "replicaId"));
+    }
+
+    /** The replica id. */
+    public ReplicaId replicaId() {
+        return replicaId;
+    }
+
+    /** Builds a {@link ReplicatorConfig}. Not thread-safe. */
+    public static final class Builder {
+        private final ReplicaId replicaId;
+        private SyncConfig sync = SyncConfig.defaults();
+        private Transport transport = new StandaloneTransport();
+        private Persistence persistence = Persistence.NONE;
+        private LongSupplier clock = System::currentTimeMillis;
+        private long maxClockOffsetMillis = HybridLogicalClock.DEFAULT_MAX_OFFSET_MILLIS;
+        private Executor listenerExecutor;
+        private Duration updateTimeout = Duration.ofSeconds(10);
+        private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+        private Builder(ReplicaId replicaId) {
+            this.replicaId = replicaId;
+        }
+
+        /** Protocol settings; default {@link SyncConfig#defaults()}. */
+        public Builder sync(SyncConfig sync) {
+            this.sync = Objects.requireNonNull(sync, "sync");
+            return this;
+        }
+
+        /** The network; default none (a standalone replica with no peers). */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** Where records are made durable; default {@link Persistence#NONE} (memory only). */
+        public Builder persistence(Persistence persistence) {
+            this.persistence = Objects.requireNonNull(persistence, "persistence");
+            return this;
+        }
+
+        /** Physical clock in epoch milliseconds; default {@link System#currentTimeMillis()}. */
+        public Builder clock(LongSupplier clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Largest remote clock lead the HLC absorbs; default 500 ms. */
+        public Builder maxClockOffset(Duration d) {
+            Objects.requireNonNull(d, "maxClockOffset");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("maxClockOffset must not be negative: " + d);
+            }
+            this.maxClockOffsetMillis = d.toMillis();
+            return this;
+        }
+
+        /**
+         * Runs change listeners; default a replicator-owned single daemon thread
+         * {@code converge-listeners-<replica>}, shut down on close. A supplied executor is
+         * never shut down by the replicator.
+         */
+        public Builder listenerExecutor(Executor executor) {
+            this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** How long {@link Replicator#update} waits; default 10 s. */
+        public Builder updateTimeout(Duration d) {
+            this.updateTimeout = positive(d, "updateTimeout");
+            return this;
+        }
+
+        /** How long {@link Replicator#close()} waits for threads to stop; default 5 s. */
+        public Builder shutdownTimeout(Duration d) {
+            this.shutdownTimeout = positive(d, "shutdownTimeout");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+
+        /** The configuration. */
+        public ReplicatorConfig build() {
+            return new ReplicatorConfig(this);
+        }
+    }
+
+    /** No network: the replica has no peers. */
+    static final class StandaloneTransport implements Transport {
+        @Override
+        public void start(ReplicaId self, Receiver receiver) {
+        }
+
+        @Override
+        public void send(ReplicaId to, Message message) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

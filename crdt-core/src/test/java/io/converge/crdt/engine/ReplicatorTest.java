@@ -1,0 +1,210 @@
+package io.converge.crdt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.CrdtTypeMismatchException;
+import io.converge.crdt.ORMap;
+import io.converge.crdt.ORSet;
+import io.converge.crdt.PNCounter;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.testing.InMemoryNetwork;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ReplicatorTest {
+    private static final Key<ORSet<String>> CART = Key.of("cart", ORSet.empty());
+    private static final Key<PNCounter> HITS = Key.of("hits", PNCounter.empty());
+    private static final Key<AWLWWMap<String, String>> PROFILE = Key.of("profile", AWLWWMap.empty());
+
+    private final List<Replicator> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        open.forEach(Replicator::close);
+    }
+
+    private Replicator node(String name, InMemoryNetwork net) {
+        Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
+                .updateTimeout(Duration.ofSeconds(5)).build());
+        open.add(r);
+        return r;
+    }
+
+    /** Waits for a condition with a deadline: never sleep to synchronise. */
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void aReadAfterAnUpdateSeesIt() {
+        InMemoryNetwork net = new InMemoryNetwork(1);
+        Replicator a = node("a", net);
+        ORSet<String> after = a.update(CART, (s, r) -> s.add(r.self(), "milk"));
+        assertEquals(Set.of("milk"), after.elements());
+        assertEquals(Set.of("milk"), a.get(CART).orElseThrow().elements());
+    }
+
+    @Test
+    void threeNodesConvergeOnEveryKey() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(2);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        Replicator c = node("c", net);
+        a.update(CART, (s, r) -> s.add(r.self(), "milk"));
+        b.update(CART, (s, r) -> s.add(r.self(), "bread"));
+        c.update(HITS, (s, r) -> s.increment(r.self(), 5));
+        a.update(HITS, (s, r) -> s.decrement(r.self(), 2));
+        for (Replicator r : List.of(a, b, c)) {
+            await("cart on " + r.self(), () -> r.get(CART).map(s -> s.elements().equals(Set.of("milk", "bread"))).orElse(false));
+            await("hits on " + r.self(), () -> r.get(HITS).map(s -> s.value() == 3).orElse(false));
+        }
+    }
+
+    @Test
+    void nodesConvergeDespiteLossAndAPartition() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(3);
+        net.lossRate(0.3);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        Replicator c = node("c", net);
+        net.partition(Set.of(a.self()));
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            a.update(PROFILE, (m, r) -> m.put(r.self(), r.clock(), "k" + (n % 10), "a" + n));
+            b.update(CART, (s, r) -> s.add(r.self(), "b" + n));
+            c.update(CART, (s, r) -> n % 2 == 0 ? s.remove("b" + (n - 2)) : s.add(r.self(), "c" + n));
+        }
+        net.lossRate(0);
+        net.heal();
+        await("convergence", () -> a.machine().storeDigest() == b.machine().storeDigest()
+                && b.machine().storeDigest() == c.machine().storeDigest() && a.size() == 2 && c.size() == 2);
+        assertEquals(a.get(CART), c.get(CART));
+        assertEquals(b.get(PROFILE), c.get(PROFILE));
+    }
+
+    @Test
+    void listenersSeeAddsAndRemovesFromRemoteReplicas() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(4);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        BlockingQueue<Change> seen = new LinkedBlockingQueue<>();
+        try (Subscription s = b.subscribe(CART, e -> seen.addAll(e.changes()))) {
+            a.update(CART, (set, r) -> set.add(r.self(), "milk"));
+            assertEquals(new Change.Added("milk", "milk"), seen.poll(10, TimeUnit.SECONDS));
+            await("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
+            b.update(CART, (set, r) -> set.remove("milk"));
+            assertEquals(new Change.Removed("milk", "milk"), seen.poll(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void counterListenersSeeOldAndNewValues() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(5);
+        Replicator a = node("a", net);
+        BlockingQueue<Change> seen = new LinkedBlockingQueue<>();
+        a.subscribe(HITS, e -> seen.addAll(e.changes()));
+        a.update(HITS, (c, r) -> c.increment(r.self(), 4));
+        assertEquals(new Change.Updated(null, 0L, 4L), seen.poll(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aThrowingListenerIsIsolatedAndKeepsReceiving() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(6);
+        Replicator a = node("a", net);
+        CountDownLatch calls = new CountDownLatch(2);
+        a.subscribe(HITS, e -> {
+            calls.countDown();
+            throw new IllegalStateException("boom (expected by the test)");
+        });
+        a.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        a.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        assertTrue(calls.await(10, TimeUnit.SECONDS));
+        assertEquals(2, a.get(HITS).orElseThrow().value());
+    }
+
+    @Test
+    void aSlowListenerDoesNotStallReplicationAndGetsTheFinalValue() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(7);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        CountDownLatch release = new CountDownLatch(1);
+        BlockingQueue<ChangeEvent<PNCounter>> events = new LinkedBlockingQueue<>();
+        b.subscribe(HITS, e -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            events.add(e);
+        });
+        for (int i = 0; i < 200; i++) {
+            a.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        }
+        await("b replicated while its listener is stuck", () -> b.get(HITS).map(c -> c.value() == 200).orElse(false));
+        release.countDown();
+        long last = -1;
+        while (last != 200) {
+            ChangeEvent<PNCounter> e = events.poll(10, TimeUnit.SECONDS);
+            assertTrue(e != null, "the final value was delivered");
+            last = e.after().value();
+        }
+        assertTrue(events.size() < 200, "events were coalesced");
+    }
+
+    @Test
+    void aKeyUsedWithAnotherTypeIsRefused() {
+        Replicator a = node("a", new InMemoryNetwork(8));
+        a.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        Key<ORSet<String>> wrong = Key.of("hits", ORSet.empty());
+        assertThrows(CrdtTypeMismatchException.class, () -> a.get(wrong));
+        assertThrows(CrdtTypeMismatchException.class, () -> a.update(wrong, (s, r) -> s.add(r.self(), "x")));
+    }
+
+    @Test
+    void aMutatorThatThrowsChangesNothing() {
+        Replicator a = node("a", new InMemoryNetwork(9));
+        assertThrows(IllegalArgumentException.class, () -> a.update(HITS, (c, r) -> c.increment(r.self(), 0)));
+        assertTrue(a.get(HITS).isEmpty());
+    }
+
+    @Test
+    void aNestedMapChangeTravelsAsTheEntrysDelta() throws InterruptedException {
+        Key<ORMap<String, ORSet<String>>> carts = Key.of("carts", ORMap.empty(ORSet.<String>empty()));
+        InMemoryNetwork net = new InMemoryNetwork(10);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        a.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "milk")));
+        b.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "eggs")));
+        await("merged carts", () -> a.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false)
+                && b.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false));
+        assertEquals(Map.of("alice", Set.of("milk", "eggs")).get("alice"),
+                a.get(carts).orElseThrow().get("alice").orElseThrow().elements());
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterUpdatesFailClearly() {
+        Replicator a = node("a", new InMemoryNetwork(11));
+        a.close();
+        a.close();
+        assertThrows(IllegalStateException.class, () -> a.update(HITS, (c, r) -> c.increment(r.self(), 1)));
+    }
+}
