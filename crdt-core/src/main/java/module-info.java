@@ -14,5 +14,7 @@ module io.converge.crdt {
 
     exports io.converge.crdt;
     exports io.converge.crdt.causal;
+    exports io.converge.crdt.engine;
+    exports io.converge.crdt.protocol;
     exports io.converge.crdt.testing;
 }

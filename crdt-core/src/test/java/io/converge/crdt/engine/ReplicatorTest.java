@@ -38,6 +38,7 @@ class ReplicatorTest {
 
     private Replicator node(String name, InMemoryNetwork net) {
         Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
+                .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build())
                 .updateTimeout(Duration.ofSeconds(5)).build());
         open.add(r);
         return r;
