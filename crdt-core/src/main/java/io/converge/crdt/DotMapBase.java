@@ -27,10 +27,11 @@ import java.util.function.BiConsumer;
  */
 abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
     /**
-     * Most keys a keyed value may name. A replica state built only from mutator deltas is keyed
-     * too, and would otherwise keep one removal hint per removed key forever (a tombstone by
+     * Most removal hints a keyed value may carry. A replica state built only from mutator deltas
+     * is keyed too, and would otherwise keep one hint per removed key forever (a tombstone by
      * another name); past this bound a value simply becomes a full state, which is always
-     * correct, so hints stay O(1) per value.
+     * correct, so hints stay O(1) per value. Store keys are not counted: a large keyed delta
+     * group of adds stays keyed and still joins in O(its size).
      */
     static final int KEYED_LIMIT = 256;
 
@@ -172,7 +173,7 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
     }
 
     private S result(S a, S b, HashTrie<K, Object> s, CausalContext rc, HashTrie<K, Boolean> hints) {
-        if (hints != null && s.size() + hints.size() > KEYED_LIMIT) {
+        if (hints != null && hints.size() > KEYED_LIMIT) {
             hints = null;
         }
         if (s == a.store && rc == a.context && hints == a.removedHints) {

@@ -132,6 +132,14 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
         if (delta.isBottom()) {
             return make(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
         }
+        if (delta.context() == context || (delta instanceof DotMapBase<?, ?> d && d.removedHints == null)) {
+            // Not a mutator's delta (the view itself, or a full state): it may cover dots of
+            // other keys, so the map delta must not claim to touch only this key.
+            V storePart = delta.withContext(CausalContext.empty());
+            HashTrie<K, Object> s = storePart.isStoreEmpty() ? HashTrie.empty()
+                    : HashTrie.<K, Object>empty().put(key, storePart);
+            return make(s, delta.context(), null);
+        }
         V storePart = stripContext(delta);
         if (storePart.isStoreEmpty()) {
             return make(HashTrie.empty(), delta.context(), HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));

@@ -18,7 +18,9 @@ package io.converge.crdt;
  * <p><b>Deltas.</b> Every mutator of a type returns a <em>delta</em>: a small value of the same
  * type such that {@code x.join(x.mutator(args))} equals the state after the mutation (the
  * delta-mutator law). Deltas are shipped to other replicas and joined there; batches of deltas
- * are joined into one delta before sending.
+ * are joined into one delta before sending. <b>Join each delta into the state before the next
+ * mutation</b>: two deltas computed from the same state reuse the same new dot, and their join
+ * is then meaningless (crdt.md §2: a dot is never reused).
  *
  * <p><b>Implementing a type.</b> Make it an immutable final class; give {@code equals} and
  * {@code hashCode} over the whole lattice state (never only the user-visible value); never mutate

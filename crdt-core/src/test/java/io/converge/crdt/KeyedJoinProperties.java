@@ -187,6 +187,35 @@ class KeyedJoinProperties {
         }
     };
 
+    /** Bulk operations, so that states and delta groups cross {@link DotMapBase#KEYED_LIMIT}. */
+    static final Type<ORSet<Integer>> BULK_OR_SET = new Type<>() {
+        @Override
+        public ORSet<Integer> bottom() {
+            return ORSet.empty();
+        }
+
+        @Override
+        public ORSet<Integer> delta(ORSet<Integer> s, ReplicaId r, HybridLogicalClock clock, int op, int a, int b,
+                int c) {
+            int start = a * 97 + b * 31 + c;
+            switch (op % 5) {
+                case 0:
+                case 1:
+                    List<Integer> range = new ArrayList<>();
+                    for (int i = start; i < start + (op == 0 ? 40 : DotMapBase.KEYED_LIMIT); i++) {
+                        range.add(i);
+                    }
+                    return s.addAll(r, range);
+                case 2:
+                    return s.add(r, start);
+                case 3:
+                    return s.remove(start);
+                default:
+                    return s.clear();
+            }
+        }
+    };
+
     // ----------------------------------------------------------------------------- the harness
 
     /**
@@ -299,6 +328,11 @@ class KeyedJoinProperties {
     @Property
     void keyedJoinsOfMapsOfLwwMapsMatchTheFullJoin(@ForAll("runs") List<Step> steps) {
         run(MAP_OF_LWW_MAPS, steps);
+    }
+
+    @Property(tries = 40)
+    void keyedJoinsAcrossTheKeyedLimitMatchTheFullJoin(@ForAll("runs") List<Step> steps) {
+        run(BULK_OR_SET, steps);
     }
 
     // ----------------------------------------------------------------------------- found bugs

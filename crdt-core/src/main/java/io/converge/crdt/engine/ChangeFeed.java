@@ -39,6 +39,8 @@ final class ChangeFeed {
         private final ChangeListener<S> listener;
         private final Map<String, Pending> pending = new LinkedHashMap<>();
         private boolean scheduled;
+        /** The latest state queued for this listener, the "before" of an expiry. */
+        private ReplicatedData<?> lastSeen;
         private volatile boolean closed;
 
         Subscriber(Key<S> key, ChangeListener<S> listener) {
@@ -53,8 +55,12 @@ final class ChangeFeed {
             boolean schedule;
             synchronized (this) {
                 Pending p = pending.get(c.key());
-                ReplicatedData<?> delta = p == null || p.delta() == null ? c.delta() : join(p.delta(), c.delta());
-                pending.put(c.key(), new Pending(p == null ? c.before().orElse(null) : p.before(), c.after(), delta));
+                // No delta (an expiry) means: compare everything.
+                ReplicatedData<?> delta = c.delta() == null ? null
+                        : p == null ? c.delta() : p.delta() == null ? null : join(p.delta(), c.delta());
+                ReplicatedData<?> before = p != null ? p.before() : c.before().orElse(lastSeen);
+                pending.put(c.key(), new Pending(before, c.after(), delta));
+                lastSeen = c.after();
                 schedule = !scheduled;
                 scheduled = true;
             }
@@ -65,6 +71,11 @@ final class ChangeFeed {
                     LOG.debug("listener executor closed; dropping changes of {}", key);
                 }
             }
+        }
+
+        /** The key expired: the listener sees it go from its last state to empty. */
+        void expired() {
+            offer(new Output.Change(key.name(), Optional.empty(), key.bottom(), null, Optional.empty()));
         }
 
         @SuppressWarnings({"unchecked", "rawtypes"})
@@ -111,12 +122,20 @@ final class ChangeFeed {
         return s;
     }
 
-    /** Called on the sync thread with each step's changes: queues, never blocks. */
-    void publish(List<Output.Change> changes) {
+    /** Called on the sync thread with each step's changes and expiries: queues, never blocks. */
+    void publish(Output out) {
         if (subscribers.isEmpty()) {
             return;
         }
-        for (Output.Change c : changes) {
+        for (String key : out.expired()) {
+            List<Subscriber<?>> l = subscribers.get(key);
+            if (l != null) {
+                for (Subscriber<?> s : l) {
+                    s.expired();
+                }
+            }
+        }
+        for (Output.Change c : out.changes()) {
             List<Subscriber<?>> l = subscribers.get(c.key());
             if (l != null) {
                 for (Subscriber<?> s : l) {

@@ -123,7 +123,8 @@ public final class Replicator implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
         return driver.update(new Input.LocalUpdate(key.name(), key.bottom(),
-                        state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null")))
+                        state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null"),
+                        key.timeToLiveMillis()))
                 .thenApply(s -> (S) s);
     }
 

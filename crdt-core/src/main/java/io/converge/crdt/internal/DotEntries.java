@@ -193,7 +193,9 @@ public final class DotEntries {
 
     private static boolean sameEntries(List<Object> out, Object store) {
         for (int i = 0; i < out.size(); i++) {
-            if (out.get(i) != get(store, i)) {
+            Object e = get(store, i);
+            // Equal, not only the same object: entries decoded from the wire are copies.
+            if (out.get(i) != e && !out.get(i).equals(e)) {
                 return false;
             }
         }

@@ -11,11 +11,24 @@ public sealed interface Input {
      * A local mutation of {@code key}: {@code mutation} receives the key's current state
      * ({@code bottom} if the key is new) and returns the delta to apply.
      */
-    record LocalUpdate(String key, ReplicatedData<?> bottom, UnaryOperator<ReplicatedData<?>> mutation) implements Input {
+    record LocalUpdate(String key, ReplicatedData<?> bottom, UnaryOperator<ReplicatedData<?>> mutation, long ttlMillis)
+            implements Input {
+        /**
+         * @param ttlMillis time to live after this update, 0 for none: the key is dropped on every
+         *     node once no update renewed it for that long
+         */
         public LocalUpdate {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(bottom, "bottom");
             Objects.requireNonNull(mutation, "mutation");
+            if (ttlMillis < 0) {
+                throw new IllegalArgumentException("ttl must not be negative, got " + ttlMillis);
+            }
+        }
+
+        /** An update of a key that never expires. */
+        public LocalUpdate(String key, ReplicatedData<?> bottom, UnaryOperator<ReplicatedData<?>> mutation) {
+            this(key, bottom, mutation, 0);
         }
     }
 

@@ -20,9 +20,12 @@ public sealed interface Message {
      * The delta-interval {@code Δ[start, end)}, joined per key. The receiver joins it only if it
      * leaves no causal gap, then acknowledges {@code end}; otherwise it answers {@link Nack}.
      */
-    record Deltas(long start, long end, Map<String, ReplicatedData<?>> deltas) implements Message {
+    record Deltas(long start, long end, Map<String, ReplicatedData<?>> deltas, Map<String, Long> expiries)
+            implements Message {
+        /** {@code expiries}: for keys with a time to live, when they expire (epoch ms). */
         public Deltas {
             deltas = Map.copyOf(deltas);
+            expiries = Map.copyOf(expiries);
             if (start < 0 || end < start) {
                 throw new IllegalArgumentException("bad interval [" + start + "," + end + ")");
             }
@@ -82,9 +85,11 @@ public sealed interface Message {
     }
 
     /** Full states of requested keys; {@code last} closes the answer to one request. */
-    record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states) implements Message {
+    record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries)
+            implements Message {
         public States {
             states = Map.copyOf(states);
+            expiries = Map.copyOf(expiries);
         }
 
         @Override

@@ -15,15 +15,17 @@ import java.util.Optional;
  * @param persists records to make durable, in sequence order
  * @param applied for a local update, the state after it (empty for other inputs)
  * @param problems peer misbehaviour worth logging (the offending input changed nothing)
+ * @param expired keys dropped because their time to live ran out (no tombstone is kept)
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
-        Optional<ReplicatedData<?>> applied, List<String> problems, long nextWakeupMillis) {
+        Optional<ReplicatedData<?>> applied, List<String> problems, List<String> expired, long nextWakeupMillis) {
     public Output {
         sends = List.copyOf(sends);
         changes = List.copyOf(changes);
         persists = List.copyOf(persists);
         problems = List.copyOf(problems);
+        expired = List.copyOf(expired);
     }
 
     /** A message to send to {@code to}. */
@@ -38,7 +40,11 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
             ReplicatedData<?> delta, Optional<ReplicaId> from) {
     }
 
-    /** Record {@code sequence} of the delta log: {@code key} joined {@code delta}. */
-    public record Persist(long sequence, String key, ReplicatedData<?> delta) {
+    /**
+     * Record {@code sequence} of the delta log: {@code key} joined {@code delta}; the key expires
+     * at {@code expiresAt} (epoch ms, 0 for never). Replaying the records in order rebuilds the
+     * store; keys whose expiry passed are dropped on load.
+     */
+    public record Persist(long sequence, String key, ReplicatedData<?> delta, long expiresAt) {
     }
 }

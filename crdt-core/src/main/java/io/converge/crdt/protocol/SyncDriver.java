@@ -34,7 +34,7 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     private final SyncMachine machine;
     private final Transport transport;
     private final Persistence persistence;
-    private final Consumer<List<Output.Change>> changes;
+    private final Consumer<Output> changes;
     private final LongSupplier clock;
     private final ScheduledExecutorService loop;
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
@@ -45,12 +45,12 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     /**
      * A driver for {@code machine}; call {@link #start()} to connect the transport.
      *
-     * @param changes receives the changes of each step, on the driver's thread: it must hand
-     *     them off quickly (the engine's change feed queues them)
+     * @param changes receives each step's output that changed or expired keys, on the driver's
+     *     thread: it must hand them off quickly (the engine's change feed queues them)
      * @param clock current time in epoch milliseconds
      */
     public SyncDriver(SyncMachine machine, Transport transport, Persistence persistence,
-            Consumer<List<Output.Change>> changes, LongSupplier clock) {
+            Consumer<Output> changes, LongSupplier clock) {
         this.machine = Objects.requireNonNull(machine, "machine");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.persistence = Objects.requireNonNull(persistence, "persistence");
@@ -152,8 +152,8 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         CompletableFuture<Void> durable = out.persists().isEmpty()
                 ? CompletableFuture.completedFuture(null)
                 : persistence.persist(out.persists());
-        if (!out.changes().isEmpty()) {
-            changes.accept(out.changes());
+        if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
+            changes.accept(out);
         }
         if (!out.sends().isEmpty()) {
             // Release in order: after this step's records and every earlier release.

@@ -50,6 +50,13 @@ import java.util.function.ToLongFunction;
  * key's state is complete, so chunks can be joined one by one) and acknowledges the offer's
  * position. Two replicas that already agree exchange digests only.
  *
+ * <h2>Time to live, without tombstones</h2>
+ * A key updated with a time to live carries its expiry (the latest update's time plus the TTL;
+ * joins keep the latest) in every message and record that carries the key. When it passes, each
+ * node drops the key and keeps nothing; a copy that arrives later carries the same past expiry
+ * and is dropped on arrival, so nothing resurrects it. An update racing the expiry (within the
+ * clocks' skew) may keep the part it wrote alive, as a concurrent update survives a reset.
+ *
  * <h2>Quiet links</h2>
  * A link with nothing to send carries a {@link Message.Heartbeat} every heartbeat interval: the
  * sender's sequence and a digest of its whole store. If both sides are quiet and the digests
@@ -65,6 +72,17 @@ public final class SyncMachine {
     private final ToLongFunction<ReplicatedData<?>> digester;
     private final ConcurrentHashMap<String, ReplicatedData<?>> states = new ConcurrentHashMap<>();
     private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
+    /** Expiry (epoch ms) of the keys that have a time to live. */
+    private final Map<String, Long> expiries = new HashMap<>();
+    /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
+    private final java.util.PriorityQueue<Expiry> expiryQueue = new java.util.PriorityQueue<>();
+
+    private record Expiry(long at, String key) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry o) {
+            return Long.compare(at, o.at);
+        }
+    }
     private final Map<ReplicaId, Peer> peers = new TreeMap<>();
     private long next;
     private long bufferStart;
@@ -72,7 +90,7 @@ public final class SyncMachine {
     private long transferIds;
 
     /** A delta at one buffer position. */
-    private record Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin) {
+    private record Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt) {
     }
 
     /** What we know about one peer. */
@@ -108,6 +126,15 @@ public final class SyncMachine {
      */
     public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored, long sequence,
             ToLongFunction<ReplicatedData<?>> digester) {
+        this(self, config, restored, Map.of(), sequence, digester);
+    }
+
+    /**
+     * A machine restored with the expiries of the keys that have a time to live; keys already
+     * expired are dropped at the first tick.
+     */
+    public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored,
+            Map<String, Long> restoredExpiries, long sequence, ToLongFunction<ReplicatedData<?>> digester) {
         this.self = Objects.requireNonNull(self, "self");
         this.config = Objects.requireNonNull(config, "config");
         this.digester = Objects.requireNonNull(digester, "digester");
@@ -119,8 +146,19 @@ public final class SyncMachine {
             states.put(k, v);
             storeDigest += keyDigest(k, v);
         });
+        restoredExpiries.forEach((k, e) -> {
+            if (states.containsKey(k) && e > 0) {
+                expiries.put(k, e);
+                expiryQueue.add(new Expiry(e, k));
+            }
+        });
         this.next = sequence;
         this.bufferStart = sequence;
+    }
+
+    /** When {@code key} expires (epoch ms), if it has a time to live. */
+    public Optional<Long> expiry(String key) {
+        return Optional.ofNullable(expiries.get(key));
     }
 
     /** A new, empty machine using {@link ReplicatedData#digest()} as the state digest. */
@@ -215,6 +253,7 @@ public final class SyncMachine {
         final List<Output.Change> changes = new ArrayList<>();
         final List<Output.Persist> persists = new ArrayList<>();
         final List<String> problems = new ArrayList<>();
+        final List<String> expired = new ArrayList<>();
         ReplicatedData<?> applied;
 
         Step(long now) {
@@ -222,17 +261,22 @@ public final class SyncMachine {
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, Optional.ofNullable(applied), problems, wakeup);
+            return new Output(sends, changes, persists, Optional.ofNullable(applied), problems, expired, wakeup);
         }
     }
 
     private long wakeup(long now) {
+        long at = now + config.heartbeatIntervalMillis();
         for (Peer p : peers.values()) {
             if (!p.quiet(next)) {
-                return now + config.syncIntervalMillis();
+                at = now + config.syncIntervalMillis();
+                break;
             }
         }
-        return now + config.heartbeatIntervalMillis();
+        if (!expiryQueue.isEmpty()) {
+            at = Math.min(at, Math.max(expiryQueue.peek().at(), now + 1));
+        }
+        return at;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -257,25 +301,44 @@ public final class SyncMachine {
             throw new io.converge.crdt.CrdtTypeMismatchException("the mutation of '" + u.key() + "' returned a "
                     + delta.getClass().getSimpleName());
         }
+        long expiresAt = u.ttlMillis() > 0 ? s.now + u.ttlMillis() : 0;
         if (leq(delta, base)) {
+            if (expiresAt > 0 && current != null) {
+                // Nothing new, but the key was touched: renew its lease through a no-op record.
+                Long e = expiries.get(u.key());
+                if (e == null || e < expiresAt) {
+                    record(s, u.key(), current, current, delta, self, expiresAt);
+                }
+            }
             return base;
         }
         ReplicatedData<?> after = join(base, delta);
-        record(s, u.key(), current, after, delta, self);
+        record(s, u.key(), current, after, delta, self, expiresAt);
         return after;
     }
 
     /** Publishes a changed state, buffers and persists its delta, reports the change. */
     private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
-            ReplicaId origin) {
+            ReplicaId origin, long expiresAt) {
+        if (expiresAt > 0) {
+            Long old = expiries.get(key);
+            if (old == null || old < expiresAt) {
+                expiries.put(key, expiresAt);
+                expiryQueue.add(new Expiry(expiresAt, key));
+            } else {
+                expiresAt = old;
+            }
+        } else {
+            expiresAt = expiries.getOrDefault(key, 0L);
+        }
         states.put(key, after);
         if (before != null) {
             storeDigest -= keyDigest(key, before);
         }
         storeDigest += keyDigest(key, after);
         long seq = next++;
-        buffer.addLast(new Buffered(seq, key, delta, origin));
-        s.persists.add(new Output.Persist(seq, key, delta));
+        buffer.addLast(new Buffered(seq, key, delta, origin, expiresAt));
+        s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
                 origin.equals(self) ? Optional.empty() : Optional.of(origin)));
         if (buffer.size() > config.bufferMaxEntries()) {
@@ -336,6 +399,9 @@ public final class SyncMachine {
         // Check everything before changing anything: a rejected interval changes nothing.
         Map<String, ReplicatedData<?>> joined = new LinkedHashMap<>();
         for (Map.Entry<String, ReplicatedData<?>> e : d.deltas().entrySet()) {
+            if (expired(d.expiries(), e.getKey(), s.now)) {
+                continue; // a copy of an expired key: dropping it is what keeps it dead
+            }
             ReplicatedData<?> cur = states.get(e.getKey());
             ReplicatedData<?> delta = e.getValue();
             if (cur != null && cur.getClass() != delta.getClass()) {
@@ -355,11 +421,26 @@ public final class SyncMachine {
         for (Map.Entry<String, ReplicatedData<?>> e : joined.entrySet()) {
             ReplicatedData<?> cur = states.get(e.getKey());
             ReplicatedData<?> after = e.getValue();
-            if (after != cur && (cur == null || !after.equals(cur))) {
-                record(s, e.getKey(), cur, after, d.deltas().get(e.getKey()), from);
+            long expiresAt = d.expiries().getOrDefault(e.getKey(), 0L);
+            if ((after != cur && (cur == null || !after.equals(cur))) || extends_(e.getKey(), expiresAt)) {
+                record(s, e.getKey(), cur, after, d.deltas().get(e.getKey()), from, expiresAt);
             }
         }
         s.sends.add(new Output.Send(from, new Message.Ack(d.end())));
+    }
+
+    private static boolean expired(Map<String, Long> expiries, String key, long now) {
+        Long e = expiries.get(key);
+        return e != null && e > 0 && e <= now;
+    }
+
+    /** Whether {@code expiresAt} would push the key's expiry later. */
+    private boolean extends_(String key, long expiresAt) {
+        if (expiresAt <= 0) {
+            return false;
+        }
+        Long e = expiries.get(key);
+        return e == null || e < expiresAt;
     }
 
     private void onOffer(Step s, ReplicaId from, Peer p, Message.Offer o) {
@@ -404,18 +485,25 @@ public final class SyncMachine {
         }
         p.outTouchedAt = s.now;
         Map<String, ReplicatedData<?>> chunk = new HashMap<>();
+        Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> keys = r.keys();
         for (int i = 0; i < keys.size(); i++) {
-            ReplicatedData<?> st = states.get(keys.get(i));
+            String k = keys.get(i);
+            ReplicatedData<?> st = states.get(k);
             if (st != null) {
-                chunk.put(keys.get(i), st);
+                chunk.put(k, st);
+                Long e = expiries.get(k);
+                if (e != null) {
+                    chunkExpiries.put(k, e);
+                }
             }
             if (chunk.size() == config.maxEntriesPerMessage() && i < keys.size() - 1) {
-                send(s, to, p, new Message.States(r.transfer(), false, chunk));
+                send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
                 chunk = new HashMap<>();
+                chunkExpiries = new HashMap<>();
             }
         }
-        send(s, to, p, new Message.States(r.transfer(), true, chunk));
+        send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries));
     }
 
     private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
@@ -423,6 +511,9 @@ public final class SyncMachine {
             return;
         }
         for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
+            if (expired(st.expiries(), e.getKey(), s.now)) {
+                continue;
+            }
             ReplicatedData<?> cur = states.get(e.getKey());
             ReplicatedData<?> incoming = e.getValue();
             if (cur != null && cur.getClass() != incoming.getClass()) {
@@ -431,8 +522,9 @@ public final class SyncMachine {
                 continue;
             }
             ReplicatedData<?> after = cur == null ? incoming : join(cur, incoming);
-            if (after != cur && (cur == null || !after.equals(cur))) {
-                record(s, e.getKey(), cur, after, incoming, from);
+            long expiresAt = st.expiries().getOrDefault(e.getKey(), 0L);
+            if ((after != cur && (cur == null || !after.equals(cur))) || extends_(e.getKey(), expiresAt)) {
+                record(s, e.getKey(), cur, after, incoming, from, expiresAt);
             }
         }
         if (st.last()) {
@@ -484,6 +576,7 @@ public final class SyncMachine {
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
     private void sendInterval(Step s, ReplicaId to, Peer p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
+        Map<String, Long> groupedExpiries = new HashMap<>();
         long end = p.acked;
         long skip = p.acked - bufferStart;
         Iterator<Buffered> it = buffer.iterator();
@@ -498,6 +591,9 @@ public final class SyncMachine {
                     break;
                 }
                 grouped.put(b.key(), prev == null ? b.delta() : join(prev, b.delta()));
+                if (b.expiresAt() > 0) {
+                    groupedExpiries.merge(b.key(), b.expiresAt(), Math::max);
+                }
             }
             end = b.seq() + 1;
         }
@@ -509,10 +605,28 @@ public final class SyncMachine {
         }
         p.inflightEnd = end;
         p.inflightSentAt = s.now;
-        send(s, to, p, new Message.Deltas(p.acked, end, grouped));
+        send(s, to, p, new Message.Deltas(p.acked, end, grouped, groupedExpiries));
+    }
+
+    /** Drops the keys whose time to live ran out; nothing of them is kept. */
+    private void expire(Step s) {
+        while (!expiryQueue.isEmpty() && expiryQueue.peek().at() <= s.now) {
+            Expiry e = expiryQueue.poll();
+            Long current = expiries.get(e.key());
+            if (current == null || current != e.at()) {
+                continue; // renewed since: a later entry stands for it
+            }
+            expiries.remove(e.key());
+            ReplicatedData<?> old = states.remove(e.key());
+            if (old != null) {
+                storeDigest -= keyDigest(e.key(), old);
+                s.expired.add(e.key());
+            }
+        }
     }
 
     private void tick(Step s) {
+        expire(s);
         for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
             Peer p = e.getValue();
             ReplicaId to = e.getKey();

@@ -208,4 +208,39 @@ class ReplicatorTest {
         a.close();
         assertThrows(IllegalStateException.class, () -> a.update(HITS, (c, r) -> c.increment(r.self(), 1)));
     }
+
+    @Test
+    void aKeyWithATimeToLiveIsDroppedEverywhereAndStaysDropped() throws InterruptedException {
+        Key<ORSet<String>> session = Key.of("session", ORSet.<String>empty()).withTimeToLive(Duration.ofMillis(400));
+        InMemoryNetwork net = new InMemoryNetwork(12);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        BlockingQueue<Change> seen = new LinkedBlockingQueue<>();
+        b.subscribe(session, e -> seen.addAll(e.changes()));
+        a.update(session, (s, r) -> s.add(r.self(), "token"));
+        await("replicated", () -> b.get(session).isPresent());
+        assertEquals(new Change.Added("token", "token"), seen.poll(10, TimeUnit.SECONDS));
+        await("expired on a", () -> a.get(session).isEmpty());
+        await("expired on b", () -> b.get(session).isEmpty());
+        assertEquals(new Change.Removed("token", "token"), seen.poll(10, TimeUnit.SECONDS));
+        assertEquals(0, a.size());
+        // A late peer's heartbeat-driven repair must not bring it back: the copies carry the past expiry.
+        Replicator c = node("c", net);
+        await("c joined and synced", () -> c.machine().acknowledged().values().stream().allMatch(v -> v >= 0)
+                && c.machine().acknowledged().size() == 2);
+        assertTrue(c.get(session).isEmpty() && a.get(session).isEmpty() && b.get(session).isEmpty());
+    }
+
+    @Test
+    void updatesRenewATimeToLive() throws InterruptedException {
+        Key<PNCounter> lease = Key.of("lease", PNCounter.empty()).withTimeToLive(Duration.ofMillis(600));
+        Replicator a = node("a", new InMemoryNetwork(13));
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        while (System.nanoTime() < until) {
+            a.update(lease, (c, r) -> c.increment(r.self(), 1));
+            assertTrue(a.get(lease).isPresent(), "renewed every 100 ms, a 600 ms lease never lapses");
+            Thread.sleep(100);
+        }
+        await("lapsed once updates stop", () -> a.get(lease).isEmpty());
+    }
 }
