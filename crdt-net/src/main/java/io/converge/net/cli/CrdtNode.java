@@ -29,10 +29,16 @@ public final class CrdtNode {
                 err.println("usage: crdt-node demo [--seed N]");
                 return 2;
             }
-            return new DemoCommand(out, seed).run();
+            try {
+                return new DemoCommand(out, seed).run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                err.println("crdt-node: interrupted");
+                return 130;
+            }
         }
         err.println("usage: crdt-node demo [--seed N]");
-        err.println("  demo   replicate a map between in-process replicas over a lossy network and print the result");
+        err.println("  demo   three in-process nodes replicate a map over lossy links through a partition");
         return 2;
     }
 }

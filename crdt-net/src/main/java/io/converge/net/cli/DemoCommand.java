@@ -1,25 +1,34 @@
 package io.converge.net.cli;
 
 import io.converge.crdt.AWLWWMap;
-import io.converge.crdt.causal.HybridLogicalClock;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.engine.Key;
+import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.engine.ReplicatorConfig;
+import io.converge.crdt.engine.Subscription;
+import io.converge.crdt.protocol.SyncConfig;
+import io.converge.crdt.testing.InMemoryNetwork;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code crdt-node demo}: three in-process replicas of an add-wins last-writer-wins map, writing
- * concurrently while an in-memory network loses, duplicates and reorders their deltas; one round
- * of full-state anti-entropy then heals them and they print the same map.
+ * {@code crdt-node demo}: three in-process replicators share a map over in-memory links that
+ * lose a quarter of all messages; one node is cut off by a partition while everyone keeps
+ * writing; the partition heals and the anti-entropy protocol brings every node to the same map.
  *
- * <p>Until the sync layer exists this is the whole demo: no sockets, one thread, a seeded random
- * network so every run prints the same story.
+ * <p>Until the network layer exists the links are in memory, but everything else is the real
+ * engine: the protocol machine, its driver thread, acknowledgements, retransmission and
+ * digest-driven transfers.
  */
 final class DemoCommand {
-    private static final String[] REPLICAS = {"lisbon", "osaka", "quito"};
+    private static final Key<AWLWWMap<String, String>> CARTS = Key.of("carts", AWLWWMap.empty());
+    private static final String[] NAMES = {"lisbon", "osaka", "quito"};
 
     private final PrintStream out;
     private final long seed;
@@ -29,105 +38,99 @@ final class DemoCommand {
         this.seed = seed;
     }
 
-    /** A delta in flight to one replica. */
-    private record Message(int to, AWLWWMap<String, String> delta) {
+    int run() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(seed);
+        net.lossRate(0.25);
+        SyncConfig sync = SyncConfig.builder().syncInterval(Duration.ofMillis(20)).ackTimeout(Duration.ofMillis(150))
+                .heartbeatInterval(Duration.ofMillis(500)).build();
+        List<Replicator> nodes = new ArrayList<>();
+        AtomicInteger remoteChanges = new AtomicInteger();
+        List<Subscription> subscriptions = new ArrayList<>();
+        try {
+            for (String name : NAMES) {
+                Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
+                        .sync(sync).build());
+                nodes.add(r);
+                subscriptions.add(r.subscribe(CARTS, e -> remoteChanges.addAndGet(e.changes().size())));
+            }
+            Replicator lisbon = nodes.get(0);
+            Replicator osaka = nodes.get(1);
+            Replicator quito = nodes.get(2);
+
+            out.println("Three nodes share a map of carts. The links lose 25% of all messages.");
+            out.println();
+            write(lisbon, "put", "cart:alice", "2 apples");
+            write(osaka, "put", "cart:bob", "1 pear");
+            write(quito, "put", "cart:carol", "5 figs");
+            awaitConverged(nodes, 10_000);
+            out.println("  ... all three nodes agree.");
+            out.println();
+            out.println("quito is cut off by a partition; both sides keep writing:");
+            net.partition(Set.of(quito.self()));
+            write(quito, "put", "cart:alice", "3 apples");
+            write(lisbon, "remove", "cart:carol", "");
+            write(osaka, "put", "cart:dave", "1 melon");
+            write(quito, "put", "cart:erin", "4 plums");
+            write(lisbon, "put", "cart:bob", "2 pears");
+            out.println();
+            out.println("During the partition:");
+            print(nodes);
+            out.println();
+            out.println("The partition heals.");
+            net.heal();
+            long start = System.nanoTime();
+            boolean converged = awaitConverged(nodes, 20_000);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            out.println();
+            print(nodes);
+            out.println();
+            if (!converged) {
+                out.println("NOT CONVERGED within 20 s");
+                return 1;
+            }
+            out.printf("Converged %d ms after the heal: every node holds the same map.%n", millis);
+            out.printf("Messages sent %d, lost %d; listeners saw %d changes.%n", net.sent(), net.dropped(),
+                    remoteChanges.get());
+            return 0;
+        } finally {
+            subscriptions.forEach(Subscription::close);
+            nodes.forEach(Replicator::close);
+        }
     }
 
-    int run() {
-        SplittableRandom random = new SplittableRandom(seed);
-        int n = REPLICAS.length;
-        // Simulated wall time, one second per write, so every run tells the same story.
-        long[] now = {1_767_225_600_000L};
-        List<ReplicaId> ids = new ArrayList<>();
-        List<HybridLogicalClock> clocks = new ArrayList<>();
-        List<AWLWWMap<String, String>> states = new ArrayList<>();
-        for (String name : REPLICAS) {
-            ids.add(ReplicaId.of(name));
-            clocks.add(HybridLogicalClock.of(() -> now[0], HybridLogicalClock.DEFAULT_MAX_OFFSET_MILLIS,
-                    io.converge.crdt.causal.HlcTimestamp.ZERO));
-            states.add(AWLWWMap.empty());
+    private void write(Replicator node, String op, String key, String value) throws InterruptedException {
+        if (op.equals("put")) {
+            node.update(CARTS, (m, r) -> m.put(r.self(), r.clock(), key, value));
+        } else {
+            node.update(CARTS, (m, r) -> m.remove(key));
         }
-        List<Message> network = new ArrayList<>();
-        int sent = 0;
-        int lost = 0;
-        int duplicated = 0;
-
-        out.println("Three replicas edit one shared map while the network loses 25% of deltas,");
-        out.println("duplicates 10% and delivers the rest in random order.");
-        out.println();
-        String[][] writes = {
-            {"lisbon", "put", "cart:alice", "2 apples"},
-            {"osaka", "put", "cart:bob", "1 pear"},
-            {"quito", "put", "cart:alice", "3 apples"},
-            {"lisbon", "put", "cart:carol", "5 figs"},
-            {"osaka", "remove", "cart:carol", ""},
-            {"quito", "put", "cart:dave", "1 melon"},
-            {"lisbon", "put", "cart:bob", "2 pears"},
-            {"osaka", "put", "cart:erin", "4 plums"},
-        };
-        for (String[] w : writes) {
-            now[0] += 1000;
-            int i = List.of(REPLICAS).indexOf(w[0]);
-            AWLWWMap<String, String> s = states.get(i);
-            String note = w[1].equals("remove") && !s.containsKey(w[2])
-                    ? "(not seen here yet: removes nothing)" : w[3];
-            AWLWWMap<String, String> delta = w[1].equals("put")
-                    ? s.put(ids.get(i), clocks.get(i), w[2], w[3])
-                    : s.remove(w[2]);
-            states.set(i, s.join(delta));
-            out.printf("  %-7s %-6s %-11s %s%n", w[0], w[1], w[2], note);
-            for (int j = 0; j < n; j++) {
-                if (j == i) {
-                    continue;
-                }
-                sent++;
-                double r = random.nextDouble();
-                if (r < 0.25) {
-                    lost++;
-                    continue;
-                }
-                network.add(new Message(j, delta));
-                if (r > 0.90) {
-                    duplicated++;
-                    network.add(new Message(j, delta));
-                }
-            }
-            // Deliver a random part of what is in flight, in random order.
-            int deliveries = random.nextInt(network.size() + 1);
-            for (int k = 0; k < deliveries && !network.isEmpty(); k++) {
-                Message m = network.remove(random.nextInt(network.size()));
-                states.set(m.to(), states.get(m.to()).join(m.delta()));
-            }
-        }
-        for (Message m : network) {
-            states.set(m.to(), states.get(m.to()).join(m.delta()));
-        }
-        out.println();
-        out.printf("Deltas sent %d, lost %d, duplicated %d. Before anti-entropy:%n", sent, lost, duplicated);
-        printStates(states);
-
-        // One round of full-state anti-entropy: everyone joins everyone's state.
-        List<AWLWWMap<String, String>> healed = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            AWLWWMap<String, String> s = states.get(i);
-            for (AWLWWMap<String, String> other : states) {
-                s = s.join(other);
-            }
-            healed.add(s);
-        }
-        out.println();
-        out.println("After one full-state exchange:");
-        printStates(healed);
-        boolean converged = healed.stream().allMatch(s -> s.equals(healed.get(0)));
-        out.println();
-        out.println(converged ? "Converged: every replica holds the same map." : "NOT CONVERGED");
-        return converged ? 0 : 1;
+        out.printf("  %-7s %-6s %-11s %s%n", node.self(), op, key, value);
+        Thread.sleep(5); // distinct milliseconds, so "later" is unambiguous in the story
     }
 
-    private void printStates(List<AWLWWMap<String, String>> states) {
-        for (int i = 0; i < states.size(); i++) {
-            Map<String, String> sorted = new TreeMap<>(states.get(i).value());
-            out.printf("  %-7s %s%n", REPLICAS[i], sorted);
+    private static Map<String, String> view(Replicator r) {
+        return new TreeMap<>(r.get(CARTS).map(AWLWWMap::value).orElse(Map.of()));
+    }
+
+    private void print(List<Replicator> nodes) {
+        for (Replicator r : nodes) {
+            out.printf("  %-7s %s%n", r.self(), view(r));
         }
+    }
+
+    private static boolean awaitConverged(List<Replicator> nodes, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            Map<String, String> first = view(nodes.get(0));
+            boolean same = true;
+            for (Replicator r : nodes) {
+                same &= r.get(CARTS).equals(nodes.get(0).get(CARTS)) && view(r).equals(first);
+            }
+            if (same) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 }
