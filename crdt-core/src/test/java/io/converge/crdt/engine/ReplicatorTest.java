@@ -131,14 +131,17 @@ class ReplicatorTest {
     void aThrowingListenerIsIsolatedAndKeepsReceiving() throws InterruptedException {
         InMemoryNetwork net = new InMemoryNetwork(6);
         Replicator a = node("a", net);
-        CountDownLatch calls = new CountDownLatch(2);
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(2);
         a.subscribe(HITS, e -> {
-            calls.countDown();
+            first.countDown();
+            second.countDown();
             throw new IllegalStateException("boom (expected by the test)");
         });
         a.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        assertTrue(first.await(10, TimeUnit.SECONDS));
         a.update(HITS, (c, r) -> c.increment(r.self(), 1));
-        assertTrue(calls.await(10, TimeUnit.SECONDS));
+        assertTrue(second.await(10, TimeUnit.SECONDS), "the listener still receives after throwing");
         assertEquals(2, a.get(HITS).orElseThrow().value());
     }
 
