@@ -8,13 +8,14 @@
  */
 module io.converge.crdt {
     requires static net.jqwik.api;
-    requires io.netty.buffer;
-    requires com.fasterxml.jackson.databind;
+    requires transitive io.netty.buffer;
+    requires transitive com.fasterxml.jackson.databind;
     requires org.slf4j;
 
     exports io.converge.crdt;
     exports io.converge.crdt.causal;
     exports io.converge.crdt.engine;
     exports io.converge.crdt.protocol;
+    exports io.converge.crdt.codec;
     exports io.converge.crdt.testing;
 }

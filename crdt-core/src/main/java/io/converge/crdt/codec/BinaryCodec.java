@@ -1,0 +1,238 @@
+package io.converge.crdt.codec;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.ReplicaId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Converge's binary format for one CRDT type: encodes a state or delta into a self-contained
+ * frame and decodes it back, safely, from untrusted bytes.
+ *
+ * <h2>Frame</h2>
+ * <pre>
+ *   version    u8 = 1
+ *   replicas   varint n, then n replica ids in their stable binary form ({@link ReplicaId#toBytes()}),
+ *              strictly ascending in {@link ReplicaId} order; the body names them by index
+ *   body       the {@link CrdtCodec}'s encoding
+ * </pre>
+ * The frame does not name its type: the protocol message around it does (for example by
+ * {@link CrdtCodec#id()}). The transport's length prefix delimits it; a frame is the whole
+ * readable part of the buffer given to {@link #decode(ByteBuf)}.
+ *
+ * <h2>Canonical bytes</h2>
+ * Equal values give equal bytes: replica ids, keys (by their encoded bytes), dots and contexts
+ * all have one order and one form, and the decoder accepts only that form. Keyed deltas also
+ * carry their removal hints, which {@code equals} ignores; {@link #encodeCanonical} drops them,
+ * so its bytes depend on the lattice state alone (use it for digests).
+ *
+ * <h2>Decoding untrusted bytes</h2>
+ * The frame size is checked against {@link CodecLimits#maxFrameBytes()} before anything is read,
+ * the version before the body; every count is checked against its limit and the remaining bytes
+ * before anything is allocated for it; the value is built immutable, its
+ * {@link ReplicatedData#checkInvariants()} run, and only then returned. Every failure is a
+ * {@link DecodeException}: nothing else escapes, and nothing is half-applied.
+ *
+ * <h2>Buffers</h2>
+ * {@link #decode(ByteBuf)} reads a buffer it does not own: it never retains or releases it and
+ * consumes its readable bytes only on success. {@link #encode(ReplicatedData, ByteBuf)} appends to
+ * the caller's buffer and leaves it as it was on failure; the caller releases what it allocates.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param <S> the CRDT type
+ */
+public final class BinaryCodec<S extends ReplicatedData<S>> {
+    /** The format version this codec writes and the only one it reads. */
+    public static final int VERSION = 1;
+
+    private final CrdtCodec<S> codec;
+    private final CodecLimits limits;
+
+    private BinaryCodec(CrdtCodec<S> codec, CodecLimits limits) {
+        this.codec = codec;
+        this.limits = limits;
+    }
+
+    /**
+     * A binary codec for the type {@code codec} encodes, with the default limits.
+     *
+     * @throws NullPointerException if {@code codec} is null
+     */
+    public static <S extends ReplicatedData<S>> BinaryCodec<S> of(CrdtCodec<S> codec) {
+        return of(codec, CodecLimits.defaults());
+    }
+
+    /**
+     * A binary codec for the type {@code codec} encodes, decoding within {@code limits}.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public static <S extends ReplicatedData<S>> BinaryCodec<S> of(CrdtCodec<S> codec, CodecLimits limits) {
+        return new BinaryCodec<>(Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(limits, "limits"));
+    }
+
+    /** The type's codec. */
+    public CrdtCodec<S> codec() {
+        return codec;
+    }
+
+    /** The limits enforced when decoding. */
+    public CodecLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Appends the frame of {@code value} (keyed deltas keep their removal hints) to {@code out}.
+     * Limits are not enforced here: compare the size with the receiver's
+     * {@link CodecLimits#maxFrameBytes()} before sending.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a value cannot be encoded (see {@link ValueCodec#encode})
+     */
+    public void encode(S value, ByteBuf out) {
+        encode(value, out, true);
+    }
+
+    /**
+     * Appends the frame of {@code value} without removal hints: the bytes depend only on the
+     * lattice state (what {@code equals} compares), for digests. The frame decodes to an equal,
+     * non-keyed value (joining it visits every key).
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public void encodeCanonical(S value, ByteBuf out) {
+        encode(value, out, false);
+    }
+
+    /**
+     * The frame of {@code value} in a new buffer from {@code alloc}, which the caller must release.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public ByteBuf encode(S value, ByteBufAllocator alloc) {
+        ByteBuf buf = alloc.buffer();
+        try {
+            encode(value, buf);
+            return buf;
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    /** The frame of {@code value} as a byte array. */
+    public byte[] encodeToBytes(S value) {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            encode(value, buf);
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void encode(S value, ByteBuf out, boolean keepHints) {
+        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(out, "out");
+        TreeSet<ReplicaId> ids = new TreeSet<>();
+        codec.visitReplicas(value, ids::add);
+        Map<ReplicaId, Integer> index = new HashMap<>(ids.size() * 2);
+        int start = out.writerIndex();
+        CodecWriter w = CodecWriter.forFrame(out, index, keepHints);
+        boolean done = false;
+        try {
+            out.writeByte(VERSION);
+            w.writeVarInt(ids.size());
+            for (ReplicaId id : ids) {
+                index.put(id, index.size());
+                out.writeBytes(id.toBytes());
+            }
+            codec.encode(value, w);
+            done = true;
+        } finally {
+            w.release();
+            if (!done) {
+                out.writerIndex(start);
+            }
+        }
+    }
+
+    /**
+     * Decodes the frame held by the readable bytes of {@code frame}. On success the bytes are
+     * consumed; on failure the reader index is unchanged. The buffer is neither retained nor
+     * released.
+     *
+     * @throws FrameTooLargeException if the frame exceeds {@link CodecLimits#maxFrameBytes()}
+     * @throws UnsupportedVersionException if the version byte is not {@value #VERSION}
+     * @throws LimitExceededException if a declared count, length or depth exceeds its limit
+     * @throws MalformedFrameException if the bytes are not a valid, canonical encoding of a value
+     *     that satisfies its invariants
+     * @throws NullPointerException if {@code frame} is null
+     */
+    public S decode(ByteBuf frame) {
+        Objects.requireNonNull(frame, "frame");
+        int size = frame.readableBytes();
+        if (size > limits.maxFrameBytes()) {
+            throw new FrameTooLargeException(size, limits.maxFrameBytes());
+        }
+        CodecReader r = new CodecReader(frame.duplicate(), limits);
+        S value;
+        try {
+            value = decodeFrame(r);
+        } catch (DecodeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedFrameException("cannot decode " + codec.id() + ": " + e, r.offset(), e);
+        }
+        frame.skipBytes(size);
+        return value;
+    }
+
+    /**
+     * Decodes a frame held in a byte array.
+     *
+     * @throws DecodeException as {@link #decode(ByteBuf)}
+     */
+    public S decode(byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        return decode(Unpooled.wrappedBuffer(frame));
+    }
+
+    private S decodeFrame(CodecReader r) {
+        if (r.remaining() == 0) {
+            throw r.malformed("empty frame");
+        }
+        int version = r.readUnsignedByte();
+        if (version != VERSION) {
+            throw new UnsupportedVersionException(version, VERSION, VERSION, 0);
+        }
+        r.readReplicaTable();
+        r.enter();
+        S value = codec.decode(r);
+        r.exit();
+        if (value == null) {
+            throw r.malformed(codec.id() + " decoded null");
+        }
+        if (r.remaining() != 0) {
+            throw r.malformed(r.remaining() + " trailing bytes");
+        }
+        try {
+            value.checkInvariants();
+        } catch (RuntimeException e) {
+            throw new MalformedFrameException("decoded value breaks its invariants: " + e.getMessage(), r.offset(), e);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "BinaryCodec[" + codec.id() + "]";
+    }
+}
