@@ -18,4 +18,5 @@ module io.converge.crdt {
     exports io.converge.crdt.protocol;
     exports io.converge.crdt.codec;
     exports io.converge.crdt.testing;
+    exports io.converge.crdt.store;
 }

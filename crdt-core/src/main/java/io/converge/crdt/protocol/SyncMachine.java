@@ -73,7 +73,7 @@ public final class SyncMachine {
     private final ConcurrentHashMap<String, ReplicatedData<?>> states = new ConcurrentHashMap<>();
     private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
     /** Expiry (epoch ms) of the keys that have a time to live. */
-    private final Map<String, Long> expiries = new HashMap<>();
+    private final Map<String, Long> expiries = new ConcurrentHashMap<>();
     /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
     private final java.util.PriorityQueue<Expiry> expiryQueue = new java.util.PriorityQueue<>();
 

@@ -1,0 +1,83 @@
+package io.converge.crdt.codec;
+
+import io.converge.crdt.CrdtTypeMismatchException;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which codec encodes which key, and which codec a codec id on the wire names. A node registers
+ * the codecs of the types it may receive ({@link #register}); keys are bound to their codec when
+ * first used locally ({@link #bind}) or first received ({@link #learn}). A key bound to one codec
+ * cannot be rebound to another: that would be a type change, which Converge refuses.
+ *
+ * <p>Thread-safe.
+ */
+public final class CodecRegistry {
+    private final ConcurrentHashMap<String, CrdtCodec<?>> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CrdtCodec<?>> byKey = new ConcurrentHashMap<>();
+
+    private CodecRegistry() {
+    }
+
+    /** A registry knowing {@code codecs}. */
+    public static CodecRegistry of(CrdtCodec<?>... codecs) {
+        CodecRegistry r = new CodecRegistry();
+        for (CrdtCodec<?> c : codecs) {
+            r.register(c);
+        }
+        return r;
+    }
+
+    /**
+     * Makes {@code codec} decodable by its id; registering the same id again is a no-op.
+     *
+     * @return this registry
+     */
+    public CodecRegistry register(CrdtCodec<?> codec) {
+        Objects.requireNonNull(codec, "codec");
+        byId.putIfAbsent(codec.id(), codec);
+        return this;
+    }
+
+    /**
+     * Binds {@code key} to {@code codec} (and registers the codec).
+     *
+     * @throws CrdtTypeMismatchException if the key is bound to a codec with another id
+     */
+    public void bind(String key, CrdtCodec<?> codec) {
+        Objects.requireNonNull(key, "key");
+        register(codec);
+        CrdtCodec<?> prev = byKey.putIfAbsent(key, codec);
+        if (prev != null && !prev.id().equals(codec.id())) {
+            throw new CrdtTypeMismatchException("key '" + key + "' is a " + prev.id() + ", not a " + codec.id());
+        }
+    }
+
+    /** Binds a key received from a peer. */
+    void learn(String key, CrdtCodec<?> codec) {
+        bind(key, codec);
+    }
+
+    /**
+     * The codec of {@code key}.
+     *
+     * @throws IllegalArgumentException if the key has none
+     */
+    public CrdtCodec<?> forKey(String key) {
+        CrdtCodec<?> c = byKey.get(key);
+        if (c == null) {
+            throw new IllegalArgumentException("key '" + key + "' has no codec: give its Key a codec");
+        }
+        return c;
+    }
+
+    /** The codec of {@code key}, or null if it has none yet. */
+    CrdtCodec<?> knownForKey(String key) {
+        return byKey.get(key);
+    }
+
+    /** The codec registered under {@code id}, or null. */
+    public CrdtCodec<?> forId(String id) {
+        return byId.get(id);
+    }
+}

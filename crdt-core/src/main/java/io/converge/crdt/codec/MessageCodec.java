@@ -1,0 +1,380 @@
+package io.converge.crdt.codec;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.protocol.Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The binary form of the protocol's {@link Message}s: one frame per message, with one replica-id
+ * table and one codec-id table shared by every value in it.
+ *
+ * <pre>
+ * frame   = version:u8 · type:u8 · replicas · codecIds · body
+ * Deltas  = start · end · n · n × (key:string · codec:varint · value · expiresAt)
+ * States  = transfer · last:u8 · n · n × (key · codec · value · expiresAt)
+ * Offer   = transfer · upTo · last:u8 · n · n × (key · digest:i64)
+ * Request = transfer · last:u8 · n · n × key
+ * Ack, Nack = sequence;  Heartbeat = sequence · digest:i64
+ * </pre>
+ * Numbers are varints. Each value names its encoding by an index into the codec-id table, so a
+ * receiver decodes keys it has never used, provided it knows the codec (see
+ * {@link CodecRegistry}); an unknown codec id is a {@link MalformedFrameException}.
+ *
+ * <p>Decoding is as strict as {@link BinaryCodec}'s: limits checked before allocating, only
+ * {@link DecodeException}s escape, every value's invariants checked, nothing retained.
+ * Thread-safe.
+ */
+public final class MessageCodec {
+    /** Version of the frame layout. */
+    public static final int VERSION = 1;
+
+    private static final int DELTAS = 1;
+    private static final int ACK = 2;
+    private static final int NACK = 3;
+    private static final int OFFER = 4;
+    private static final int REQUEST = 5;
+    private static final int STATES = 6;
+    private static final int HEARTBEAT = 7;
+
+    private final CodecRegistry registry;
+    private final CodecLimits limits;
+
+    /** A codec resolving value codecs through {@code registry}, decoding within {@code limits}. */
+    public MessageCodec(CodecRegistry registry, CodecLimits limits) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /** The registry this codec resolves value codecs with. */
+    public CodecRegistry registry() {
+        return registry;
+    }
+
+    /** The frame of {@code m} as bytes. */
+    public byte[] encodeToBytes(Message m) {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            encode(m, buf);
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    /**
+     * Appends the frame of {@code m} to {@code out}; on failure nothing is appended.
+     *
+     * @throws IllegalArgumentException if a key has no known codec
+     */
+    public void encode(Message m, ByteBuf out) {
+        Objects.requireNonNull(m, "message");
+        Objects.requireNonNull(out, "out");
+        Map<String, ReplicatedData<?>> values = m instanceof Message.Deltas d ? d.deltas()
+                : m instanceof Message.States s ? s.states() : Map.of();
+        // Tables first: replica ids of every value, codec ids in first-use order.
+        TreeSet<ReplicaId> ids = new TreeSet<>();
+        Map<String, Integer> codecIndex = new LinkedHashMap<>();
+        List<CrdtCodec<?>> codecs = new ArrayList<>();
+        List<String> keys = new ArrayList<>(values.keySet());
+        keys.sort(null);
+        for (String k : keys) {
+            CrdtCodec<?> c = registry.forKey(k);
+            visit(c, values.get(k), ids);
+            if (!codecIndex.containsKey(c.id())) {
+                codecIndex.put(c.id(), codecs.size());
+                codecs.add(c);
+            }
+        }
+        Map<ReplicaId, Integer> index = new HashMap<>(ids.size() * 2);
+        int start = out.writerIndex();
+        CodecWriter w = CodecWriter.forFrame(out, index, true);
+        boolean done = false;
+        try {
+            out.writeByte(VERSION);
+            out.writeByte(type(m));
+            w.writeVarInt(ids.size());
+            for (ReplicaId id : ids) {
+                index.put(id, index.size());
+                out.writeBytes(id.toBytes());
+            }
+            w.writeVarInt(codecs.size());
+            for (CrdtCodec<?> c : codecs) {
+                w.writeString(c.id());
+            }
+            if (m instanceof Message.Deltas d) {
+                w.writeVarLong(d.start());
+                w.writeVarLong(d.end());
+                writeValues(w, keys, values, d.expiries(), codecIndex);
+            } else if (m instanceof Message.States s) {
+                w.writeVarLong(s.transfer());
+                out.writeByte(s.last() ? 1 : 0);
+                writeValues(w, keys, values, s.expiries(), codecIndex);
+            } else if (m instanceof Message.Ack a) {
+                w.writeVarLong(a.upTo());
+            } else if (m instanceof Message.Nack n) {
+                w.writeVarLong(n.end());
+            } else if (m instanceof Message.Offer o) {
+                w.writeVarLong(o.transfer());
+                w.writeVarLong(o.upTo());
+                out.writeByte(o.last() ? 1 : 0);
+                List<String> ks = new ArrayList<>(o.digests().keySet());
+                ks.sort(null);
+                w.writeVarInt(ks.size());
+                for (String k : ks) {
+                    w.writeString(k);
+                    out.writeLong(o.digests().get(k));
+                }
+            } else if (m instanceof Message.Request r) {
+                w.writeVarLong(r.transfer());
+                out.writeByte(r.last() ? 1 : 0);
+                w.writeVarInt(r.keys().size());
+                for (String k : r.keys()) {
+                    w.writeString(k);
+                }
+            } else if (m instanceof Message.Heartbeat h) {
+                w.writeVarLong(h.sequence());
+                out.writeLong(h.storeDigest());
+            }
+            done = true;
+        } finally {
+            w.release();
+            if (!done) {
+                out.writerIndex(start);
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void visit(CrdtCodec c, ReplicatedData<?> v, TreeSet<ReplicaId> ids) {
+        c.visitReplicas(v, id -> ids.add((ReplicaId) id));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void writeValues(CodecWriter w, List<String> keys, Map<String, ReplicatedData<?>> values,
+            Map<String, Long> expiries, Map<String, Integer> codecIndex) {
+        w.writeVarInt(keys.size());
+        for (String k : keys) {
+            CrdtCodec c = registry.forKey(k);
+            w.writeString(k);
+            w.writeVarInt(codecIndex.get(c.id()));
+            c.encode(values.get(k), w);
+            w.writeVarLong(expiries.getOrDefault(k, 0L));
+        }
+    }
+
+    private static int type(Message m) {
+        if (m instanceof Message.Deltas) {
+            return DELTAS;
+        }
+        if (m instanceof Message.Ack) {
+            return ACK;
+        }
+        if (m instanceof Message.Nack) {
+            return NACK;
+        }
+        if (m instanceof Message.Offer) {
+            return OFFER;
+        }
+        if (m instanceof Message.Request) {
+            return REQUEST;
+        }
+        if (m instanceof Message.States) {
+            return STATES;
+        }
+        return HEARTBEAT;
+    }
+
+    /** Decodes a frame held in a byte array. */
+    public Message decode(byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        return decode(Unpooled.wrappedBuffer(frame));
+    }
+
+    /**
+     * Decodes the frame held by the readable bytes of {@code frame} (neither retained nor
+     * released). Keys decoded with a codec are remembered in the registry, so this node can send
+     * them on.
+     *
+     * @throws DecodeException if the frame is too large, of an unknown version or type, over a
+     *     limit, malformed, or holds a value that breaks its invariants
+     */
+    public Message decode(ByteBuf frame) {
+        Objects.requireNonNull(frame, "frame");
+        int size = frame.readableBytes();
+        if (size > limits.maxFrameBytes()) {
+            throw new FrameTooLargeException(size, limits.maxFrameBytes());
+        }
+        CodecReader r = new CodecReader(frame.duplicate(), limits);
+        Decoded d;
+        try {
+            d = decodeFrame(r);
+        } catch (DecodeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedFrameException("cannot decode message: " + e, r.offset(), e);
+        }
+        // Only a fully valid frame teaches the registry anything.
+        d.learned.forEach(registry::learn);
+        frame.skipBytes(size);
+        return d.message;
+    }
+
+    private record Decoded(Message message, Map<String, CrdtCodec<?>> learned) {
+    }
+
+    private Decoded decodeFrame(CodecReader r) {
+        if (r.remaining() < 2) {
+            throw r.malformed("frame shorter than its header");
+        }
+        int version = r.readUnsignedByte();
+        if (version != VERSION) {
+            throw new UnsupportedVersionException(version, VERSION, VERSION, 0);
+        }
+        int type = r.readUnsignedByte();
+        r.readReplicaTable();
+        int n = r.readCount("codec ids", 1);
+        List<CrdtCodec<?>> codecs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String id = r.readString();
+            CrdtCodec<?> c = registry.forId(id);
+            if (c == null) {
+                throw r.malformed("unknown codec '" + id + "': register it on this node");
+            }
+            codecs.add(c);
+        }
+        Map<String, CrdtCodec<?>> learned = new HashMap<>();
+        Message m;
+        switch (type) {
+            case DELTAS: {
+                long start = r.readNonNegativeLong();
+                long end = r.readNonNegativeLong();
+                if (end < start) {
+                    throw r.malformed("interval end " + end + " before start " + start);
+                }
+                Map<String, ReplicatedData<?>> values = new HashMap<>();
+                Map<String, Long> expiries = new HashMap<>();
+                readValues(r, codecs, values, expiries, learned);
+                m = new Message.Deltas(start, end, values, expiries);
+                break;
+            }
+            case STATES: {
+                long transfer = r.readNonNegativeLong();
+                boolean last = readFlag(r);
+                Map<String, ReplicatedData<?>> values = new HashMap<>();
+                Map<String, Long> expiries = new HashMap<>();
+                readValues(r, codecs, values, expiries, learned);
+                m = new Message.States(transfer, last, values, expiries);
+                break;
+            }
+            case ACK:
+                m = new Message.Ack(r.readNonNegativeLong());
+                break;
+            case NACK:
+                m = new Message.Nack(r.readNonNegativeLong());
+                break;
+            case OFFER: {
+                long transfer = r.readNonNegativeLong();
+                long upTo = r.readNonNegativeLong();
+                boolean last = readFlag(r);
+                int count = r.readCount("offered keys", 9);
+                Map<String, Long> digests = new HashMap<>(count * 2);
+                for (int i = 0; i < count; i++) {
+                    String k = readKey(r);
+                    r.require(8);
+                    if (digests.put(k, r.buffer().readLong()) != null) {
+                        throw r.malformed("key '" + k + "' offered twice");
+                    }
+                }
+                m = new Message.Offer(transfer, upTo, last, digests);
+                break;
+            }
+            case REQUEST: {
+                long transfer = r.readNonNegativeLong();
+                boolean last = readFlag(r);
+                int count = r.readCount("requested keys", 1);
+                List<String> keys = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    keys.add(readKey(r));
+                }
+                m = new Message.Request(transfer, last, keys);
+                break;
+            }
+            case HEARTBEAT: {
+                long seq = r.readNonNegativeLong();
+                r.require(8);
+                m = new Message.Heartbeat(seq, r.buffer().readLong());
+                break;
+            }
+            default:
+                throw r.malformed("unknown message type " + type);
+        }
+        if (r.remaining() != 0) {
+            throw r.malformed(r.remaining() + " trailing bytes");
+        }
+        return new Decoded(m, learned);
+    }
+
+    private static boolean readFlag(CodecReader r) {
+        int b = r.readUnsignedByte();
+        if (b > 1) {
+            throw r.malformed("flag byte " + b);
+        }
+        return b == 1;
+    }
+
+    private static String readKey(CodecReader r) {
+        String k = r.readString();
+        if (k.isEmpty() || k.length() > 512) {
+            throw r.malformed("key of " + k.length() + " characters");
+        }
+        return k;
+    }
+
+    private void readValues(CodecReader r, List<CrdtCodec<?>> codecs, Map<String, ReplicatedData<?>> values,
+            Map<String, Long> expiries, Map<String, CrdtCodec<?>> learned) {
+        int count = r.readCount("values", 3);
+        for (int i = 0; i < count; i++) {
+            String k = readKey(r);
+            int ci = r.readVarInt();
+            if (ci < 0 || ci >= codecs.size()) {
+                throw r.malformed("codec index " + ci + " of " + codecs.size());
+            }
+            CrdtCodec<?> c = codecs.get(ci);
+            CrdtCodec<?> known = registry.knownForKey(k);
+            if (known != null && !known.id().equals(c.id())) {
+                throw r.malformed("key '" + k + "' arrives as " + c.id() + " but is a " + known.id() + " here");
+            }
+            r.enter();
+            ReplicatedData<?> v = c.decode(r);
+            r.exit();
+            if (v == null) {
+                throw r.malformed(c.id() + " decoded null");
+            }
+            try {
+                v.checkInvariants();
+            } catch (RuntimeException e) {
+                throw new MalformedFrameException("value of '" + k + "' breaks its invariants: " + e.getMessage(),
+                        r.offset(), e);
+            }
+            long exp = r.readNonNegativeLong();
+            if (values.put(k, v) != null) {
+                throw r.malformed("key '" + k + "' twice in one message");
+            }
+            if (exp > 0) {
+                expiries.put(k, exp);
+            }
+            learned.put(k, c);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.converge.crdt.store;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads one segment file sequentially through a 1 MiB buffer and classifies what it finds: a
+ * valid record, the clean end, or the first bad record. Lengths are checked against the bytes
+ * left in the file before anything is allocated, so a corrupt length never causes a large
+ * allocation. Confined to one thread.
+ */
+final class SegmentReader implements AutoCloseable {
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    enum Status { RECORD, END, BAD }
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long limit;
+    private final long firstSequence;
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
+    /** File offset of {@code buf.position()}. */
+    private long offset;
+    /** File offset up to which {@code buf} holds data. */
+    private long filled;
+
+    // The outcome of the last next() call.
+    private long sequence;
+    private int payloadIndex;
+    private int payloadLength;
+    private long recordOffset;
+    private RecoveryReport.Reason reason;
+    private String detail;
+    private long previousSequence;
+
+    /**
+     * Opens {@code path} to read {@code limit} bytes; the header must already have been checked
+     * ({@link #readHeader}) or is checked by {@link #open}.
+     */
+    private SegmentReader(Path path, FileChannel channel, long limit, long firstSequence, long previousSequence) {
+        this.path = path;
+        this.channel = channel;
+        this.limit = limit;
+        this.firstSequence = firstSequence;
+        this.previousSequence = previousSequence;
+        this.offset = LogFormat.SEGMENT_HEADER_BYTES;
+        this.filled = LogFormat.SEGMENT_HEADER_BYTES;
+        buf.limit(0);
+    }
+
+    /**
+     * Opens a segment whose header is valid, to read records up to {@code limit}.
+     * {@code previousSequence} is the last sequence before this segment ({@code -1} if none).
+     */
+    static SegmentReader open(Path path, long limit, long firstSequence, long previousSequence) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        return new SegmentReader(path, ch, limit, firstSequence, previousSequence);
+    }
+
+    /**
+     * Checks a segment's header: returns null if it is valid, else why not. A file shorter
+     * than the header is {@link RecoveryReport.Reason#TORN}.
+     */
+    static String readHeader(FileChannel ch, long size, long expectedFirst) throws IOException {
+        if (size < LogFormat.SEGMENT_HEADER_BYTES) {
+            return "segment header is " + size + " of " + LogFormat.SEGMENT_HEADER_BYTES + " bytes";
+        }
+        ByteBuffer h = ByteBuffer.allocate(LogFormat.SEGMENT_HEADER_BYTES);
+        readFully(ch, h, 0);
+        h.flip();
+        int magic = h.getInt();
+        int version = h.getInt();
+        long first = h.getLong();
+        if (magic != LogFormat.SEGMENT_MAGIC) {
+            return String.format("bad magic 0x%08x", magic);
+        }
+        if (version != LogFormat.SEGMENT_VERSION) {
+            return "unsupported segment version " + version;
+        }
+        if (first != expectedFirst) {
+            return "header names first sequence " + first + " but the file name " + expectedFirst;
+        }
+        return null;
+    }
+
+    static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new EOFException("unexpected end of file at " + p);
+            }
+            p += n;
+        }
+    }
+
+    /**
+     * Reads the next record. On {@link Status#RECORD} the accessors describe it; on
+     * {@link Status#BAD} {@link #reason()}, {@link #detail()} and {@link #recordOffset()} tell
+     * what and where; on {@link Status#END} the segment ended cleanly at {@code limit}.
+     */
+    Status next() throws IOException {
+        recordOffset = offset;
+        long left = limit - offset;
+        if (left == 0) {
+            return Status.END;
+        }
+        if (left < LogFormat.RECORD_HEADER_BYTES) {
+            return bad(RecoveryReport.Reason.TORN, "partial record header: " + left + " bytes left in the file");
+        }
+        ensure(LogFormat.RECORD_HEADER_BYTES);
+        int p = buf.position();
+        int length = buf.getInt(p);
+        int storedCrc = buf.getInt(p + 4);
+        long seq = buf.getLong(p + 8);
+        if (length < 0) {
+            return bad(RecoveryReport.Reason.CRC_MISMATCH, "negative record length " + length);
+        }
+        if (length > left - LogFormat.RECORD_HEADER_BYTES) {
+            return bad(RecoveryReport.Reason.TORN, "record length " + length + " runs past the end of the file ("
+                    + (left - LogFormat.RECORD_HEADER_BYTES) + " bytes left)");
+        }
+        ensure(LogFormat.RECORD_HEADER_BYTES + length);
+        p = buf.position();
+        crc.reset();
+        crc.update(buf.array(), buf.arrayOffset() + p + 8, 8 + length);
+        if ((int) crc.getValue() != storedCrc) {
+            return bad(RecoveryReport.Reason.CRC_MISMATCH, String.format("CRC32C 0x%08x does not match stored 0x%08x (length %d)",
+                    (int) crc.getValue(), storedCrc, length));
+        }
+        if (seq <= previousSequence || seq < firstSequence) {
+            return bad(RecoveryReport.Reason.SEQUENCE_ORDER, "sequence " + seq + " after " + previousSequence
+                    + " in a segment starting at " + firstSequence);
+        }
+        sequence = seq;
+        previousSequence = seq;
+        payloadIndex = p + LogFormat.RECORD_HEADER_BYTES;
+        payloadLength = length;
+        buf.position(p + LogFormat.RECORD_HEADER_BYTES + length);
+        offset += LogFormat.RECORD_HEADER_BYTES + length;
+        return Status.RECORD;
+    }
+
+    private Status bad(RecoveryReport.Reason r, String d) {
+        reason = r;
+        detail = d;
+        return Status.BAD;
+    }
+
+    /** Makes {@code n} bytes from {@code offset} available in {@code buf}; the caller checked they exist. */
+    private void ensure(int n) throws IOException {
+        if (buf.remaining() >= n) {
+            return;
+        }
+        if (n > buf.capacity()) {
+            ByteBuffer bigger = ByteBuffer.allocate(n);
+            bigger.put(buf);
+            buf = bigger;
+        } else {
+            buf.compact();
+        }
+        // buf is now in write mode holding [offset, filled)
+        while (buf.position() < n) {
+            int want = (int) Math.min(buf.remaining(), limit - filled);
+            if (want <= 0) {
+                throw new EOFException(path + ": needed " + n + " bytes at " + offset);
+            }
+            int before = buf.limit();
+            buf.limit(buf.position() + want);
+            int read = channel.read(buf, filled);
+            buf.limit(before);
+            if (read < 0) {
+                throw new EOFException(path + " is shorter than " + limit + " bytes");
+            }
+            filled += read;
+        }
+        buf.flip();
+    }
+
+    long sequence() {
+        return sequence;
+    }
+
+    /** A fresh copy of the last record's payload. */
+    byte[] payload() {
+        byte[] out = new byte[payloadLength];
+        System.arraycopy(buf.array(), buf.arrayOffset() + payloadIndex, out, 0, payloadLength);
+        return out;
+    }
+
+    int payloadLength() {
+        return payloadLength;
+    }
+
+    /** The offset just past the last valid record (where a cut goes after a bad one). */
+    long validEnd() {
+        return offset;
+    }
+
+    long recordOffset() {
+        return recordOffset;
+    }
+
+    RecoveryReport.Reason reason() {
+        return reason;
+    }
+
+    String detail() {
+        return detail;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
