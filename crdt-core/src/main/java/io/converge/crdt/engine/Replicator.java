@@ -44,8 +44,11 @@ public final class Replicator implements AutoCloseable {
     private final SyncDriver driver;
     private final ChangeFeed feed;
     private final ExecutorService ownedListenerExecutor;
+    private final StorePersistence storePersistence;
 
-    private Replicator(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, long sequence) {
+    private Replicator(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries,
+            long sequence, StorePersistence storePersistence) {
+        this.storePersistence = storePersistence;
         this.config = config;
         this.clock = HybridLogicalClock.of(config.clock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
         this.context = new ReplicaContext(config.replicaId, clock);
@@ -60,19 +63,46 @@ public final class Replicator implements AutoCloseable {
             ownedListenerExecutor = null;
         }
         this.feed = new ChangeFeed(ownedListenerExecutor != null ? ownedListenerExecutor : config.listenerExecutor);
-        SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, sequence, ReplicatedData::digest);
-        this.driver = new SyncDriver(machine, config.transport, config.persistence, feed::publish, config.clock);
+        SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence,
+                ReplicatedData::digest);
+        if (storePersistence != null) {
+            storePersistence.attach(machine);
+        }
+        this.driver = new SyncDriver(machine, config.transport,
+                storePersistence != null ? storePersistence : config.persistence, feed::publish, config.clock);
     }
 
-    /** Starts a replicator with no prior state. */
+    /**
+     * Starts a replicator: with a store configured, recovers the replica from it first (the
+     * latest snapshot, then the log after it, stopping cleanly at a torn tail).
+     *
+     * @throws io.converge.crdt.store.StoreException if the store cannot be opened or read
+     * @throws io.converge.crdt.codec.DecodeException if a stored record cannot be decoded
+     */
     public static Replicator start(ReplicatorConfig config) {
-        return start(config, Map.of(), 0);
+        Objects.requireNonNull(config, "config");
+        if (config.store == null) {
+            return start(config, Map.of(), 0);
+        }
+        io.converge.crdt.store.LocalStore store = io.converge.crdt.store.LocalStore.open(config.store);
+        StorePersistence persistence = new StorePersistence(store,
+                new io.converge.crdt.codec.MessageCodec(config.codecs, config.limits), config.replicaId.name());
+        StorePersistence.Recovered rec;
+        try {
+            rec = persistence.recover();
+        } catch (RuntimeException e) {
+            persistence.close();
+            throw e;
+        }
+        Replicator r = new Replicator(config, rec.states(), rec.expiries(), rec.nextSequence(), persistence);
+        r.driver.start();
+        return r;
     }
 
-    /** Starts a replicator from recovered states whose log ended at {@code sequence}. */
+    /** Starts a replicator from states recovered by the caller, whose log ended at {@code sequence}. */
     public static Replicator start(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, long sequence) {
         Objects.requireNonNull(config, "config");
-        Replicator r = new Replicator(config, Map.copyOf(restored), sequence);
+        Replicator r = new Replicator(config, Map.copyOf(restored), Map.of(), sequence, null);
         r.driver.start();
         return r;
     }
@@ -122,6 +152,11 @@ public final class Replicator implements AutoCloseable {
     public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
+        if (key.codec().isPresent()) {
+            config.codecs.bind(key.name(), key.codec().get());
+        } else if (storePersistence != null) {
+            throw new IllegalArgumentException("key " + key + " needs a codec to be stored: use Key.withCodec");
+        }
         return driver.update(new Input.LocalUpdate(key.name(), key.bottom(),
                         state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null"),
                         key.timeToLiveMillis()))
@@ -166,6 +201,9 @@ public final class Replicator implements AutoCloseable {
     public void close() {
         long timeout = config.shutdownTimeout.toMillis();
         driver.close(timeout);
+        if (storePersistence != null) {
+            storePersistence.close();
+        }
         if (ownedListenerExecutor != null) {
             ownedListenerExecutor.shutdown();
             try {

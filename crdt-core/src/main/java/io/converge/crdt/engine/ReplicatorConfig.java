@@ -25,6 +25,9 @@ public final class ReplicatorConfig {
     final Executor listenerExecutor;
     final Duration updateTimeout;
     final Duration shutdownTimeout;
+    final io.converge.crdt.store.StoreConfig store;
+    final io.converge.crdt.codec.CodecRegistry codecs;
+    final io.converge.crdt.codec.CodecLimits limits;
 
     private ReplicatorConfig(Builder b) {
         this.replicaId = b.replicaId;
@@ -36,6 +39,9 @@ public final class ReplicatorConfig {
         this.listenerExecutor = b.listenerExecutor;
         this.updateTimeout = b.updateTimeout;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.store = b.store;
+        this.codecs = b.codecs;
+        this.limits = b.limits;
     }
 
     /** A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a new one). */
@@ -59,6 +65,9 @@ public final class ReplicatorConfig {
         private Executor listenerExecutor;
         private Duration updateTimeout = Duration.ofSeconds(10);
         private Duration shutdownTimeout = Duration.ofSeconds(5);
+        private io.converge.crdt.store.StoreConfig store;
+        private io.converge.crdt.codec.CodecRegistry codecs = io.converge.crdt.codec.CodecRegistry.of();
+        private io.converge.crdt.codec.CodecLimits limits = io.converge.crdt.codec.CodecLimits.defaults();
 
         private Builder(ReplicaId replicaId) {
             this.replicaId = replicaId;
@@ -73,6 +82,30 @@ public final class ReplicatorConfig {
         /** The network; default none (a standalone replica with no peers). */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Keeps the replica in a durable local store: every update is appended to its log before
+         * it is acknowledged (per the store's fsync policy), and {@link Replicator#start} recovers
+         * from it. Every key then needs a codec ({@link Key#withCodec}), and the codecs of keys
+         * that may be recovered or received must be registered with {@link #codecs}. Default:
+         * none (memory only). Reuse the replica id only with the same directory (crdt.md §2).
+         */
+        public Builder store(io.converge.crdt.store.StoreConfig store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** The codecs values are encoded with, by id; default none. */
+        public Builder codecs(io.converge.crdt.codec.CodecRegistry codecs) {
+            this.codecs = Objects.requireNonNull(codecs, "codecs");
+            return this;
+        }
+
+        /** Decoding limits for stored and received frames; default {@code CodecLimits.defaults()}. */
+        public Builder codecLimits(io.converge.crdt.codec.CodecLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

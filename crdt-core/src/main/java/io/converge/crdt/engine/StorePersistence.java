@@ -1,0 +1,162 @@
+package io.converge.crdt.engine;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.codec.MessageCodec;
+import io.converge.crdt.protocol.Message;
+import io.converge.crdt.protocol.Output;
+import io.converge.crdt.protocol.Persistence;
+import io.converge.crdt.protocol.SyncMachine;
+import io.converge.crdt.store.LocalStore;
+import io.converge.crdt.store.Snapshot;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a replicator's records durable in a {@link LocalStore}, on its own thread
+ * ({@code converge-store-<replica>}, daemon), never the sync thread. Each record is one
+ * {@link Message.Deltas} frame of the {@link MessageCodec} holding the key, its delta and its
+ * expiry; a snapshot is a sequence of length-prefixed {@link Message.States} frames of every key.
+ * Snapshots are taken when the store says one is due, while updates go on: a CRDT snapshot may
+ * be fuzzy, because replaying a record it already contains changes nothing.
+ */
+final class StorePersistence implements Persistence, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StorePersistence.class);
+    private static final int SNAPSHOT_CHUNK = 500;
+
+    private final LocalStore store;
+    private final MessageCodec codec;
+    private final ExecutorService thread;
+    private volatile SyncMachine machine;
+    private long lastAppended = -1;
+
+    StorePersistence(LocalStore store, MessageCodec codec, String replica) {
+        this.store = store;
+        this.codec = codec;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "converge-store-" + replica);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The machine whose keys snapshots read (set once it exists). */
+    void attach(SyncMachine m) {
+        this.machine = m;
+    }
+
+    /** What recovery found: the states, their expiries, and the next sequence. */
+    record Recovered(Map<String, ReplicatedData<?>> states, Map<String, Long> expiries, long nextSequence) {
+    }
+
+    /** Reads the snapshot and replays the log after it. */
+    Recovered recover() {
+        Map<String, ReplicatedData<?>> states = new HashMap<>();
+        Map<String, Long> expiries = new HashMap<>();
+        long last = store.recover(snapshot -> readSnapshot(snapshot, states, expiries), (seq, record) -> {
+            Message m = codec.decode(record);
+            if (!(m instanceof Message.Deltas d)) {
+                throw new IllegalStateException("log record " + seq + " is a " + m.getClass().getSimpleName());
+            }
+            apply(d.deltas(), d.expiries(), states, expiries);
+        });
+        lastAppended = last;
+        return new Recovered(states, expiries, last + 1);
+    }
+
+    private void readSnapshot(Snapshot snapshot, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+        ByteBuf buf = Unpooled.wrappedBuffer(snapshot.stateBytes());
+        while (buf.isReadable()) {
+            int len = buf.readInt();
+            Message m = codec.decode(buf.readSlice(len));
+            if (!(m instanceof Message.States s)) {
+                throw new IllegalStateException("snapshot chunk is a " + m.getClass().getSimpleName());
+            }
+            apply(s.states(), s.expiries(), states, expiries);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void apply(Map<String, ReplicatedData<?>> values, Map<String, Long> exp,
+            Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+        values.forEach((k, v) -> states.merge(k, v, (a, b) -> (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b)));
+        exp.forEach((k, e) -> expiries.merge(k, e, Math::max));
+    }
+
+    @Override
+    public CompletableFuture<Void> persist(List<Output.Persist> records) {
+        return CompletableFuture.runAsync(() -> {
+            for (Output.Persist p : records) {
+                Map<String, Long> exp = p.expiresAt() > 0 ? Map.of(p.key(), p.expiresAt()) : Map.of();
+                byte[] bytes = codec.encodeToBytes(new Message.Deltas(p.sequence(), p.sequence() + 1,
+                        Map.of(p.key(), p.delta()), exp));
+                store.append(p.sequence(), bytes);
+                lastAppended = p.sequence();
+            }
+            if (store.snapshotDue()) {
+                snapshot();
+            }
+        }, thread);
+    }
+
+    /** Writes a snapshot covering everything appended so far. Runs on the store thread. */
+    private void snapshot() {
+        SyncMachine m = machine;
+        if (m == null || lastAppended < 0) {
+            return;
+        }
+        long covers = lastAppended;
+        ByteBuf out = Unpooled.buffer();
+        try {
+            Map<String, ReplicatedData<?>> chunk = new HashMap<>();
+            Map<String, Long> exp = new HashMap<>();
+            for (String k : m.keys()) {
+                m.get(k).ifPresent(v -> chunk.put(k, v));
+                m.expiry(k).ifPresent(e -> exp.put(k, e));
+                if (chunk.size() == SNAPSHOT_CHUNK) {
+                    writeChunk(out, chunk, exp);
+                    chunk.clear();
+                    exp.clear();
+                }
+            }
+            if (!chunk.isEmpty()) {
+                writeChunk(out, chunk, exp);
+            }
+            store.snapshot(covers, ByteBufUtil.getBytes(out));
+            LOG.debug("snapshot at {}: {} bytes", covers, out.readableBytes());
+        } finally {
+            out.release();
+        }
+    }
+
+    private void writeChunk(ByteBuf out, Map<String, ReplicatedData<?>> chunk, Map<String, Long> exp) {
+        int at = out.writerIndex();
+        out.writeInt(0);
+        codec.encode(new Message.States(0, true, chunk, exp), out);
+        out.setInt(at, out.writerIndex() - at - 4);
+    }
+
+    /** Stops the store thread (after what is queued) and closes the store; bounded. */
+    @Override
+    public void close() {
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+    }
+}
