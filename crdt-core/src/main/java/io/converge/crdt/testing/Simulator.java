@@ -41,6 +41,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
     private long now = Replay.START_MILLIS;
     private int partitionMask;
     private long messagesDelivered;
+    private java.util.function.Consumer<Message> observer = m -> { };
 
     private final class Node {
         final ReplicaId id;
@@ -84,6 +85,11 @@ public final class Simulator<S extends ReplicatedData<S>> {
     /** One line per step taken. */
     public List<String> trace() {
         return List.copyOf(trace);
+    }
+
+    /** Calls {@code observer} with every message delivered from now on (for traffic figures). */
+    public void observeDeliveries(java.util.function.Consumer<Message> observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
     }
 
     /** Messages delivered so far. */
@@ -166,6 +172,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
             return; // lost in the partition
         }
         messagesDelivered++;
+        observer.accept(m.message());
         apply(m.to(), new Input.Received(nodes.get(m.from()).id, m.message()));
     }
 
