@@ -90,4 +90,54 @@ final class RepresentationAccess implements Representation.Access {
     public Object counterTotalsValue(long up, long down) {
         return new CausalCounter.Totals(up, down);
     }
+
+    @Override
+    public int entryCount(Object value) {
+        // Removal hints are not counted: there are at most KEYED_LIMIT of them.
+        return value instanceof DotMapBase<?, ?> m ? Math.max(1, m.store.size()) : 1;
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.List<Object> split(Object value, int maxEntries) {
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("maxEntries must be at least 1");
+        }
+        if (!(value instanceof DotMapBase m) || m.store.size() <= maxEntries) {
+            return java.util.List.of(value);
+        }
+        java.util.List<Object> parts = new java.util.ArrayList<>();
+        HashTrie<Object, Object>[] part = new HashTrie[] {HashTrie.empty()};
+        m.store.forEach((k, v) -> {
+            part[0] = part[0].put(k, v);
+            if (part[0].size() == maxEntries) {
+                parts.add(m.make(part[0], m.context, null));
+                part[0] = HashTrie.empty();
+            }
+        });
+        if (!part[0].isEmpty()) {
+            parts.add(m.make(part[0], m.context, null));
+        }
+        return parts;
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object assemble(java.util.List<Object> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        DotMapBase first = (DotMapBase) parts.get(0);
+        HashTrie<Object, Object> store = first.store;
+        for (int i = 1; i < parts.size(); i++) {
+            DotMapBase p = (DotMapBase) parts.get(i);
+            if (p.getClass() != first.getClass() || !p.context.equals(first.context)) {
+                throw new IllegalArgumentException("parts of different values");
+            }
+            HashTrie<Object, Object>[] s = new HashTrie[] {store};
+            p.store.forEach((k, v) -> s[0] = s[0].put(k, v));
+            store = s[0];
+        }
+        return first.make(store, first.context, null);
+    }
 }

@@ -22,7 +22,8 @@ import java.util.function.Function;
  * <pre>
  * frame   = version:u8 · type:u8 · replicas · codecIds · body
  * Deltas  = start · end · n · n × (key:string · codec:varint · value · expiresAt)
- * States  = transfer · last:u8 · n · n × (key · codec · value · expiresAt)
+ * States  = transfer · last:u8 · n · n × (key · codec · value · expiresAt) · parts
+ * StatePart = transfer · key · codec · part · parts · value · expiresAt
  * Offer   = transfer · upTo · last:u8 · n · n × (key · digest:i64)
  * Request = transfer · last:u8 · n · n × key
  * Ack, Nack = sequence;  Heartbeat = sequence · digest:i64
@@ -46,6 +47,7 @@ public final class MessageCodec {
     private static final int REQUEST = 5;
     private static final int STATES = 6;
     private static final int HEARTBEAT = 7;
+    private static final int STATE_PART = 8;
 
     private final CodecRegistry registry;
     private final CodecLimits limits;
@@ -81,7 +83,8 @@ public final class MessageCodec {
         Objects.requireNonNull(m, "message");
         Objects.requireNonNull(out, "out");
         Map<String, ReplicatedData<?>> values = m instanceof Message.Deltas d ? d.deltas()
-                : m instanceof Message.States s ? s.states() : Map.of();
+                : m instanceof Message.States s ? s.states()
+                : m instanceof Message.StatePart p ? Map.of(p.key(), p.value()) : Map.of();
         // Tables first: replica ids of every value, codec ids in first-use order.
         TreeSet<ReplicaId> ids = new TreeSet<>();
         Map<String, Integer> codecIndex = new LinkedHashMap<>();
@@ -120,6 +123,12 @@ public final class MessageCodec {
                 w.writeVarLong(s.transfer());
                 out.writeByte(s.last() ? 1 : 0);
                 writeValues(w, keys, values, s.expiries(), codecIndex);
+                w.writeVarInt(s.parts());
+            } else if (m instanceof Message.StatePart p) {
+                w.writeVarLong(p.transfer());
+                w.writeVarInt(p.part());
+                w.writeVarInt(p.parts());
+                writeValues(w, keys, values, p.expiresAt() > 0 ? Map.of(p.key(), p.expiresAt()) : Map.of(), codecIndex);
             } else if (m instanceof Message.Ack a) {
                 w.writeVarLong(a.upTo());
             } else if (m instanceof Message.Nack n) {
@@ -191,6 +200,9 @@ public final class MessageCodec {
         }
         if (m instanceof Message.States) {
             return STATES;
+        }
+        if (m instanceof Message.StatePart) {
+            return STATE_PART;
         }
         return HEARTBEAT;
     }
@@ -274,7 +286,29 @@ public final class MessageCodec {
                 Map<String, ReplicatedData<?>> values = new HashMap<>();
                 Map<String, Long> expiries = new HashMap<>();
                 readValues(r, codecs, values, expiries, learned);
-                m = new Message.States(transfer, last, values, expiries);
+                int parts = r.readVarInt();
+                if (parts < 0) {
+                    throw r.malformed("negative part count");
+                }
+                m = new Message.States(transfer, last, values, expiries, parts);
+                break;
+            }
+            case STATE_PART: {
+                long transfer = r.readNonNegativeLong();
+                int part = r.readVarInt();
+                int parts = r.readVarInt();
+                if (parts < 1 || part < 0 || part >= parts) {
+                    throw r.malformed("part " + part + " of " + parts);
+                }
+                Map<String, ReplicatedData<?>> values = new HashMap<>();
+                Map<String, Long> expiries = new HashMap<>();
+                readValues(r, codecs, values, expiries, learned);
+                if (values.size() != 1) {
+                    throw r.malformed("a state part holds " + values.size() + " keys");
+                }
+                var e = values.entrySet().iterator().next();
+                m = new Message.StatePart(transfer, e.getKey(), part, parts, e.getValue(),
+                        expiries.getOrDefault(e.getKey(), 0L));
                 break;
             }
             case ACK:

@@ -50,6 +50,23 @@ public final class Representation {
 
         /** A CausalCounter entry value from its totals. */
         Object counterTotalsValue(long up, long down);
+
+        /**
+         * Roughly how many entries {@code value} holds (map or set size, at least 1; 1 for types
+         * without entries): what the protocol bounds messages by.
+         */
+        int entryCount(Object value);
+
+        /**
+         * Splits a large map-shaped value into parts of at most {@code maxEntries} entries, each
+         * carrying the whole context. Parts are not states: joining one alone would remove the
+         * entries of the others. Only {@link #assemble} may put them back together. Values that
+         * are not map-shaped, or small, come back as a single part.
+         */
+        java.util.List<Object> split(Object value, int maxEntries);
+
+        /** The value whose parts {@code parts} are (the union of their stores, their context). */
+        Object assemble(java.util.List<Object> parts);
     }
 
     /** Installs the access; called once by {@code io.converge.crdt}. */

@@ -84,17 +84,49 @@ public sealed interface Message {
         }
     }
 
-    /** Full states of requested keys; {@code last} closes the answer to one request. */
-    record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries)
-            implements Message {
+    /**
+     * Full states of requested keys; {@code last} closes the answer to one request, and then
+     * {@code parts} says how many {@link StatePart}s that answer sent besides.
+     */
+    record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries,
+            int parts) implements Message {
         public States {
             states = Map.copyOf(states);
             expiries = Map.copyOf(expiries);
+            if (parts < 0) {
+                throw new IllegalArgumentException("parts must not be negative");
+            }
+        }
+
+        /** A chunk that sent no parts. */
+        public States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+            this(transfer, last, states, expiries, 0);
         }
 
         @Override
         public int entries() {
             return states.size();
+        }
+    }
+
+    /**
+     * Part {@code part} of {@code parts} of one key's state too large for one message. Parts are
+     * not states (each carries the whole context but only some entries): the receiver joins the
+     * key only once it has assembled every part, so a large value is still applied atomically.
+     */
+    record StatePart(long transfer, String key, int part, int parts, ReplicatedData<?> value, long expiresAt)
+            implements Message {
+        public StatePart {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (parts < 1 || part < 0 || part >= parts) {
+                throw new IllegalArgumentException("part " + part + " of " + parts);
+            }
+        }
+
+        @Override
+        public int entries() {
+            return io.converge.crdt.internal.Representation.access().entryCount(value);
         }
     }
 

@@ -67,6 +67,9 @@ import java.util.function.ToLongFunction;
  * be called from any thread and see every state published by completed steps.
  */
 public final class SyncMachine {
+    private static final io.converge.crdt.internal.Representation.Access ACCESS =
+            io.converge.crdt.internal.Representation.access();
+
     private final ReplicaId self;
     private final SyncConfig config;
     private final ToLongFunction<ReplicatedData<?>> digester;
@@ -111,6 +114,10 @@ public final class SyncMachine {
         boolean inOfferDone;
         int inRequests;
         int inAnswers;
+        int inPartsExpected;
+        int inPartsReceived;
+        /** Parts of large keys being assembled, per key: the parts received so far. */
+        Map<String, Object[]> inParts = new HashMap<>();
 
         boolean quiet(long next) {
             return acked >= next && inflightEnd < 0 && outTransfer < 0 && inTransfer < 0;
@@ -387,6 +394,8 @@ public final class SyncMachine {
             onRequest(s, from, p, r);
         } else if (m instanceof Message.States st) {
             onStates(s, from, p, st);
+        } else if (m instanceof Message.StatePart part) {
+            onStatePart(s, from, p, part);
         } else if (m instanceof Message.Heartbeat h) {
             if (p.quiet(next) && h.storeDigest() != storeDigest) {
                 // Both sides say they are done, yet the stores differ: repair with a transfer.
@@ -453,6 +462,9 @@ public final class SyncMachine {
             p.inOfferDone = false;
             p.inRequests = 0;
             p.inAnswers = 0;
+            p.inPartsExpected = 0;
+            p.inPartsReceived = 0;
+            p.inParts.clear();
         }
         List<String> wanted = new ArrayList<>();
         o.digests().forEach((key, digest) -> {
@@ -472,7 +484,7 @@ public final class SyncMachine {
     }
 
     private void completeIncoming(Step s, ReplicaId from, Peer p) {
-        if (p.inTransfer >= 0 && p.inOfferDone && p.inAnswers >= p.inRequests) {
+        if (p.inTransfer >= 0 && p.inOfferDone && p.inAnswers >= p.inRequests && p.inPartsReceived >= p.inPartsExpected) {
             s.sends.add(new Output.Send(from, new Message.Ack(p.inUpTo)));
             p.inFinished = p.inTransfer;
             p.inTransfer = -1;
@@ -487,10 +499,20 @@ public final class SyncMachine {
         Map<String, ReplicatedData<?>> chunk = new HashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> keys = r.keys();
+        int partsSent = 0;
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
             ReplicatedData<?> st = states.get(k);
-            if (st != null) {
+            if (st != null && ACCESS.entryCount(st) > config.maxEntriesPerMessage()) {
+                // Too large for one message: send it in parts, assembled before it is joined.
+                List<Object> parts = ACCESS.split(st, config.maxEntriesPerMessage());
+                long exp = expiries.getOrDefault(k, 0L);
+                for (int n = 0; n < parts.size(); n++) {
+                    send(s, to, p, new Message.StatePart(r.transfer(), k, n, parts.size(),
+                            (ReplicatedData<?>) parts.get(n), exp));
+                }
+                partsSent += parts.size();
+            } else if (st != null) {
                 chunk.put(k, st);
                 Long e = expiries.get(k);
                 if (e != null) {
@@ -503,7 +525,7 @@ public final class SyncMachine {
                 chunkExpiries = new HashMap<>();
             }
         }
-        send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries));
+        send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries, partsSent));
     }
 
     private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
@@ -529,8 +551,41 @@ public final class SyncMachine {
         }
         if (st.last()) {
             p.inAnswers++;
+            p.inPartsExpected += st.parts();
             completeIncoming(s, from, p);
         }
+    }
+
+    private void onStatePart(Step s, ReplicaId from, Peer p, Message.StatePart part) {
+        if (part.transfer() != p.inTransfer) {
+            return;
+        }
+        Object[] got = p.inParts.computeIfAbsent(part.key(), k -> new Object[part.parts()]);
+        if (got.length != part.parts() || got[part.part()] != null) {
+            if (got.length != part.parts()) {
+                s.problems.add(from + " sent part counts " + got.length + " and " + part.parts() + " for '" + part.key() + "'");
+            }
+            return; // a duplicate
+        }
+        got[part.part()] = part.value();
+        p.inPartsReceived++;
+        for (Object o : got) {
+            if (o == null) {
+                return;
+            }
+        }
+        p.inParts.remove(part.key());
+        ReplicatedData<?> whole;
+        try {
+            whole = (ReplicatedData<?>) ACCESS.assemble(java.util.Arrays.asList(got));
+            whole.checkInvariants();
+        } catch (RuntimeException e) {
+            s.problems.add(from + " sent parts of '" + part.key() + "' that do not assemble: " + e.getMessage());
+            return;
+        }
+        Map<String, Long> exp = part.expiresAt() > 0 ? Map.of(part.key(), part.expiresAt()) : Map.of();
+        onStates(s, from, p, new Message.States(part.transfer(), false, Map.of(part.key(), whole), exp));
+        completeIncoming(s, from, p);
     }
 
     // ------------------------------------------------------------------------------------- send
@@ -585,12 +640,24 @@ public final class SyncMachine {
         }
         while (it.hasNext()) {
             Buffered b = it.next();
+            if (!b.origin().equals(to) && ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()) {
+                if (grouped.isEmpty()) {
+                    // A single delta above the cap: this peer gets a transfer, which splits it.
+                    startTransfer(s, to, p);
+                    return;
+                }
+                break;
+            }
             if (!b.origin().equals(to)) {
                 ReplicatedData<?> prev = grouped.get(b.key());
                 if (prev == null && grouped.size() == config.maxEntriesPerMessage()) {
                     break;
                 }
-                grouped.put(b.key(), prev == null ? b.delta() : join(prev, b.delta()));
+                ReplicatedData<?> joinedDelta = prev == null ? b.delta() : join(prev, b.delta());
+                if (prev != null && ACCESS.entryCount(joinedDelta) > config.maxEntriesPerMessage()) {
+                    break; // the rest of this key's deltas go in the next interval
+                }
+                grouped.put(b.key(), joinedDelta);
                 if (b.expiresAt() > 0) {
                     groupedExpiries.merge(b.key(), b.expiresAt(), Math::max);
                 }

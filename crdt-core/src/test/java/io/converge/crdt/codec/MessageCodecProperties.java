@@ -67,7 +67,8 @@ class MessageCodecProperties {
             @ForAll("maps") List<AWLWWMap<String, Integer>> maps, @ForAll boolean last) {
         Map<String, ReplicatedData<?>> v = values(sets, maps);
         for (Message m : List.of(new Message.Deltas(3, 9, v, Map.of("s1", 1_700_000_000_123L)),
-                new Message.States(7, last, v, Map.of("m1", 42L)))) {
+                new Message.States(7, last, v, Map.of("m1", 42L), last ? 3 : 0),
+                new Message.StatePart(7, "s2", 1, 3, sets.get(1), 99L))) {
             byte[] bytes = codec().encodeToBytes(m);
             Message back = receiver().decode(bytes);
             assertEquals(m, back);
