@@ -60,6 +60,35 @@ class ScaleTest {
         }
     }
 
+    @Test
+    void aReplicaRecoversALogOfAMillionRecords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.converge.crdt.codec.CrdtCodec<PNCounter> codec = io.converge.crdt.codec.CrdtCodecs.pnCounter();
+        ReplicatorConfig config = ReplicatorConfig.builder(ReplicaId.of("durable"))
+                .store(io.converge.crdt.store.StoreConfig.builder(dir)
+                        .fsyncPolicy(io.converge.crdt.store.FsyncPolicy.NEVER)
+                        .snapshotEveryRecords(Long.MAX_VALUE).snapshotEveryBytes(Long.MAX_VALUE).build())
+                .codecs(io.converge.crdt.codec.CodecRegistry.of(codec)).updateTimeout(Duration.ofMinutes(2)).build();
+        int records = KEYS;
+        try (Replicator r = Replicator.start(config)) {
+            java.util.concurrent.CompletableFuture<PNCounter> last = null;
+            for (int i = 0; i < records; i++) {
+                Key<PNCounter> k = Key.of("k" + (i % 10_000), PNCounter.empty(), codec);
+                last = r.updateAsync(k, (c, ctx) -> c.increment(ctx.self(), 1));
+            }
+            last.join();
+        }
+        long t0 = System.nanoTime();
+        try (Replicator again = Replicator.start(config)) {
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            long total = 0;
+            for (int i = 0; i < 10_000; i++) {
+                total += again.get(Key.of("k" + i, PNCounter.empty(), codec)).orElseThrow().value();
+            }
+            assertEquals(records, total);
+            System.out.printf("SCALE: replicator recovered a log of %,d records (10,000 keys) in %d ms%n", records, ms);
+        }
+    }
+
     private static Transport counting(Transport inner, LongAdder messages, AtomicInteger largest) {
         return new Transport() {
             @Override
