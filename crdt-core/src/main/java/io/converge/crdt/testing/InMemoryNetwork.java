@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InMemoryNetwork {
     private final Map<ReplicaId, Transport.Receiver> nodes = new ConcurrentHashMap<>();
+    private final Map<ReplicaId, io.converge.crdt.codec.MessageCodec> codecs = new ConcurrentHashMap<>();
+    private final AtomicLong bytes = new AtomicLong();
     private final SplittableRandom random;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -81,6 +83,11 @@ public final class InMemoryNetwork {
         return sent.get();
     }
 
+    /** Bytes of encoded frames carried so far (only between nodes whose transports have a codec). */
+    public long bytes() {
+        return bytes.get();
+    }
+
     /** Messages lost (to loss or partition) so far. */
     public long dropped() {
         return dropped.get();
@@ -91,8 +98,17 @@ public final class InMemoryNetwork {
         return s.contains(a) == s.contains(b);
     }
 
-    /** A new transport attached to this network. */
+    /** A new transport attached to this network, passing message objects (no encoding). */
     public Transport transport() {
+        return transport(null);
+    }
+
+    /**
+     * A new transport that encodes every message it sends with {@code codec} and has the
+     * receiving node decode it with its own codec, as a real network would: figures then
+     * include the codec's cost, and keys must have codecs. Both ends need a codec.
+     */
+    public Transport transport(io.converge.crdt.codec.MessageCodec codec) {
         return new Transport() {
             private volatile ReplicaId self;
 
@@ -104,6 +120,9 @@ public final class InMemoryNetwork {
                     throw new IllegalStateException(id + " is already on this network");
                 }
                 self = id;
+                if (codec != null) {
+                    codecs.put(id, codec);
+                }
                 for (Map.Entry<ReplicaId, Receiver> e : nodes.entrySet()) {
                     if (!e.getKey().equals(id) && reachable(id, e.getKey())) {
                         e.getValue().peerUp(id);
@@ -124,12 +143,29 @@ public final class InMemoryNetwork {
                     dropped.incrementAndGet();
                     return;
                 }
+                io.converge.crdt.codec.MessageCodec theirs = codecs.get(to);
+                if (codec != null && theirs != null) {
+                    byte[] frame = codec.encodeToBytes(message);
+                    bytes.addAndGet(frame.length);
+                    Message decoded;
+                    try {
+                        decoded = theirs.decode(frame);
+                    } catch (io.converge.crdt.codec.DecodeException e) {
+                        dropped.incrementAndGet();
+                        return; // a real receiver drops a bad frame and counts it
+                    }
+                    r.received(self, decoded);
+                    return;
+                }
                 r.received(self, message);
             }
 
             @Override
             public void close() {
                 ReplicaId id = self;
+                if (id != null) {
+                    codecs.remove(id);
+                }
                 if (id != null && nodes.remove(id) != null) {
                     for (Receiver r : nodes.values()) {
                         r.peerDown(id);

@@ -246,4 +246,38 @@ class ReplicatorTest {
         }
         await("lapsed once updates stop", () -> a.get(lease).isEmpty());
     }
+
+    @Test
+    void nodesConvergeWhenEveryMessageIsEncodedAndDecoded() throws InterruptedException {
+        io.converge.crdt.codec.CrdtCodec<ORSet<String>> setCodec = io.converge.crdt.codec.CrdtCodecs.orSet(
+                io.converge.crdt.codec.ValueCodec.string());
+        Key<ORSet<String>> cart = Key.of("cart", ORSet.<String>empty(), setCodec);
+        InMemoryNetwork net = new InMemoryNetwork(14);
+        net.lossRate(0.2);
+        List<Replicator> nodes = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            io.converge.crdt.codec.CodecRegistry registry = io.converge.crdt.codec.CodecRegistry.of(setCodec);
+            Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
+                    .transport(net.transport(new io.converge.crdt.codec.MessageCodec(registry,
+                            io.converge.crdt.codec.CodecLimits.defaults())))
+                    .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build())
+                    .build());
+            open.add(r);
+            nodes.add(r);
+        }
+        for (int i = 0; i < 60; i++) {
+            String e = "e" + i;
+            Replicator r = nodes.get(i % 3);
+            if (i % 5 == 4) {
+                String gone = "e" + (i - 3);
+                r.update(cart, (s, ctx) -> s.remove(gone));
+            } else {
+                r.update(cart, (s, ctx) -> s.add(ctx.self(), e));
+            }
+        }
+        net.lossRate(0);
+        await("convergence over encoded frames", () -> nodes.stream().allMatch(
+                r -> r.get(cart).equals(nodes.get(0).get(cart)) && r.get(cart).isPresent()));
+        assertTrue(net.bytes() > 0, "frames were encoded");
+    }
 }
