@@ -13,8 +13,21 @@ import java.util.Objects;
  * buffer holds at positions {@code start} to {@code end − 1}.
  */
 public sealed interface Message {
-    /** Number of keyed entries (deltas, states, digests or names) the message carries. */
+    /**
+     * Number of entries the message carries: digests or key names, or for values the sum of
+     * their entries (elements of a set, keys of a map, one for other types). Bounded by
+     * {@link SyncConfig#maxEntriesPerMessage()}, which bounds the frame's size.
+     */
     int entries();
+
+    /** The total entries of some values. */
+    private static int entriesOf(Map<String, ReplicatedData<?>> values) {
+        int n = 0;
+        for (ReplicatedData<?> v : values.values()) {
+            n += io.converge.crdt.internal.Representation.access().entryCount(v);
+        }
+        return n;
+    }
 
     /**
      * The delta-interval {@code Δ[start, end)}, joined per key. The receiver joins it only if it
@@ -33,7 +46,7 @@ public sealed interface Message {
 
         @Override
         public int entries() {
-            return deltas.size();
+            return entriesOf(deltas);
         }
     }
 
@@ -105,7 +118,7 @@ public sealed interface Message {
 
         @Override
         public int entries() {
-            return states.size();
+            return entriesOf(states);
         }
     }
 

@@ -500,6 +500,7 @@ public final class SyncMachine {
         Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> keys = r.keys();
         int partsSent = 0;
+        int chunkEntries = 0;
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
             ReplicatedData<?> st = states.get(k);
@@ -513,16 +514,19 @@ public final class SyncMachine {
                 }
                 partsSent += parts.size();
             } else if (st != null) {
+                int n = ACCESS.entryCount(st);
+                if (chunkEntries + n > config.maxEntriesPerMessage()) {
+                    send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
+                    chunk = new HashMap<>();
+                    chunkExpiries = new HashMap<>();
+                    chunkEntries = 0;
+                }
                 chunk.put(k, st);
+                chunkEntries += n;
                 Long e = expiries.get(k);
                 if (e != null) {
                     chunkExpiries.put(k, e);
                 }
-            }
-            if (chunk.size() == config.maxEntriesPerMessage() && i < keys.size() - 1) {
-                send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
-                chunk = new HashMap<>();
-                chunkExpiries = new HashMap<>();
             }
         }
         send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries, partsSent));
@@ -632,6 +636,7 @@ public final class SyncMachine {
     private void sendInterval(Step s, ReplicaId to, Peer p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
+        int entries = 0;
         long end = p.acked;
         long skip = p.acked - bufferStart;
         Iterator<Buffered> it = buffer.iterator();
@@ -650,13 +655,12 @@ public final class SyncMachine {
             }
             if (!b.origin().equals(to)) {
                 ReplicatedData<?> prev = grouped.get(b.key());
-                if (prev == null && grouped.size() == config.maxEntriesPerMessage()) {
-                    break;
-                }
                 ReplicatedData<?> joinedDelta = prev == null ? b.delta() : join(prev, b.delta());
-                if (prev != null && ACCESS.entryCount(joinedDelta) > config.maxEntriesPerMessage()) {
-                    break; // the rest of this key's deltas go in the next interval
+                int grown = entries - (prev == null ? 0 : ACCESS.entryCount(prev)) + ACCESS.entryCount(joinedDelta);
+                if (!grouped.isEmpty() && grown > config.maxEntriesPerMessage()) {
+                    break; // the rest goes in the next interval
                 }
+                entries = grown;
                 grouped.put(b.key(), joinedDelta);
                 if (b.expiresAt() > 0) {
                     groupedExpiries.merge(b.key(), b.expiresAt(), Math::max);

@@ -23,6 +23,7 @@ public final class InMemoryNetwork {
     private final Map<ReplicaId, Transport.Receiver> nodes = new ConcurrentHashMap<>();
     private final Map<ReplicaId, io.converge.crdt.codec.MessageCodec> codecs = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong largestFrame = new AtomicLong();
     private final SplittableRandom random;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -88,6 +89,11 @@ public final class InMemoryNetwork {
         return bytes.get();
     }
 
+    /** The largest encoded frame carried so far, in bytes. */
+    public long largestFrame() {
+        return largestFrame.get();
+    }
+
     /** Messages lost (to loss or partition) so far. */
     public long dropped() {
         return dropped.get();
@@ -147,6 +153,7 @@ public final class InMemoryNetwork {
                 if (codec != null && theirs != null) {
                     byte[] frame = codec.encodeToBytes(message);
                     bytes.addAndGet(frame.length);
+                    largestFrame.accumulateAndGet(frame.length, Math::max);
                     Message decoded;
                     try {
                         decoded = theirs.decode(frame);
