@@ -1,0 +1,216 @@
+package io.converge.bench.cluster;
+
+import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.codec.CodecLimits;
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.codec.CrdtCodec;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.MessageCodec;
+import io.converge.crdt.codec.ValueCodec;
+import io.converge.crdt.engine.Change;
+import io.converge.crdt.engine.Key;
+import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.engine.ReplicatorConfig;
+import io.converge.crdt.protocol.Message;
+import io.converge.crdt.protocol.SyncConfig;
+import io.converge.crdt.protocol.Transport;
+import io.converge.crdt.testing.InMemoryNetwork;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Cluster figures of issue 6, measured <b>in process</b> until the network layer exists: real
+ * replicators (protocol machines, driver threads, acks, transfers) linked by in-memory links
+ * that encode and decode every message with the real codec. No sockets: figures exclude the
+ * kernel's network stack and JGroups.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness throughput [seconds]
+ * java -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness two-nodes
+ * java -Xmx6g -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness join [keys]
+ * </pre>
+ */
+public final class ClusterHarness {
+    private static final CrdtCodec<AWLWWMap<String, Long>> MAP_CODEC = CrdtCodecs.awlwwMap(ValueCodec.string(),
+            ValueCodec.int64());
+
+    /** Updates each writer keeps in flight (-Dconverge.window, default 256). */
+    private static final int WINDOW = Integer.getInteger("converge.window", 256);
+
+    private ClusterHarness() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length > 0 ? args[0] : "throughput";
+        switch (what) {
+            case "throughput" -> throughput(args.length > 1 ? Integer.parseInt(args[1]) : 10);
+            case "two-nodes" -> twoNodes();
+            case "join" -> join(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
+            default -> {
+                System.err.println("usage: ClusterHarness throughput [seconds] | two-nodes | join [keys]");
+                System.exit(2);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Replicator node(String name, InMemoryNetwork net) {
+        CodecRegistry registry = CodecRegistry.of(MAP_CODEC);
+        return Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
+                .transport(net.transport(new MessageCodec(registry, CodecLimits.defaults())))
+                .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20)).build())
+                .updateTimeout(Duration.ofMinutes(1)).build());
+    }
+
+    private static boolean await(long timeoutMillis, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
+    private static boolean converged(List<Replicator> nodes, Key<?> key) {
+        long d = nodes.get(0).machine().storeDigest();
+        for (Replicator r : nodes) {
+            if (r.machine().storeDigest() != d || r.machine().size() != nodes.get(0).machine().size()) {
+                return false;
+            }
+        }
+        return nodes.get(0).get(key).isPresent();
+    }
+
+    /** Three nodes; a writer per node puts (key, write time) into one map as fast as it can. */
+    static void throughput(int seconds) throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork(1);
+        List<Replicator> nodes = List.of(node("n1", net), node("n2", net), node("n3", net));
+        int keysPerNode = 1_000;
+        List<Key<AWLWWMap<String, Long>>> keys = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            keys.add(Key.of("map" + i, AWLWWMap.<String, Long>empty(), MAP_CODEC));
+        }
+        long[] samples = new long[4_000_000];
+        AtomicInteger sampleCount = new AtomicInteger();
+        for (Replicator r : nodes) {
+            for (Key<AWLWWMap<String, Long>> k : keys) {
+                r.subscribe(k, e -> {
+                    long now = System.nanoTime();
+                    for (Change c : e.changes()) {
+                        Object v = c instanceof Change.Added a ? a.value() : c instanceof Change.Updated u ? u.newValue() : null;
+                        String item = c instanceof Change.Added a ? (String) a.item()
+                                : c instanceof Change.Updated u ? (String) u.item() : "";
+                        if (v instanceof Long written && !item.startsWith(r.self().name() + ":")) {
+                            int i = sampleCount.getAndIncrement();
+                            if (i < samples.length) {
+                                samples[i] = now - written;
+                            }
+                        }
+                    }
+                });
+            }
+        }
+        AtomicLong done = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> writers = new ArrayList<>();
+        for (Replicator r : nodes) {
+            Thread t = new Thread(() -> {
+                Semaphore inFlight = new Semaphore(WINDOW);
+                int i = 0;
+                while (System.nanoTime() < end) {
+                    inFlight.acquireUninterruptibly();
+                    Key<AWLWWMap<String, Long>> k = keys.get(i % keys.size());
+                    String item = r.self().name() + ":" + (i % keysPerNode);
+                    i++;
+                    CompletableFuture<?> f = r.updateAsync(k, (m, ctx) -> m.put(ctx.self(), ctx.clock(), item, System.nanoTime()));
+                    f.whenComplete((x, err) -> {
+                        inFlight.release();
+                        done.incrementAndGet();
+                    });
+                }
+                inFlight.acquireUninterruptibly(WINDOW);
+            }, "writer-" + r.self());
+            writers.add(t);
+            t.start();
+        }
+        for (Thread t : writers) {
+            t.join();
+        }
+        long lastWrite = System.nanoTime();
+        boolean ok = await(60_000, () -> nodes.stream().allMatch(r -> keys.stream().allMatch(k -> r.get(k).equals(nodes.get(0).get(k)))));
+        long settle = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite);
+        int n = Math.min(sampleCount.get(), samples.length);
+        long[] s = Arrays.copyOf(samples, n);
+        Arrays.sort(s);
+        System.out.printf("throughput: 3 nodes, window %d per writer, %d s, %,d updates (%,.0f updates/s), converged %s %d ms after the last write%n",
+                WINDOW, seconds, done.get(), done.get() / (double) seconds, ok ? "" : "NOT", settle);
+        if (n > 0) {
+            System.out.printf("visibility on the other nodes (%,d samples, coalesced per key by the listener): p50 %.1f ms, "
+                    + "p99 %.1f ms, max %.1f ms%n", n, s[n / 2] / 1e6, s[(int) (n * 0.99)] / 1e6, s[n - 1] / 1e6);
+        }
+        System.out.printf("wire: %,d messages, %,d bytes encoded%n", net.sent(), net.bytes());
+        nodes.forEach(Replicator::close);
+    }
+
+    /** Two nodes, a 10,000-key map, five rounds of writes on both; time to converge after the last. */
+    static void twoNodes() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork(2);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        Key<AWLWWMap<String, Long>> map = Key.of("map", AWLWWMap.<String, Long>empty(), MAP_CODEC);
+        for (int round = 0; round < 5; round++) {
+            CompletableFuture<?> last = null;
+            for (int i = 0; i < 10_000; i++) {
+                String k = "k" + i;
+                long v = round * 100_000L + i;
+                a.updateAsync(map, (m, ctx) -> m.put(ctx.self(), ctx.clock(), k, v));
+                last = b.updateAsync(map, (m, ctx) -> m.put(ctx.self(), ctx.clock(), k, -v));
+            }
+            last.join();
+        }
+        long lastWrite = System.nanoTime();
+        boolean ok = await(60_000, () -> a.get(map).equals(b.get(map)));
+        System.out.printf("two-nodes: 10,000-key map, 5 rounds on both: converged %s %d ms after the last write "
+                + "(%,d messages, %,d bytes)%n", ok ? "" : "NOT", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite),
+                net.sent(), net.bytes());
+        a.close();
+        b.close();
+    }
+
+    /** A new node joins a node holding {@code keys} top-level keys. */
+    static void join(int keys) throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork(3);
+        Replicator big = node("big", net);
+        CompletableFuture<?> last = null;
+        for (int i = 0; i < keys; i++) {
+            Key<AWLWWMap<String, Long>> k = Key.of("key" + i, AWLWWMap.<String, Long>empty(), MAP_CODEC);
+            long v = i;
+            last = big.updateAsync(k, (m, ctx) -> m.put(ctx.self(), ctx.clock(), "v", v));
+        }
+        last.join();
+        long sentBefore = net.sent();
+        long bytesBefore = net.bytes();
+        long t0 = System.nanoTime();
+        Replicator fresh = node("fresh", net);
+        boolean ok = await(120_000, () -> fresh.size() == keys && fresh.machine().storeDigest() == big.machine().storeDigest());
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        long messages = net.sent() - sentBefore;
+        long bytes = net.bytes() - bytesBefore;
+        System.out.printf("join: a new node caught up with %,d keys %s in %,d ms: %,d messages, %,d bytes, "
+                + "largest frame %,d bytes (at most %d entries each)%n", keys, ok ? "" : "(NOT)", ms, messages, bytes,
+                net.largestFrame(), SyncConfig.defaults().maxEntriesPerMessage());
+        big.close();
+        fresh.close();
+    }
+}

@@ -1,0 +1,146 @@
+package io.converge.bench.merge;
+
+import io.converge.bench.fixture.Check;
+import io.converge.bench.fixture.Converge;
+import io.converge.bench.fixture.Elements;
+import io.converge.bench.fixture.Jvm;
+import io.converge.bench.fixture.Pekko;
+import io.converge.bench.fixture.Writers;
+import io.converge.crdt.ORSet;
+import java.util.HashSet;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Full-state join of two OR-Set replicas, Converge against Pekko.
+ *
+ * <p><b>Fixture.</b> Both replicas hold the same {@code size} shared elements, added round robin
+ * by writers {@code a, b, c} (so both have seen dots {@code a:1..}, {@code b:1..},
+ * {@code c:1..}). Then, concurrently, replica A adds {@code size / 100} elements as writer
+ * {@code a} and replica B adds {@code size / 100} others as writer {@code b}: each holds 1% that
+ * the other lacks. The two replicas are built separately from separate objects (strings, replica
+ * ids, node addresses), as two nodes would hold them: Converge's B replays the same adds on
+ * fresh objects (its dots are per-replica counters, so a replay is the decoded state), Pekko's B
+ * is a fresh-object copy of the shared state (its dots come from a JVM-wide counter, so a replay
+ * would not be the same state; see {@link Pekko}). Pekko's states carry no pending delta and no
+ * ancestor. Setup checks that each library's join holds exactly
+ * {@code size + 2 * size / 100} elements.
+ *
+ * <p>{@code converge} joins the two states as the API builds them; {@code convergeStructural}
+ * joins the same states in unkeyed form (see {@link Converge#unkeyed}), which takes Converge's
+ * structural trie merge instead of its per-key path.
+ *
+ * <p>{@code floor} is the cost of hashing the same strings: a {@link HashSet} copy of A's
+ * elements, then {@code addAll} of B's.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Benchmark)
+@Fork(value = 1, jvmArgsAppend = {Jvm.XMS, Jvm.XMX, Jvm.PRETOUCH})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class ORSetMergeBenchmark {
+    @Param({"1000", "10000", "100000"})
+    public int size;
+
+    private ORSet<String> convergeA;
+    private ORSet<String> convergeB;
+    private ORSet<String> unkeyedA;
+    private ORSet<String> unkeyedB;
+    private org.apache.pekko.cluster.ddata.ORSet<String> pekkoA;
+    private org.apache.pekko.cluster.ddata.ORSet<String> pekkoB;
+    private HashSet<String> floorA;
+    private HashSet<String> floorB;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        int divergent = size / 100;
+        String[] shared = Elements.names(0, size);
+        String[] onlyA = Elements.names(size, size + divergent);
+        String[] onlyB = Elements.names(size + divergent, size + 2 * divergent);
+        String[] sharedCopy = Elements.fresh(shared);
+        String[] onlyBCopy = Elements.fresh(onlyB);
+        String[] onlyACopy = Elements.fresh(onlyA);
+
+        // Replica A: its own strings, ids and addresses.
+        Writers wa = Writers.of("a", "b", "c");
+        convergeA = Converge.addAll(Converge.addAll(ORSet.empty(), wa, -1, shared), wa, 0, onlyA);
+        org.apache.pekko.cluster.ddata.ORSet<String> pekkoShared =
+                Pekko.addAll(org.apache.pekko.cluster.ddata.ORSet.empty(), wa, -1, shared);
+        pekkoA = Pekko.addAll(pekkoShared, wa, 0, onlyA);
+
+        // Replica B: the same history replayed on fresh objects, then its own concurrent adds.
+        Writers wb = Writers.of("a", "b", "c");
+        convergeB = Converge.addAll(Converge.addAll(ORSet.empty(), wb, -1, sharedCopy), wb, 1, onlyBCopy);
+        // Pekko: the shared history copied as its deserializer would rebuild it (see Pekko.copy).
+        pekkoB = Pekko.addAll(Pekko.copy(pekkoShared, wa.pekkoTranslation(wb)), wb, 1, onlyBCopy);
+
+        floorA = new HashSet<>(Elements.list(shared));
+        floorA.addAll(Elements.list(onlyA));
+        floorB = new HashSet<>(Elements.list(sharedCopy));
+        floorB.addAll(Elements.list(onlyBCopy));
+
+        Check.that(Elements.equalButDisjoint(shared, sharedCopy), "replicas share no string");
+        Pekko.checkNoAncestor(pekkoA, "pekko A");
+        Pekko.checkNoAncestor(pekkoB, "pekko B");
+        Check.that(!pekkoA.isAncestorOf(pekkoB) && !pekkoB.isAncestorOf(pekkoA), "no fast merge");
+
+        Check.that(Converge.isKeyed(convergeA) && Converge.isKeyed(convergeB), "replicas built by mutators are keyed");
+        unkeyedA = Converge.unkeyed(convergeA);
+        unkeyedB = Converge.unkeyed(convergeB);
+
+        int expected = size + 2 * divergent;
+        ORSet<String> c = converge();
+        Check.that(c.equals(convergeStructural()), "structural join gives the same set");
+        Check.equal(c.size(), expected, "converge join size");
+        Check.that(c.equals(convergeB.join(convergeA)), "converge join commutes");
+        org.apache.pekko.cluster.ddata.ORSet<String> p = pekko();
+        Check.equal(p.size(), expected, "pekko merge size");
+        Check.equal(floor().size(), expected, "floor size");
+        for (String[] part : new String[][] {shared, onlyACopy, onlyB}) {
+            for (String e : part) {
+                Check.that(c.contains(e) && p.contains(e), "joined replicas contain " + e);
+            }
+        }
+        Pekko.checkNoAncestor(pekkoA, "pekko A after merge");
+        Pekko.checkNoAncestor(pekkoB, "pekko B after merge");
+    }
+
+    @Benchmark
+    public ORSet<String> converge() {
+        return convergeA.join(convergeB);
+    }
+
+    /**
+     * The same two states as {@link #converge()}, unkeyed, so that the join is the structural
+     * trie merge (see {@link Converge#unkeyed}). A live replica's state is keyed, so a node pays
+     * {@code converge}; this shows what the structural merge would give.
+     */
+    @Benchmark
+    public ORSet<String> convergeStructural() {
+        return unkeyedA.join(unkeyedB);
+    }
+
+    @Benchmark
+    public org.apache.pekko.cluster.ddata.ORSet<String> pekko() {
+        return pekkoA.merge(pekkoB);
+    }
+
+    @Benchmark
+    public HashSet<String> floor() {
+        HashSet<String> union = new HashSet<>(floorA);
+        union.addAll(floorB);
+        return union;
+    }
+}
