@@ -125,10 +125,10 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
     private S join(S a, CausalContext ca, boolean aKeyed, S b, CausalContext cb, boolean bKeyed, CausalContext rc) {
         boolean ak = aKeyed && a.removedHints != null;
         boolean bk = bKeyed && b.removedHints != null;
-        if (bk && (!ak || b.namedCount() <= a.namedCount())) {
+        if (bk && (!ak || b.namedCount() <= a.namedCount()) && fewNames(b, a)) {
             return applyNamed(a, ca, ak, b, cb, rc);
         }
-        if (ak) {
+        if (ak && fewNames(a, b)) {
             return applyNamed(b, cb, bk, a, ca, rc);
         }
         HashTrie<K, Object> s = a.store.merge(b.store, (k, x, y) -> joinEntry(x, ca, false, y, cb, false));
@@ -137,6 +137,14 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
 
     final int namedCount() {
         return store.size() + removedHints.size();
+    }
+
+    /**
+     * Whether visiting {@code keyed}'s names one by one beats a structural merge with
+     * {@code base}: each visit costs a lookup and a path copy, the merge one pass over both.
+     */
+    private static boolean fewNames(DotMapBase<?, ?> keyed, DotMapBase<?, ?> base) {
+        return keyed.namedCount() <= Math.max(KEYED_LIMIT, base.store.size() >> 3);
     }
 
     /**

@@ -106,7 +106,7 @@ public final class ORSet<E> extends DotMapBase<E, ORSet<E>> implements CausalCrd
         Object current = store.get(element);
         CausalContext ctx;
         if (current == null) {
-            ctx = CausalContext.ofDots(d);
+            ctx = CausalContext.ofDot(d);
         } else {
             CausalContext.Builder b = CausalContext.builder().add(d);
             DotEntries.addDots(current, b);

@@ -63,6 +63,15 @@ public final class CausalContext {
         return b.build();
     }
 
+    /** The context holding exactly {@code dot}, compacted. */
+    public static CausalContext ofDot(Dot dot) {
+        Objects.requireNonNull(dot, "dot");
+        if (dot.counter() == 1) {
+            return of(VersionVector.empty().with(dot.replica(), 1));
+        }
+        return new CausalContext(VersionVector.empty(), new ReplicaId[] {dot.replica()}, new long[][] {{dot.counter()}});
+    }
+
     /** Shorthand for {@link #ofDots(Iterable)}. */
     public static CausalContext ofDots(Dot... dots) {
         return ofDots(Arrays.asList(dots));
@@ -148,14 +157,76 @@ public final class CausalContext {
             VersionVector merged = vv.merge(other.vv);
             return merged == vv ? this : merged == other.vv ? other : new CausalContext(merged, NO_IDS, NO_CLOUD);
         }
-        Builder b = new Builder();
-        b.addAll(this);
-        b.addAll(other);
-        CausalContext r = b.build();
+        CausalContext r = unionWithClouds(other);
         if (r.equals(this)) {
             return this;
         }
         return r.equals(other) ? other : r;
+    }
+
+    /**
+     * The union when a cloud is involved, by merging sorted arrays: the vectors' maximum, then for
+     * each replica with cloud dots the union of both clouds, folding into the vector every dot
+     * contiguous with it (compaction). Only replicas with cloud dots cost more than a vector merge.
+     */
+    private CausalContext unionWithClouds(CausalContext other) {
+        VersionVector v = vv.merge(other.vv);
+        List<ReplicaId> ids = new ArrayList<>();
+        List<long[]> dots = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        while (i < cloudIds.length || j < other.cloudIds.length) {
+            int c = i == cloudIds.length ? 1 : j == other.cloudIds.length ? -1 : cloudIds[i].compareTo(other.cloudIds[j]);
+            ReplicaId id;
+            long[] merged;
+            if (c < 0) {
+                id = cloudIds[i];
+                merged = cloudDots[i++];
+            } else if (c > 0) {
+                id = other.cloudIds[j];
+                merged = other.cloudDots[j++];
+            } else {
+                id = cloudIds[i];
+                merged = mergeSorted(cloudDots[i++], other.cloudDots[j++]);
+            }
+            long top = v.get(id);
+            int k = 0;
+            while (k < merged.length && merged[k] <= top + 1) {
+                top = Math.max(top, merged[k]);
+                k++;
+            }
+            if (top > 0) {
+                v = v.with(id, top);
+            }
+            if (k < merged.length) {
+                ids.add(id);
+                dots.add(k == 0 ? merged : Arrays.copyOfRange(merged, k, merged.length));
+            }
+        }
+        if (ids.isEmpty()) {
+            return of(v);
+        }
+        return new CausalContext(v, ids.toArray(NO_IDS), dots.toArray(NO_CLOUD));
+    }
+
+    private static long[] mergeSorted(long[] a, long[] b) {
+        long[] out = new long[a.length + b.length];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < a.length || j < b.length) {
+            long x = i == a.length ? Long.MAX_VALUE : a[i];
+            long y = j == b.length ? Long.MAX_VALUE : b[j];
+            long next = Math.min(x, y);
+            if (x == next) {
+                i++;
+            }
+            if (y == next) {
+                j++;
+            }
+            out[k++] = next;
+        }
+        return k == out.length ? out : Arrays.copyOf(out, k);
     }
 
     /** Whether every dot of this context is also in {@code other}. */

@@ -123,6 +123,14 @@ public final class VersionVector {
         if (n == m && sameIds(ids, other.ids)) {
             return mergeAligned(other);
         }
+        if (m == 1) {
+            // A one-entry vector (a counter's delta): one search and, at most, one copy.
+            return with(other.ids[0], other.counters[0]);
+        }
+        if (n == 1) {
+            VersionVector r = other.with(ids[0], counters[0]);
+            return r.equals(this) ? this : r;
+        }
         ReplicaId[] rids = new ReplicaId[n + m];
         long[] rcs = new long[n + m];
         boolean thisDominates = true;

@@ -112,7 +112,7 @@ public final class HashTrie<K, V> {
      */
     @SuppressWarnings("unchecked")
     public HashTrie<K, V> merge(HashTrie<K, V> other, Merger<K, V> merger) {
-        Node r = Node.merge(root, other.root, 0, (Merger<Object, Object>) merger);
+        Node r = Node.merge(root, other.root, 0, (Merger<Object, Object>) merger, new Bitmap.Acc[8]);
         if (r == null) {
             return isEmpty() ? this : other.isEmpty() ? other : empty();
         }
@@ -301,17 +301,17 @@ public final class HashTrie<K, V> {
         }
 
         /** Structural merge of two nodes at the same position; null when the result is empty. */
-        static Node merge(Node a, Node b, int shift, Merger<Object, Object> m) {
+        static Node merge(Node a, Node b, int shift, Merger<Object, Object> m, Bitmap.Acc[] pool) {
             if (a instanceof Bitmap x && b instanceof Bitmap y) {
-                return Bitmap.merge(x, y, shift, m);
+                return Bitmap.merge(x, y, shift, m, pool);
             }
             return Collision.merge((Collision) a, (Collision) b, m);
         }
 
         /** Applies the merger to every entry of a node that only one side has. */
-        static Node mapOneSide(Node n, boolean left, Merger<Object, Object> m, int shift) {
+        static Node mapOneSide(Node n, boolean left, Merger<Object, Object> m, int shift, Bitmap.Acc[] pool) {
             if (n instanceof Bitmap b) {
-                return Bitmap.mapOneSide(b, left, m, shift);
+                return Bitmap.mapOneSide(b, left, m, shift, pool);
             }
             return Collision.mapOneSide((Collision) n, left, m);
         }
@@ -552,33 +552,48 @@ public final class HashTrie<K, V> {
          * Accumulates the slots of a merged node in bit order, and notices when the result is
          * exactly {@code a} or exactly {@code b} so the caller can return the input itself.
          */
-        private static final class Acc {
+        static final class Acc {
             final Object[] keys = new Object[32];
             final Object[] values = new Object[32];
             final Node[] nodes = new Node[32];
             int dataMap;
             int nodeMap;
             int size;
-            long hash;
-            boolean sameAsA = true;
-            boolean sameAsB = true;
+            boolean sameAsA;
+            boolean sameAsB;
+
+            /** The accumulator for depth {@code shift}, reset; one per depth, reused by the whole merge. */
+            static Acc at(Acc[] pool, int shift) {
+                int depth = shift / BITS;
+                Acc a = pool[depth];
+                if (a == null) {
+                    a = new Acc();
+                    pool[depth] = a;
+                }
+                a.dataMap = 0;
+                a.nodeMap = 0;
+                a.size = 0;
+                a.sameAsA = true;
+                a.sameAsB = true;
+                return a;
+            }
 
             void data(int bit, int frag, Object k, Object v) {
                 dataMap |= bit;
                 keys[frag] = k;
                 values[frag] = v;
                 size++;
-                hash += entryHash(k, v);
             }
 
             void node(int bit, int frag, Node n) {
                 nodeMap |= bit;
                 nodes[frag] = n;
                 size += n.size();
-                hash += n.hash();
             }
 
+            /** Builds the merged node; digests are computed only here, for nodes that changed. */
             Node build() {
+                long hash = 0;
                 int dc = Integer.bitCount(dataMap);
                 int nc = Integer.bitCount(nodeMap);
                 Object[] c = new Object[2 * dc + nc];
@@ -589,32 +604,34 @@ public final class HashTrie<K, V> {
                     if ((dataMap & bit) != 0) {
                         c[di++] = keys[frag];
                         c[di++] = values[frag];
+                        hash += entryHash(keys[frag], values[frag]);
                     } else if ((nodeMap & bit) != 0) {
                         c[ni--] = nodes[frag];
+                        hash += nodes[frag].hash();
                     }
                 }
                 return new Bitmap(dataMap, nodeMap, c, size, hash);
             }
         }
 
-        static Node merge(Bitmap a, Bitmap b, int shift, Merger<Object, Object> m) {
+        static Node merge(Bitmap a, Bitmap b, int shift, Merger<Object, Object> m, Acc[] pool) {
             if (a == b) {
-                return mergeSame(a, shift, m);
+                return mergeSame(a, shift, m, pool);
             }
-            Acc acc = new Acc();
+            Acc acc = Acc.at(pool, shift);
             int all = a.dataMap | a.nodeMap | b.dataMap | b.nodeMap;
             while (all != 0) {
                 int bit = Integer.lowestOneBit(all);
                 all ^= bit;
                 int frag = Integer.numberOfTrailingZeros(bit);
-                mergeSlot(acc, a, b, bit, frag, shift, m);
+                mergeSlot(acc, a, b, bit, frag, shift, m, pool);
             }
             return finish(acc, a, b, shift);
         }
 
         /** A node merged with itself: the merger still decides each entry. */
-        private static Node mergeSame(Bitmap a, int shift, Merger<Object, Object> m) {
-            Acc acc = new Acc();
+        private static Node mergeSame(Bitmap a, int shift, Merger<Object, Object> m, Acc[] pool) {
+            Acc acc = Acc.at(pool, shift);
             acc.sameAsB = false;
             int all = a.dataMap | a.nodeMap;
             while (all != 0) {
@@ -628,7 +645,7 @@ public final class HashTrie<K, V> {
                     addEntry(acc, bit, frag, k, m.merge(k, v, v), v, shift);
                 } else {
                     Node child = (Node) a.content[a.nodeIndex(bit)];
-                    addNode(acc, bit, frag, merge(child, child, shift + BITS, m), child, null, shift);
+                    addNode(acc, bit, frag, merge(child, child, shift + BITS, m, pool), child, null, shift);
                 }
             }
             return finish(acc, a, null, shift);
@@ -646,13 +663,14 @@ public final class HashTrie<K, V> {
             }
             if (acc.size == 1 && acc.nodeMap == 0 && shift > 0) {
                 int frag = Integer.numberOfTrailingZeros(acc.dataMap);
-                return new Bitmap(acc.dataMap, 0, new Object[] {acc.keys[frag], acc.values[frag]}, 1, acc.hash);
+                return new Bitmap(acc.dataMap, 0, new Object[] {acc.keys[frag], acc.values[frag]}, 1,
+                        entryHash(acc.keys[frag], acc.values[frag]));
             }
             return acc.build();
         }
 
         private static void mergeSlot(Acc acc, Bitmap a, Bitmap b, int bit, int frag, int shift,
-                Merger<Object, Object> m) {
+                Merger<Object, Object> m, Acc[] pool) {
             boolean aData = (a.dataMap & bit) != 0;
             boolean aNode = (a.nodeMap & bit) != 0;
             boolean bData = (b.dataMap & bit) != 0;
@@ -699,7 +717,7 @@ public final class HashTrie<K, V> {
             if (aNode && bNode) {
                 Node ca = (Node) a.content[a.nodeIndex(bit)];
                 Node cb = (Node) b.content[b.nodeIndex(bit)];
-                addNode(acc, bit, frag, merge(ca, cb, shift + BITS, m), ca, cb, shift);
+                addNode(acc, bit, frag, merge(ca, cb, shift + BITS, m, pool), ca, cb, shift);
                 return;
             }
             if (aData && bNode) {
@@ -708,7 +726,7 @@ public final class HashTrie<K, V> {
                 Node cb = (Node) b.content[b.nodeIndex(bit)];
                 Node sa = single(ka, a.content[i + 1], spread(ka), shift + BITS);
                 acc.sameAsA = false;
-                addNode(acc, bit, frag, merge(sa, cb, shift + BITS, m), null, cb, shift);
+                addNode(acc, bit, frag, merge(sa, cb, shift + BITS, m, pool), null, cb, shift);
                 return;
             }
             if (aNode && bData) {
@@ -717,7 +735,7 @@ public final class HashTrie<K, V> {
                 Node ca = (Node) a.content[a.nodeIndex(bit)];
                 Node sb = single(kb, b.content[j + 1], spread(kb), shift + BITS);
                 acc.sameAsB = false;
-                addNode(acc, bit, frag, merge(ca, sb, shift + BITS, m), ca, null, shift);
+                addNode(acc, bit, frag, merge(ca, sb, shift + BITS, m, pool), ca, null, shift);
                 return;
             }
             if (aData) {
@@ -747,12 +765,12 @@ public final class HashTrie<K, V> {
             if (aNode) {
                 acc.sameAsB = false;
                 Node ca = (Node) a.content[a.nodeIndex(bit)];
-                addNode(acc, bit, frag, mapOneSide(ca, true, m, shift + BITS), ca, null, shift);
+                addNode(acc, bit, frag, mapOneSide(ca, true, m, shift + BITS, pool), ca, null, shift);
                 return;
             }
             acc.sameAsA = false;
             Node cb = (Node) b.content[b.nodeIndex(bit)];
-            addNode(acc, bit, frag, mapOneSide(cb, false, m, shift + BITS), null, cb, shift);
+            addNode(acc, bit, frag, mapOneSide(cb, false, m, shift + BITS, pool), null, cb, shift);
         }
 
         private static void addEntry(Acc acc, int bit, int frag, Object k, Object r, Object original, int shift) {
@@ -788,8 +806,8 @@ public final class HashTrie<K, V> {
             }
         }
 
-        static Node mapOneSide(Bitmap n, boolean left, Merger<Object, Object> m, int shift) {
-            Acc acc = new Acc();
+        static Node mapOneSide(Bitmap n, boolean left, Merger<Object, Object> m, int shift, Acc[] pool) {
+            Acc acc = Acc.at(pool, shift);
             int all = n.dataMap | n.nodeMap;
             while (all != 0) {
                 int bit = Integer.lowestOneBit(all);
@@ -802,7 +820,7 @@ public final class HashTrie<K, V> {
                     addEntry(acc, bit, frag, k, left ? m.merge(k, v, null) : m.merge(k, null, v), v, shift);
                 } else {
                     Node child = (Node) n.content[n.nodeIndex(bit)];
-                    addNode(acc, bit, frag, Node.mapOneSide(child, left, m, shift + BITS), child, null, shift);
+                    addNode(acc, bit, frag, Node.mapOneSide(child, left, m, shift + BITS, pool), child, null, shift);
                 }
             }
             return finish(acc, n, null, shift);
