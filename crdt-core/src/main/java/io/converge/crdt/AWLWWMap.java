@@ -41,7 +41,7 @@ import java.util.Set;
  * @param <K> key type
  * @param <V> value type
  */
-public final class AWLWWMap<K, V> extends DotMapBase<K, AWLWWMap<K, V>> implements CausalCrdt<AWLWWMap<K, V>> {
+public final class AWLWWMap<K, V> extends FlatDotMap<K, AWLWWMap<K, V>> implements CausalCrdt<AWLWWMap<K, V>> {
     private static final AWLWWMap<?, ?> EMPTY = new AWLWWMap<>(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
 
     private AWLWWMap(HashTrie<K, Object> store, CausalContext context, HashTrie<K, Boolean> removedHints) {
@@ -58,24 +58,6 @@ public final class AWLWWMap<K, V> extends DotMapBase<K, AWLWWMap<K, V>> implemen
     AWLWWMap<K, V> make(HashTrie<K, Object> store, CausalContext context, HashTrie<K, Boolean> removedHints) {
         return store.isEmpty() && context.isEmpty() && removedHints != null && removedHints.isEmpty()
                 ? empty() : new AWLWWMap<>(store, context, removedHints);
-    }
-
-    @Override
-    Object joinEntry(Object a, CausalContext ca, boolean aKeyed, Object b, CausalContext cb, boolean bKeyed) {
-        return DotEntries.join(a, ca, b, cb);
-    }
-
-    @Override
-    void addEntryDots(Object entry, CausalContext.Builder b) {
-        DotEntries.addDots(entry, b);
-    }
-
-    @Override
-    void checkEntry(K key, Object entry, CausalContext context) {
-        if (DotEntries.count(entry) == 0 || !DotEntries.allIn(entry, context)) {
-            throw new IllegalStateException("entries of " + key + " " + DotEntries.toString(entry)
-                    + " are not all in the context " + context);
-        }
     }
 
     // ----------------------------------------------------------------------------- mutators

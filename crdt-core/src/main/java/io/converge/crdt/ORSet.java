@@ -52,10 +52,10 @@ import java.util.Set;
  *
  * @param <E> element type
  */
-public final class ORSet<E> extends DotMapBase<E, ORSet<E>> implements CausalCrdt<ORSet<E>> {
+public final class ORSet<E> extends FlatDotMap<E, ORSet<E>> implements CausalCrdt<ORSet<E>> {
     private static final ORSet<?> EMPTY = new ORSet<>(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
 
-    /** Element → its dots (a {@link Dot}, or several as {@code DotEntries.Many}). */
+    /** The store maps each element to its dots (a {@link Dot}, or several as {@code DotEntries.Many}). */
     private ORSet(HashTrie<E, Object> store, CausalContext context, HashTrie<E, Boolean> removedHints) {
         super(store, context, removedHints);
     }
@@ -70,27 +70,6 @@ public final class ORSet<E> extends DotMapBase<E, ORSet<E>> implements CausalCrd
     ORSet<E> make(HashTrie<E, Object> store, CausalContext context, HashTrie<E, Boolean> removedHints) {
         return store.isEmpty() && context.isEmpty() && removedHints != null && removedHints.isEmpty()
                 ? empty() : new ORSet<>(store, context, removedHints);
-    }
-
-    @Override
-    Object joinEntry(Object a, CausalContext ca, boolean aKeyed, Object b, CausalContext cb, boolean bKeyed) {
-        return DotEntries.join(a, ca, b, cb);
-    }
-
-    @Override
-    void addEntryDots(Object entry, CausalContext.Builder b) {
-        DotEntries.addDots(entry, b);
-    }
-
-    @Override
-    void checkEntry(E element, Object dots, CausalContext context) {
-        if (DotEntries.count(dots) == 0) {
-            throw new IllegalStateException("element " + element + " holds no dot");
-        }
-        if (!DotEntries.allIn(dots, context)) {
-            throw new IllegalStateException("dots of " + element + " " + DotEntries.toString(dots)
-                    + " are not all in the context " + context);
-        }
     }
 
     // ----------------------------------------------------------------------------- mutators

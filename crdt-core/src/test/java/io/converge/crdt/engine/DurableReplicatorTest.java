@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,16 +39,6 @@ class DurableReplicatorTest {
 
     private StoreConfig store(String sub) {
         return StoreConfig.builder(dir.resolve(sub)).fsyncPolicy(FsyncPolicy.ALWAYS).build();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
     }
 
     @Test
@@ -102,7 +91,7 @@ class DurableReplicatorTest {
             assertTrue(b.get(CART).isEmpty());
             try (Replicator back = Replicator.start(durable("a", store("p")).transport(net.transport()).build())) {
                 net.heal();
-                await("b receives what a wrote before its restart",
+                Await.until("b receives what a wrote before its restart",
                         () -> b.get(CART).map(s -> s.contains("written-while-cut-off")).orElse(false));
             }
         }
@@ -116,7 +105,7 @@ class DurableReplicatorTest {
         }
         Thread.sleep(400); // the lease lapses while the node is down
         try (Replicator again = Replicator.start(durable("a", store("t")).build())) {
-            await("the expired key is dropped at start", () -> again.get(lease).isEmpty());
+            Await.until("the expired key is dropped at start", () -> again.get(lease).isEmpty());
         }
     }
 

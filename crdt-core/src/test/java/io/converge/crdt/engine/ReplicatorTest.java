@@ -20,7 +20,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,17 +43,6 @@ class ReplicatorTest {
         return r;
     }
 
-    /** Waits for a condition with a deadline: never sleep to synchronise. */
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     @Test
     void aReadAfterAnUpdateSeesIt() {
         InMemoryNetwork net = new InMemoryNetwork(1);
@@ -75,8 +63,8 @@ class ReplicatorTest {
         c.update(HITS, (s, r) -> s.increment(r.self(), 5));
         a.update(HITS, (s, r) -> s.decrement(r.self(), 2));
         for (Replicator r : List.of(a, b, c)) {
-            await("cart on " + r.self(), () -> r.get(CART).map(s -> s.elements().equals(Set.of("milk", "bread"))).orElse(false));
-            await("hits on " + r.self(), () -> r.get(HITS).map(s -> s.value() == 3).orElse(false));
+            Await.until("cart on " + r.self(), () -> r.get(CART).map(s -> s.elements().equals(Set.of("milk", "bread"))).orElse(false));
+            Await.until("hits on " + r.self(), () -> r.get(HITS).map(s -> s.value() == 3).orElse(false));
         }
     }
 
@@ -96,7 +84,7 @@ class ReplicatorTest {
         }
         net.lossRate(0);
         net.heal();
-        await("convergence", () -> a.machine().storeDigest() == b.machine().storeDigest()
+        Await.until("convergence", () -> a.machine().storeDigest() == b.machine().storeDigest()
                 && b.machine().storeDigest() == c.machine().storeDigest() && a.size() == 2 && c.size() == 2);
         assertEquals(a.get(CART), c.get(CART));
         assertEquals(b.get(PROFILE), c.get(PROFILE));
@@ -111,7 +99,7 @@ class ReplicatorTest {
         try (Subscription s = b.subscribe(CART, e -> seen.addAll(e.changes()))) {
             a.update(CART, (set, r) -> set.add(r.self(), "milk"));
             assertEquals(new Change.Added("milk", "milk"), seen.poll(10, TimeUnit.SECONDS));
-            await("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
+            Await.until("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
             b.update(CART, (set, r) -> set.remove("milk"));
             assertEquals(new Change.Removed("milk", "milk"), seen.poll(10, TimeUnit.SECONDS));
         }
@@ -163,7 +151,7 @@ class ReplicatorTest {
         for (int i = 0; i < 200; i++) {
             a.update(HITS, (c, r) -> c.increment(r.self(), 1));
         }
-        await("b replicated while its listener is stuck", () -> b.get(HITS).map(c -> c.value() == 200).orElse(false));
+        Await.until("b replicated while its listener is stuck", () -> b.get(HITS).map(c -> c.value() == 200).orElse(false));
         release.countDown();
         long last = -1;
         while (last != 200) {
@@ -198,7 +186,7 @@ class ReplicatorTest {
         Replicator b = node("b", net);
         a.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "milk")));
         b.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "eggs")));
-        await("merged carts", () -> a.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false)
+        Await.until("merged carts", () -> a.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false)
                 && b.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false));
         assertEquals(Map.of("alice", Set.of("milk", "eggs")).get("alice"),
                 a.get(carts).orElseThrow().get("alice").orElseThrow().elements());
@@ -221,15 +209,15 @@ class ReplicatorTest {
         BlockingQueue<Change> seen = new LinkedBlockingQueue<>();
         b.subscribe(session, e -> seen.addAll(e.changes()));
         a.update(session, (s, r) -> s.add(r.self(), "token"));
-        await("replicated", () -> b.get(session).isPresent());
+        Await.until("replicated", () -> b.get(session).isPresent());
         assertEquals(new Change.Added("token", "token"), seen.poll(10, TimeUnit.SECONDS));
-        await("expired on a", () -> a.get(session).isEmpty());
-        await("expired on b", () -> b.get(session).isEmpty());
+        Await.until("expired on a", () -> a.get(session).isEmpty());
+        Await.until("expired on b", () -> b.get(session).isEmpty());
         assertEquals(new Change.Removed("token", "token"), seen.poll(10, TimeUnit.SECONDS));
         assertEquals(0, a.size());
         // A late peer's heartbeat-driven repair must not bring it back: the copies carry the past expiry.
         Replicator c = node("c", net);
-        await("c joined and synced", () -> c.machine().acknowledged().values().stream().allMatch(v -> v >= 0)
+        Await.until("c joined and synced", () -> c.machine().acknowledged().values().stream().allMatch(v -> v >= 0)
                 && c.machine().acknowledged().size() == 2);
         assertTrue(c.get(session).isEmpty() && a.get(session).isEmpty() && b.get(session).isEmpty());
     }
@@ -244,7 +232,7 @@ class ReplicatorTest {
             assertTrue(a.get(lease).isPresent(), "renewed every 100 ms, a 600 ms lease never lapses");
             Thread.sleep(100);
         }
-        await("lapsed once updates stop", () -> a.get(lease).isEmpty());
+        Await.until("lapsed once updates stop", () -> a.get(lease).isEmpty());
     }
 
     @Test
@@ -276,7 +264,7 @@ class ReplicatorTest {
             }
         }
         net.lossRate(0);
-        await("convergence over encoded frames", () -> nodes.stream().allMatch(
+        Await.until("convergence over encoded frames", () -> nodes.stream().allMatch(
                 r -> r.get(cart).equals(nodes.get(0).get(cart)) && r.get(cart).isPresent()));
         assertTrue(net.bytes() > 0, "frames were encoded");
     }
