@@ -17,25 +17,24 @@ import java.util.Objects;
  * decrements). It is not a register: "set to 0" cannot be expressed (use a register, or an
  * {@link ORMap} of {@link CausalCounter}s whose key removal resets).
  *
- * <p><b>Cost:</b> two {@code long}s per replica, kept in three aligned arrays (replica ids sorted,
- * increments, decrements), so a join is one pass, allocation-free when one side dominates, and
- * between counters that name the same replicas shares the id array. A mutator's delta carries
+ * <p><b>Cost:</b> two {@code long}s per replica, kept in two aligned arrays (replica ids sorted;
+ * increments and decrements interleaved), so a join is one pass and one allocation, free when one
+ * side dominates, and between counters that name the same replicas shares the id array. A mutator's delta carries
  * one replica's entry and joining it costs one search and one array copy.
  *
  * <p>Immutable and safe to share between threads.
  */
 public final class PNCounter implements ReplicatedData<PNCounter> {
-    private static final PNCounter EMPTY = new PNCounter(new ReplicaId[0], new long[0], new long[0]);
+    private static final PNCounter EMPTY = new PNCounter(new ReplicaId[0], new long[0]);
 
-    // Sorted by replica; no index where both counts are zero.
+    // Sorted by replica; counts[2i] increments and counts[2i+1] decrements of ids[i]; no replica
+    // whose counts are both zero.
     private final ReplicaId[] ids;
-    private final long[] p;
-    private final long[] n;
+    private final long[] counts;
 
-    private PNCounter(ReplicaId[] ids, long[] p, long[] n) {
+    private PNCounter(ReplicaId[] ids, long[] counts) {
         this.ids = ids;
-        this.p = p;
-        this.n = n;
+        this.counts = counts;
     }
 
     /** The counter at zero (bottom). */
@@ -50,13 +49,12 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         java.util.TreeSet<ReplicaId> all = new java.util.TreeSet<>(pv.toMap().keySet());
         all.addAll(nv.toMap().keySet());
         ReplicaId[] ids = all.toArray(new ReplicaId[0]);
-        long[] p = new long[ids.length];
-        long[] n = new long[ids.length];
+        long[] c = new long[2 * ids.length];
         for (int i = 0; i < ids.length; i++) {
-            p[i] = pv.get(ids[i]);
-            n[i] = nv.get(ids[i]);
+            c[2 * i] = pv.get(ids[i]);
+            c[2 * i + 1] = nv.get(ids[i]);
         }
-        return ids.length == 0 ? EMPTY : new PNCounter(ids, p, n);
+        return ids.length == 0 ? EMPTY : new PNCounter(ids, c);
     }
 
     private int indexOf(ReplicaId id) {
@@ -102,13 +100,13 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
             throw new IllegalArgumentException("amount must be at least 1, got " + amount);
         }
         int i = indexOf(replica);
-        long oldP = i >= 0 ? p[i] : 0;
-        long oldN = i >= 0 ? n[i] : 0;
+        long oldP = i >= 0 ? counts[2 * i] : 0;
+        long oldN = i >= 0 ? counts[2 * i + 1] : 0;
         // This replica's own total is checked here; a sum over all replicas that overflows is
         // reported by value(), which is O(r) and not worth paying on every update.
         try {
-            return up ? new PNCounter(new ReplicaId[] {replica}, new long[] {Math.addExact(oldP, amount)}, new long[] {0})
-                    : new PNCounter(new ReplicaId[] {replica}, new long[] {0}, new long[] {Math.addExact(oldN, amount)});
+            return up ? new PNCounter(new ReplicaId[] {replica}, new long[] {Math.addExact(oldP, amount), 0})
+                    : new PNCounter(new ReplicaId[] {replica}, new long[] {0, Math.addExact(oldN, amount)});
         } catch (ArithmeticException e) {
             throw new CounterOverflowException("the total of " + replica + " overflows a long");
         }
@@ -123,9 +121,9 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         try {
             long up = 0;
             long down = 0;
-            for (int i = 0; i < ids.length; i++) {
-                up = Math.addExact(up, p[i]);
-                down = Math.addExact(down, n[i]);
+            for (int i = 0; i < counts.length; i += 2) {
+                up = Math.addExact(up, counts[i]);
+                down = Math.addExact(down, counts[i + 1]);
             }
             return Math.subtractExact(up, down);
         } catch (ArithmeticException e) {
@@ -135,19 +133,19 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
 
     /** Per-replica increment totals. */
     public VersionVector increments() {
-        return vector(p);
+        return vector(0);
     }
 
     /** Per-replica decrement totals. */
     public VersionVector decrements() {
-        return vector(n);
+        return vector(1);
     }
 
-    private VersionVector vector(long[] counts) {
+    private VersionVector vector(int which) {
         Map<ReplicaId, Long> m = new HashMap<>();
         for (int i = 0; i < ids.length; i++) {
-            if (counts[i] != 0) {
-                m.put(ids[i], counts[i]);
+            if (counts[2 * i + which] != 0) {
+                m.put(ids[i], counts[2 * i + which]);
             }
         }
         return VersionVector.of(m);
@@ -172,8 +170,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         int a = ids.length;
         int b = other.ids.length;
         ReplicaId[] rid = new ReplicaId[a + b];
-        long[] rp = new long[a + b];
-        long[] rn = new long[a + b];
+        long[] rc = new long[2 * (a + b)];
         boolean thisDominates = true;
         boolean otherDominates = true;
         int i = 0;
@@ -184,23 +181,28 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
             if (c < 0) {
                 otherDominates = false;
                 rid[k] = ids[i];
-                rp[k] = p[i];
-                rn[k++] = n[i++];
+                rc[2 * k] = counts[2 * i];
+                rc[2 * k + 1] = counts[2 * i + 1];
+                k++;
+                i++;
             } else if (c > 0) {
                 thisDominates = false;
                 rid[k] = other.ids[j];
-                rp[k] = other.p[j];
-                rn[k++] = other.n[j++];
+                rc[2 * k] = other.counts[2 * j];
+                rc[2 * k + 1] = other.counts[2 * j + 1];
+                k++;
+                j++;
             } else {
-                long x = p[i];
-                long y = other.p[j];
-                long u = n[i];
-                long v = other.n[j];
+                long x = counts[2 * i];
+                long y = other.counts[2 * j];
+                long u = counts[2 * i + 1];
+                long v = other.counts[2 * j + 1];
                 thisDominates &= x >= y && u >= v;
                 otherDominates &= y >= x && v >= u;
                 rid[k] = ids[i];
-                rp[k] = Math.max(x, y);
-                rn[k++] = Math.max(u, v);
+                rc[2 * k] = Math.max(x, y);
+                rc[2 * k + 1] = Math.max(u, v);
+                k++;
                 i++;
                 j++;
             }
@@ -211,7 +213,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         if (otherDominates) {
             return other;
         }
-        return new PNCounter(Arrays.copyOf(rid, k), Arrays.copyOf(rp, k), Arrays.copyOf(rn, k));
+        return new PNCounter(Arrays.copyOf(rid, k), Arrays.copyOf(rc, 2 * k));
     }
 
     /** Joins a one-replica counter (a delta): one search, at most one array copied. */
@@ -219,44 +221,38 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         ReplicaId id = one.ids[0];
         int i = indexOf(id);
         if (i >= 0) {
-            long x = Math.max(p[i], one.p[0]);
-            long u = Math.max(n[i], one.n[0]);
-            if (x == p[i] && u == n[i]) {
+            long x = Math.max(counts[2 * i], one.counts[0]);
+            long u = Math.max(counts[2 * i + 1], one.counts[1]);
+            if (x == counts[2 * i] && u == counts[2 * i + 1]) {
                 return this;
             }
-            long[] rp = x == p[i] ? p : p.clone();
-            long[] rn = u == n[i] ? n : n.clone();
-            rp[i] = x;
-            rn[i] = u;
-            return new PNCounter(ids, rp, rn);
+            long[] rc = counts.clone();
+            rc[2 * i] = x;
+            rc[2 * i + 1] = u;
+            return new PNCounter(ids, rc);
         }
         int at = -i - 1;
         ReplicaId[] rid = new ReplicaId[ids.length + 1];
-        long[] rp = new long[ids.length + 1];
-        long[] rn = new long[ids.length + 1];
+        long[] rc = new long[counts.length + 2];
         System.arraycopy(ids, 0, rid, 0, at);
-        System.arraycopy(p, 0, rp, 0, at);
-        System.arraycopy(n, 0, rn, 0, at);
+        System.arraycopy(counts, 0, rc, 0, 2 * at);
         rid[at] = id;
-        rp[at] = one.p[0];
-        rn[at] = one.n[0];
+        rc[2 * at] = one.counts[0];
+        rc[2 * at + 1] = one.counts[1];
         System.arraycopy(ids, at, rid, at + 1, ids.length - at);
-        System.arraycopy(p, at, rp, at + 1, ids.length - at);
-        System.arraycopy(n, at, rn, at + 1, ids.length - at);
-        return new PNCounter(rid, rp, rn);
+        System.arraycopy(counts, 2 * at, rc, 2 * at + 2, counts.length - 2 * at);
+        return new PNCounter(rid, rc);
     }
 
     /** Both name the same replicas (the usual case): one pass, the id array shared. */
     private PNCounter joinAligned(PNCounter other) {
+        long[] a = counts;
+        long[] b = other.counts;
         boolean thisDominates = true;
         boolean otherDominates = true;
-        for (int i = 0; i < ids.length; i++) {
-            long x = p[i];
-            long y = other.p[i];
-            long u = n[i];
-            long v = other.n[i];
-            thisDominates &= x >= y && u >= v;
-            otherDominates &= y >= x && v >= u;
+        for (int i = 0; i < a.length; i++) {
+            thisDominates &= a[i] >= b[i];
+            otherDominates &= b[i] >= a[i];
         }
         if (thisDominates) {
             return this;
@@ -264,13 +260,11 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         if (otherDominates) {
             return other;
         }
-        long[] rp = new long[ids.length];
-        long[] rn = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            rp[i] = Math.max(p[i], other.p[i]);
-            rn[i] = Math.max(n[i], other.n[i]);
+        long[] r = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = Math.max(a[i], b[i]);
         }
-        return new PNCounter(ids, rp, rn);
+        return new PNCounter(ids, r);
     }
 
     @Override
@@ -287,9 +281,9 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
     public boolean isLessOrEqual(PNCounter other) {
         for (int i = 0; i < ids.length; i++) {
             int j = other.indexOf(ids[i]);
-            long op = j >= 0 ? other.p[j] : 0;
-            long on = j >= 0 ? other.n[j] : 0;
-            if (p[i] > op || n[i] > on) {
+            long op = j >= 0 ? other.counts[2 * j] : 0;
+            long on = j >= 0 ? other.counts[2 * j + 1] : 0;
+            if (counts[2 * i] > op || counts[2 * i + 1] > on) {
                 return false;
             }
         }
@@ -298,19 +292,19 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PNCounter c && Arrays.equals(c.ids, ids) && Arrays.equals(c.p, p) && Arrays.equals(c.n, n);
+        return o instanceof PNCounter c && Arrays.equals(c.ids, ids) && Arrays.equals(c.counts, counts);
     }
 
     @Override
     public int hashCode() {
-        return (Arrays.hashCode(ids) * 31 + Arrays.hashCode(p)) * 31 + Arrays.hashCode(n);
+        return Arrays.hashCode(ids) * 31 + Arrays.hashCode(counts);
     }
 
     @Override
     public long digest() {
         long h = 0x9C7;
         for (int i = 0; i < ids.length; i++) {
-            h += Digests.pair(Digests.pair(Digests.of(ids[i]), p[i]), n[i] ^ 0x5EEDL);
+            h += Digests.pair(Digests.pair(Digests.of(ids[i]), counts[2 * i]), counts[2 * i + 1] ^ 0x5EEDL);
         }
         return Digests.mix(h);
     }
@@ -319,7 +313,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
     public String toString() {
         StringBuilder sb = new StringBuilder("PNCounter[");
         for (int i = 0; i < Math.min(ids.length, 16); i++) {
-            sb.append(i == 0 ? "" : ", ").append(ids[i]).append("=+").append(p[i]).append("/-").append(n[i]);
+            sb.append(i == 0 ? "" : ", ").append(ids[i]).append("=+").append(counts[2 * i]).append("/-").append(counts[2 * i + 1]);
         }
         if (ids.length > 16) {
             sb.append(", … ").append(ids.length - 16).append(" more");
