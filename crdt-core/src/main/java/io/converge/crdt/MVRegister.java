@@ -13,7 +13,7 @@ import java.util.Set;
  * A multi-value register: a write replaces every value it has observed; concurrent writes all
  * survive, side by side, until a later write that observed them replaces them.
  *
- * <p><b>Concurrent operations:</b> nothing is lost silently. {@link #values()} returns every
+ * <p><b>Concurrent operations:</b> nothing is lost silently. {@link #value()} returns every
  * value written concurrently and not yet overwritten, so the application can resolve the
  * conflict (and write the resolution back). Use {@link LWWRegister} where one value must be
  * picked automatically.
@@ -58,7 +58,7 @@ public final class MVRegister<V> extends SingleStoreBase<MVRegister<V>> implemen
 
     /** The distinct current values: empty, one, or several written concurrently. */
     @SuppressWarnings("unchecked")
-    public Set<V> values() {
+    public Set<V> value() {
         Set<V> out = new LinkedHashSet<>();
         DotEntries.forEach(store, e -> out.add((V) ((Tagged) e).value));
         return Collections.unmodifiableSet(out);

@@ -190,7 +190,7 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
     }
 
     /** The key → value pairs, as an unmodifiable live view of this immutable value. */
-    public Map<K, V> entries() {
+    public Map<K, V> value() {
         return new AbstractMap<>() {
             @Override
             public Set<Entry<K, V>> entrySet() {

@@ -146,7 +146,7 @@ public final class ORSet<E> extends FlatDotMap<E, ORSet<E>> implements CausalCrd
     }
 
     /** The elements, as an unmodifiable live view of this immutable value. */
-    public Set<E> elements() {
+    public Set<E> value() {
         return new AbstractSet<>() {
             @Override
             public Iterator<E> iterator() {

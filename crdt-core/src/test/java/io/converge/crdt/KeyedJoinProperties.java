@@ -351,7 +351,7 @@ class KeyedJoinProperties {
         ORSet<String> t = ORSet.<String>empty();
         t = t.join(t.add(b, "y"));
         ORSet<String> u = t.withContext(t.context().union(s.context()));
-        assertEquals(List.of("y"), List.copyOf(full(s).join(full(u)).elements()));
+        assertEquals(List.of("y"), List.copyOf(full(s).join(full(u)).value()));
         assertEquals(full(s).join(full(u)), s.join(u));
     }
 

@@ -27,7 +27,7 @@ class ORMapTest {
         ORMap<String, ORSet<String>> atA = apply(apply(m, remove), addMilk);
         ORMap<String, ORSet<String>> atB = apply(apply(m, addMilk), remove);
         assertEquals(atA, atB);
-        assertEquals(Set.of("milk"), atA.get("cart").orElseThrow().elements());
+        assertEquals(Set.of("milk"), atA.get("cart").orElseThrow().value());
     }
 
     @Test
@@ -65,7 +65,7 @@ class ORMapTest {
         m = apply(m, m.remove("k"));
         assertFalse(m.containsKey("k"));
         m = apply(m, m.apply("k", s -> s.add(A, "new")));
-        assertEquals(Set.of("new"), m.get("k").orElseThrow().elements());
+        assertEquals(Set.of("new"), m.get("k").orElseThrow().value());
     }
 
     @Test
@@ -74,7 +74,7 @@ class ORMapTest {
         ORMap<String, ORMap<String, ORSet<String>>> a = m.apply("u", inner -> inner.apply("tags", s -> s.add(A, "x")));
         ORMap<String, ORMap<String, ORSet<String>>> b = m.apply("u", inner -> inner.apply("tags", s -> s.add(B, "y")));
         var merged = apply(apply(m, a), b);
-        assertEquals(Set.of("x", "y"), merged.get("u").orElseThrow().get("tags").orElseThrow().elements());
+        assertEquals(Set.of("x", "y"), merged.get("u").orElseThrow().get("tags").orElseThrow().value());
     }
 
     @Test
@@ -89,7 +89,7 @@ class ORMapTest {
         }
         ORMap<String, ORSet<String>> delta = m.apply("k0", s -> s.add(B, "z"));
         assertEquals(1, delta.size());
-        assertEquals(Set.of("z"), delta.get("k0").orElseThrow().elements(), "only the change, not the entry's full value");
+        assertEquals(Set.of("z"), delta.get("k0").orElseThrow().value(), "only the change, not the entry's full value");
     }
 
     @Test

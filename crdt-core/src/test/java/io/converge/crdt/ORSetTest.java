@@ -31,7 +31,7 @@ class ORSetTest {
         ORSet<String> remove = base.remove("x");
         ORSet<String> atA = apply(apply(base, add), remove);
         ORSet<String> atB = apply(apply(base, remove), add);
-        assertEquals(Set.of("x"), atA.elements());
+        assertEquals(Set.of("x"), atA.value());
         assertEquals(atA, atB);
     }
 
@@ -72,7 +72,7 @@ class ORSetTest {
         assertFalse(atB.context().contains(new Dot(A, 1)));
         assertEquals(List.of(new Dot(A, 2)), atB.context().cloud());
         atB = apply(atB, first);
-        assertEquals(Set.of("x", "y"), atB.elements());
+        assertEquals(Set.of("x", "y"), atB.value());
         assertTrue(atB.context().isCompact(), "the gap closed, so the cloud folds into the vector");
     }
 
@@ -129,14 +129,14 @@ class ORSetTest {
         ORSet<String> base = apply(ORSet.empty(), ORSet.<String>empty().addAll(A, List.of("x", "y")));
         ORSet<String> concurrent = base.add(B, "z");
         ORSet<String> cleared = apply(apply(base, base.clear()), concurrent);
-        assertEquals(Set.of("z"), cleared.elements());
+        assertEquals(Set.of("z"), cleared.value());
     }
 
     @Test
     void elementsViewIsUnmodifiable() {
         ORSet<String> s = apply(ORSet.empty(), ORSet.<String>empty().add(A, "x"));
-        assertThrows(UnsupportedOperationException.class, () -> s.elements().add("y"));
-        assertThrows(UnsupportedOperationException.class, () -> s.elements().remove("x"));
+        assertThrows(UnsupportedOperationException.class, () -> s.value().add("y"));
+        assertThrows(UnsupportedOperationException.class, () -> s.value().remove("x"));
     }
 
     @Test

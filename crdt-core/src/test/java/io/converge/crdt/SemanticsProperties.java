@@ -125,8 +125,8 @@ class SemanticsProperties {
         MVRegister<Integer> a = base.write(A, v1);
         MVRegister<Integer> b = base.write(B, v2);
         MVRegister<Integer> both = a.join(b);
-        assertEquals(new java.util.HashSet<>(List.of(v1, v2)), both.values());
-        assertEquals(Set.of(v3), both.join(both.write(A, v3)).values());
+        assertEquals(new java.util.HashSet<>(List.of(v1, v2)), both.value());
+        assertEquals(Set.of(v3), both.join(both.write(A, v3)).value());
     }
 
     @Property

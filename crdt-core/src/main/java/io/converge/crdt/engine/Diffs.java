@@ -100,7 +100,7 @@ final class Diffs {
             return f.value();
         }
         if (s instanceof MVRegister<?> r) {
-            return r.values();
+            return r.value();
         }
         if (s instanceof LWWRegister<?> r) {
             return r.value().orElse(null);

@@ -56,7 +56,7 @@ class DataTypesSnippetsTest {
         ORSet<String> state = ORSet.empty();          // bottom: the state of a replica that has seen nothing
         ORSet<String> delta = state.add(a, "x");      // a delta mutator returns a small ORSet, not the new state
         state = state.join(delta);                    // the new state; the same delta is shipped to other replicas
-        assertEquals(Set.of("x"), state.elements());  // the value the application reads
+        assertEquals(Set.of("x"), state.value());  // the value the application reads
     }
 
     @Test
@@ -102,8 +102,8 @@ class DataTypesSnippetsTest {
         tags = tags.join(tags.add(a, "urgent"));         // both replicas see {urgent}
         ORSet<String> removeAtA = tags.remove("urgent");
         ORSet<String> addAtB = tags.add(b, "urgent");    // concurrently, B adds it again
-        assertEquals(Set.of("urgent"), tags.join(removeAtA).join(addAtB).elements());
-        assertEquals(Set.of(), tags.join(removeAtA).elements()); // a remove that saw the add removes it
+        assertEquals(Set.of("urgent"), tags.join(removeAtA).join(addAtB).value());
+        assertEquals(Set.of(), tags.join(removeAtA).value()); // a remove that saw the add removes it
     }
 
     @Test
@@ -131,9 +131,9 @@ class DataTypesSnippetsTest {
         MVRegister<String> atA = color.write(a, "blue");
         MVRegister<String> atB = color.write(b, "green");
         MVRegister<String> both = color.join(atA).join(atB);
-        assertEquals(Set.of("blue", "green"), both.values());   // the application sees the conflict
+        assertEquals(Set.of("blue", "green"), both.value());   // the application sees the conflict
         MVRegister<String> resolved = both.join(both.write(a, "teal"));
-        assertEquals(Set.of("teal"), resolved.values());        // a write that saw both replaces both
+        assertEquals(Set.of("teal"), resolved.value());        // a write that saw both replaces both
     }
 
     @Test
@@ -191,7 +191,7 @@ class DataTypesSnippetsTest {
         ORMap<String, ORSet<String>> removeAtA = carts.remove("cart");
         ORMap<String, ORSet<String>> addAtB = carts.apply("cart", s -> s.add(b, "milk"));
         ORMap<String, ORSet<String>> merged = carts.join(removeAtA).join(addAtB);
-        assertEquals(Set.of("milk"), merged.get("cart").orElseThrow().elements()); // bread is gone
+        assertEquals(Set.of("milk"), merged.get("cart").orElseThrow().value()); // bread is gone
     }
 
     @Test
@@ -245,7 +245,7 @@ class DataTypesSnippetsTest {
         ConvergenceChecker<ORMap<String, ORSet<String>>> checker =
                 ConvergenceChecker.forType(ORMap.empty(ORSet.<String>empty()));
         Replay<ORMap<String, ORSet<String>>> replay = checker.check(scenario);
-        assertEquals(Set.of("milk"), replay.healed().get(0).get("cart").orElseThrow().elements());
+        assertEquals(Set.of("milk"), replay.healed().get(0).get("cart").orElseThrow().value());
         checker.checkRandomSchedules(scenario, 42, 100); // the same mutations, 100 other deliveries
     }
 

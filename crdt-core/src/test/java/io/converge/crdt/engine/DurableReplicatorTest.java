@@ -50,11 +50,11 @@ class DurableReplicatorTest {
             a.update(HITS, (c, r) -> c.increment(r.self(), 7));
         }
         try (Replicator again = Replicator.start(durable("a", store("a")).build())) {
-            assertEquals(Set.of("eggs"), again.get(CART).orElseThrow().elements());
+            assertEquals(Set.of("eggs"), again.get(CART).orElseThrow().value());
             assertEquals(7, again.get(HITS).orElseThrow().value());
             // New writes continue the sequence and the dots where they stopped.
             again.update(CART, (s, r) -> s.add(r.self(), "milk"));
-            assertEquals(Set.of("eggs", "milk"), again.get(CART).orElseThrow().elements());
+            assertEquals(Set.of("eggs", "milk"), again.get(CART).orElseThrow().value());
         }
     }
 
@@ -75,7 +75,7 @@ class DurableReplicatorTest {
             }
         }
         try (Replicator again = Replicator.start(durable("a", small).build())) {
-            assertEquals(expected, again.get(CART).orElseThrow().elements());
+            assertEquals(expected, again.get(CART).orElseThrow().value());
         }
     }
 

@@ -48,8 +48,8 @@ class ReplicatorTest {
         InMemoryNetwork net = new InMemoryNetwork(1);
         Replicator a = node("a", net);
         ORSet<String> after = a.update(CART, (s, r) -> s.add(r.self(), "milk"));
-        assertEquals(Set.of("milk"), after.elements());
-        assertEquals(Set.of("milk"), a.get(CART).orElseThrow().elements());
+        assertEquals(Set.of("milk"), after.value());
+        assertEquals(Set.of("milk"), a.get(CART).orElseThrow().value());
     }
 
     @Test
@@ -63,7 +63,7 @@ class ReplicatorTest {
         c.update(HITS, (s, r) -> s.increment(r.self(), 5));
         a.update(HITS, (s, r) -> s.decrement(r.self(), 2));
         for (Replicator r : List.of(a, b, c)) {
-            Await.until("cart on " + r.self(), () -> r.get(CART).map(s -> s.elements().equals(Set.of("milk", "bread"))).orElse(false));
+            Await.until("cart on " + r.self(), () -> r.get(CART).map(s -> s.value().equals(Set.of("milk", "bread"))).orElse(false));
             Await.until("hits on " + r.self(), () -> r.get(HITS).map(s -> s.value() == 3).orElse(false));
         }
     }
@@ -186,10 +186,10 @@ class ReplicatorTest {
         Replicator b = node("b", net);
         a.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "milk")));
         b.update(carts, (m, r) -> m.apply("alice", s -> s.add(r.self(), "eggs")));
-        Await.until("merged carts", () -> a.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false)
-                && b.get(carts).flatMap(m -> m.get("alice")).map(s -> s.elements().size() == 2).orElse(false));
+        Await.until("merged carts", () -> a.get(carts).flatMap(m -> m.get("alice")).map(s -> s.value().size() == 2).orElse(false)
+                && b.get(carts).flatMap(m -> m.get("alice")).map(s -> s.value().size() == 2).orElse(false));
         assertEquals(Map.of("alice", Set.of("milk", "eggs")).get("alice"),
-                a.get(carts).orElseThrow().get("alice").orElseThrow().elements());
+                a.get(carts).orElseThrow().get("alice").orElseThrow().value());
     }
 
     @Test
