@@ -13,10 +13,6 @@ final class RepresentationAccess implements Representation.Access {
     private RepresentationAccess() {
     }
 
-    /** Loads this class, which installs the access. */
-    static void ensureInstalled() {
-    }
-
     @Override
     @SuppressWarnings("unchecked")
     public HashTrie<Object, Object> mapStore(Object value) {

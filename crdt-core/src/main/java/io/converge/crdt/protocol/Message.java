@@ -153,9 +153,4 @@ public sealed interface Message {
             return 0;
         }
     }
-
-    /** Checks that a message names its fields; used by decoders. */
-    static Message requireValid(Message m) {
-        return Objects.requireNonNull(m, "message");
-    }
 }
