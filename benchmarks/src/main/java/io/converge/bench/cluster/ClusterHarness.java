@@ -43,7 +43,10 @@ public final class ClusterHarness {
     private static final CrdtCodec<AWLWWMap<String, Long>> MAP_CODEC = CrdtCodecs.awlwwMap(ValueCodec.string(),
             ValueCodec.int64());
 
-    /** Updates each writer keeps in flight (-Dconverge.window, default 256). */
+    /**
+     * Updates each writer keeps in flight (-Dconverge.window, default 256); -Dconverge.maxEntries
+     * sets the protocol's message bound (default 500).
+     */
     private static final int WINDOW = Integer.getInteger("converge.window", 256);
 
     private ClusterHarness() {
@@ -67,7 +70,8 @@ public final class ClusterHarness {
         CodecRegistry registry = CodecRegistry.of(MAP_CODEC);
         return Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
                 .transport(net.transport(new MessageCodec(registry, CodecLimits.defaults())))
-                .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20)).build())
+                .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20))
+                        .maxEntriesPerMessage(Integer.getInteger("converge.maxEntries", 500)).build())
                 .updateTimeout(Duration.ofMinutes(1)).build());
     }
 
