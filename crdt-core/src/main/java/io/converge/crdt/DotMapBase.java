@@ -256,7 +256,7 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
 
     /** O(1): the trie keeps its digest up to date. */
     public final long digest() {
-        return io.converge.crdt.internal.Digests.pair(store.digest(), context.digest());
+        return io.converge.crdt.internal.Digests.pair(store.digest(), io.converge.crdt.internal.Digests.of(context));
     }
 
     @Override

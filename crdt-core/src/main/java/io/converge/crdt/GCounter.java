@@ -113,7 +113,7 @@ public final class GCounter implements ReplicatedData<GCounter> {
 
     @Override
     public long digest() {
-        return counts.digest();
+        return io.converge.crdt.internal.Digests.of(counts);
     }
 
     @Override

@@ -58,20 +58,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
     }
 
     private int indexOf(ReplicaId id) {
-        int lo = 0;
-        int hi = ids.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = ids[mid] == id ? 0 : ids[mid].compareTo(id);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
+        return ReplicaId.indexIn(ids, id);
     }
 
     /**

@@ -107,7 +107,7 @@ abstract class SingleStoreBase<S extends SingleStoreBase<S>> {
 
     public final long digest() {
         return io.converge.crdt.internal.Digests.pair(store == null ? 0 : io.converge.crdt.internal.Digests.ofObject(store),
-                context.digest());
+                io.converge.crdt.internal.Digests.of(context));
     }
 
     @Override

@@ -105,7 +105,7 @@ public final class CausalContext {
         if (cloudIds.length == 0) {
             return false;
         }
-        int i = VersionVector.indexOf(cloudIds, replica);
+        int i = ReplicaId.indexIn(cloudIds, replica);
         return i >= 0 && Arrays.binarySearch(cloudDots[i], counter) >= 0;
     }
 
@@ -113,7 +113,7 @@ public final class CausalContext {
     public long max(ReplicaId replica) {
         long m = vv.get(replica);
         if (cloudIds.length > 0) {
-            int i = VersionVector.indexOf(cloudIds, replica);
+            int i = ReplicaId.indexIn(cloudIds, replica);
             if (i >= 0) {
                 long[] c = cloudDots[i];
                 m = Math.max(m, c[c.length - 1]);
@@ -283,18 +283,6 @@ public final class CausalContext {
             n += c.length;
         }
         return n;
-    }
-
-    /** A 64-bit content digest, the same on every JVM (see {@code ReplicatedData.digest()}). */
-    public long digest() {
-        long h = vv.digest();
-        for (int i = 0; i < cloudIds.length; i++) {
-            long id = io.converge.crdt.internal.Digests.of(cloudIds[i]);
-            for (long c : cloudDots[i]) {
-                h += io.converge.crdt.internal.Digests.pair(id, c ^ 0x7C10D);
-            }
-        }
-        return io.converge.crdt.internal.Digests.mix(h);
     }
 
     /** Whether the context has seen no dot at all. */

@@ -107,6 +107,29 @@ public final class ReplicaId implements Comparable<ReplicaId> {
         return p;
     }
 
+    /**
+     * Binary search for {@code id} in {@code sorted}, an array in this order without duplicates,
+     * as {@link java.util.Arrays#binarySearch(Object[], Object)} returns it; identity is tried
+     * before comparing, since arrays of one state usually share their ids.
+     */
+    public static int indexIn(ReplicaId[] sorted, ReplicaId id) {
+        int lo = 0;
+        int hi = sorted.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            ReplicaId m = sorted[mid];
+            int c = m == id ? 0 : m.compareTo(id);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -(lo + 1);
+    }
+
     @Override
     public int compareTo(ReplicaId other) {
         if (this == other) {

@@ -61,7 +61,7 @@ public final class VersionVector {
 
     /** The counter of {@code replica}, 0 when absent. */
     public long get(ReplicaId replica) {
-        int i = indexOf(ids, replica);
+        int i = ReplicaId.indexIn(ids, replica);
         return i >= 0 ? counters[i] : 0;
     }
 
@@ -86,7 +86,7 @@ public final class VersionVector {
         if (counter < 0) {
             throw new IllegalArgumentException("negative counter " + counter);
         }
-        int i = indexOf(ids, replica);
+        int i = ReplicaId.indexIn(ids, replica);
         if (i >= 0) {
             if (counters[i] >= counter) {
                 return this;
@@ -229,15 +229,6 @@ public final class VersionVector {
         return !isLessOrEqual(other) && !other.isLessOrEqual(this);
     }
 
-    /** A 64-bit content digest, the same on every JVM (see {@code ReplicatedData.digest()}). */
-    public long digest() {
-        long h = 0x5EED;
-        for (int i = 0; i < ids.length; i++) {
-            h += io.converge.crdt.internal.Digests.pair(io.converge.crdt.internal.Digests.of(ids[i]), counters[i]);
-        }
-        return io.converge.crdt.internal.Digests.mix(h);
-    }
-
     /** Sum of all counters, or an {@link ArithmeticException} when it overflows. */
     public long sum() {
         long s = 0;
@@ -259,28 +250,6 @@ public final class VersionVector {
         TreeMap<ReplicaId, Long> m = new TreeMap<>();
         forEach(m::put);
         return Collections.unmodifiableMap(m);
-    }
-
-    /** Binary search in a sorted id array, with an identity check first (ids are usually shared). */
-    static int indexOf(ReplicaId[] ids, ReplicaId id) {
-        int lo = 0;
-        int hi = ids.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            ReplicaId m = ids[mid];
-            if (m == id) {
-                return mid;
-            }
-            int c = m.compareTo(id);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
     }
 
     @Override

@@ -161,8 +161,15 @@ public final class ReplicatorConfig {
             return d;
         }
 
-        /** The configuration. */
+        /**
+         * The configuration.
+         *
+         * @throws IllegalStateException if both a store and another persistence were given
+         */
         public ReplicatorConfig build() {
+            if (store != null && persistence != Persistence.NONE) {
+                throw new IllegalStateException("give either a store or a persistence, not both");
+            }
             return new ReplicatorConfig(this);
         }
     }

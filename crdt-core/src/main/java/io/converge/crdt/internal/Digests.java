@@ -45,6 +45,22 @@ public final class Digests {
         return of(id.name());
     }
 
+    /** A digest of a version vector: order-independent over its entries. */
+    public static long of(io.converge.crdt.causal.VersionVector v) {
+        long[] h = {0x5EED};
+        v.forEach((id, n) -> h[0] += pair(of(id), n));
+        return mix(h[0]);
+    }
+
+    /** A digest of a causal context: its vector's and its cloud's dots. */
+    public static long of(io.converge.crdt.causal.CausalContext c) {
+        long[] h = {of(c.versionVector())};
+        if (!c.isCompact()) {
+            c.forEachCloudDot(d -> h[0] += pair(of(d.replica()), d.counter() ^ 0x7C10D));
+        }
+        return mix(h[0]);
+    }
+
     /** A digest of a dot. */
     public static long of(Dot d) {
         return pair(of(d.replica()), d.counter());

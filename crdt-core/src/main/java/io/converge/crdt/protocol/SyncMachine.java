@@ -291,11 +291,6 @@ public final class SyncMachine {
         return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static boolean leq(ReplicatedData<?> a, ReplicatedData<?> b) {
-        return ((ReplicatedData) a).isLessOrEqual((ReplicatedData) b);
-    }
-
     private ReplicatedData<?> localUpdate(Step s, Input.LocalUpdate u) {
         ReplicatedData<?> current = states.get(u.key());
         ReplicatedData<?> base = current != null ? current : u.bottom();
@@ -309,7 +304,9 @@ public final class SyncMachine {
                     + delta.getClass().getSimpleName());
         }
         long expiresAt = u.ttlMillis() > 0 ? s.now + u.ttlMillis() : 0;
-        if (leq(delta, base)) {
+        // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
+        ReplicatedData<?> after = join(base, delta);
+        if (after == base || after.equals(base)) {
             if (expiresAt > 0 && current != null) {
                 // Nothing new, but the key was touched: renew its lease through a no-op record.
                 Long e = expiries.get(u.key());
@@ -319,7 +316,6 @@ public final class SyncMachine {
             }
             return base;
         }
-        ReplicatedData<?> after = join(base, delta);
         record(s, u.key(), current, after, delta, self, expiresAt);
         return after;
     }
