@@ -131,8 +131,26 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
         if (ak && fewNames(a, b)) {
             return applyNamed(b, cb, bk, a, ca, rc);
         }
-        HashTrie<K, Object> s = a.store.merge(b.store, (k, x, y) -> joinEntry(x, ca, false, y, cb, false));
+        HashTrie<K, Object> s = a.store.merge(b.store, new HashTrie.Merger<>() {
+            @Override
+            public Object merge(K key, Object x, Object y) {
+                return joinEntry(x, ca, false, y, cb, false);
+            }
+
+            @Override
+            public boolean sameEntry(Object x, Object y) {
+                return sameEntries(x, y);
+            }
+        });
         return result(a, b, s, rc, null);
+    }
+
+    /**
+     * Whether two stores found at the same trie position are certainly the same entry of the same
+     * key, judged from the stores alone (see {@link HashTrie.Merger#sameEntry}). Default: never.
+     */
+    boolean sameEntries(Object a, Object b) {
+        return false;
     }
 
     final int namedCount() {

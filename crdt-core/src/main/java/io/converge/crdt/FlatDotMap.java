@@ -22,6 +22,31 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
         return DotEntries.join(a, ca, b, cb);
     }
 
+    /**
+     * Two single entries with the same dot are the same write: a dot is minted once, for one key
+     * and one value, and {@link #checkInvariants} refuses a state that holds a dot under two keys.
+     */
+    @Override
+    final boolean sameEntries(Object a, Object b) {
+        return DotEntries.sameSingleEntry(a, b);
+    }
+
+    @Override
+    public final void checkInvariants() {
+        super.checkInvariants();
+        long[] entries = {0};
+        CausalContext.Builder dots = CausalContext.builder();
+        store.forEach((k, e) -> {
+            entries[0] += DotEntries.count(e);
+            DotEntries.addDots(e, dots);
+        });
+        CausalContext distinct = dots.build();
+        // The builder keeps each distinct dot once; fewer dots than entries means a repeated dot.
+        if (distinct.versionVector().sum() + distinct.cloudSize() != entries[0]) {
+            throw new IllegalStateException("a dot appears under more than one key");
+        }
+    }
+
     @Override
     final void addEntryDots(Object entry, CausalContext.Builder b) {
         DotEntries.addDots(entry, b);

@@ -66,6 +66,14 @@ public final class DotEntries {
         return entry instanceof Dot d ? d : ((Tagged) entry).dot();
     }
 
+    /** Whether both stores are one entry each, with the same dot. */
+    public static boolean sameSingleEntry(Object a, Object b) {
+        if (a instanceof Many || b instanceof Many || a == null || b == null) {
+            return false;
+        }
+        return counter(a) == counter(b) && replica(a).equals(replica(b));
+    }
+
     /** Number of entries in a store (0 for null). */
     public static int count(Object store) {
         return store == null ? 0 : store instanceof Many a ? a.entries.length : 1;

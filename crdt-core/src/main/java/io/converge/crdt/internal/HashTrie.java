@@ -46,6 +46,16 @@ public final class HashTrie<K, V> {
     @FunctionalInterface
     public interface Merger<K, V> {
         V merge(K key, V left, V right);
+
+        /**
+         * Whether two values met at the same position are known, from the values alone, to be the
+         * same entry of the same key, so that the merge keeps the left one without comparing
+         * keys or calling {@link #merge}. Comparing keys is what touches most memory in a merge
+         * of two replicas that share most entries as separate objects. Default: never.
+         */
+        default boolean sameEntry(V left, V right) {
+            return false;
+        }
     }
 
     private final Node root;
@@ -682,6 +692,11 @@ public final class HashTrie<K, V> {
                 Object va = a.content[i + 1];
                 Object kb = b.content[j];
                 Object vb = b.content[j + 1];
+                if (va != vb && m.sameEntry(va, vb)) {
+                    acc.sameAsB = false;
+                    acc.data(bit, frag, ka, va);
+                    return;
+                }
                 if (ka == kb || ka.equals(kb)) {
                     Object v = m.merge(ka, va, vb);
                     if (v == null) {

@@ -250,6 +250,11 @@ class BinaryCodecTest {
         // keyed with a hint naming "x", which the store holds: breaks the invariants
         assertThrows(MalformedFrameException.class,
                 () -> SETS.decode(bytes(1, 1, 1, 'a', 1, 0, 1, 6, 1, 1, 'x', 1, 'x', 0, 1)));
+        // context {a=1}; entries "x" and "y" under the same dot (a,1): one write cannot name two keys
+        assertThrows(MalformedFrameException.class,
+                () -> SETS.decode(bytes(1, 1, 1, 'a', 1, 0, 1, 8, 1, 'x', 0, 1, 1, 'y', 0, 1)));
+        assertEquals(2, (SETS.decode(bytes(1, 1, 1, 'a', 1, 0, 2, 8, 1, 'x', 0, 1, 1, 'y', 0, 2)))
+                .value().size());
         // malformed UTF-8 in the element
         assertThrows(MalformedFrameException.class, () -> SETS.decode(bytes(1, 1, 1, 'a', 1, 0, 1, 4, 1, 0xC3, 0, 1)));
     }
