@@ -141,6 +141,11 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
             public boolean sameEntry(Object x, Object y) {
                 return sameEntries(x, y);
             }
+
+            @Override
+            public boolean dotsIdentifyEntries() {
+                return DotMapBase.this.dotsIdentifyEntries();
+            }
         });
         return result(a, b, s, rc, null);
     }
@@ -150,6 +155,11 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
      * key, judged from the stores alone (see {@link HashTrie.Merger#sameEntry}). Default: never.
      */
     boolean sameEntries(Object a, Object b) {
+        return false;
+    }
+
+    /** Whether a store that is one {@code Dot} names its key (see {@link HashTrie.Merger#dotsIdentifyEntries}). */
+    boolean dotsIdentifyEntries() {
         return false;
     }
 

@@ -32,6 +32,11 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
     }
 
     @Override
+    final boolean dotsIdentifyEntries() {
+        return true;
+    }
+
+    @Override
     public final void checkInvariants() {
         super.checkInvariants();
         long[] entries = {0};

@@ -89,7 +89,11 @@ class HashTrieProperties {
 
     /** Spread hashes that differ only in bits 0, 4, 5, 29, 30 and 31: long shared prefixes. */
     static int deepPattern(int p) {
-        int[] bits = {0, 4, 5, 29, 30, 31};
+        return pattern(p, 0, 4, 5, 29, 30, 31);
+    }
+
+    /** The spread hash with bit {@code bits[i]} set where bit {@code i} of {@code p} is. */
+    static int pattern(int p, int... bits) {
         int s = 0;
         for (int i = 0; i < bits.length; i++) {
             if ((p >>> i & 1) != 0) {
@@ -110,8 +114,15 @@ class HashTrieProperties {
     record Remove(Object key) implements Op {
     }
 
+    /** Spread hashes whose first fragment is always 0: they overflow one group and split below it. */
+    static int crowdedPattern(int p) {
+        return pattern(p, 5, 6, 10, 15, 30, 31);
+    }
+
     static Arbitrary<Object> keys() {
         return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.integers().between(0, 63),
+                        Arbitraries.integers().between(0, 1)).as((p, id) -> (Object) new Placed(crowdedPattern(p), id))),
                 net.jqwik.api.Tuple.of(5, Arbitraries.integers().between(0, 40).map(i -> (Object) i)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 8).map(i -> (Object) new Colliding(i))),
                 net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.integers().between(0, 63),
@@ -618,5 +629,109 @@ class HashTrieProperties {
             // the contract
         }
         assertFalse(it.hasNext());
+    }
+
+    // ------------------------------------------------------------------------------- dot values
+
+    /** The same history with every value a {@link io.converge.crdt.causal.Dot} (stored unboxed). */
+    static List<Map.Entry<Object, Object>> withDots(List<Op> ops, boolean unique) {
+        List<Map.Entry<Object, Object>> out = new ArrayList<>();
+        io.converge.crdt.causal.ReplicaId[] ids = {io.converge.crdt.causal.ReplicaId.of("a"),
+                io.converge.crdt.causal.ReplicaId.of("b")};
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op instanceof Put p) {
+                long counter = unique ? i + 1 : p.value().v() + 1;
+                out.add(Map.entry(p.key(), new io.converge.crdt.causal.Dot(ids[p.value().v() % 2], counter)));
+            } else {
+                out.add(new java.util.AbstractMap.SimpleEntry<>(((Remove) op).key(), null));
+            }
+        }
+        return out;
+    }
+
+    static HashTrie<Object, Object> buildDots(List<Map.Entry<Object, Object>> ops, Map<Object, Object> model) {
+        HashTrie<Object, Object> t = HashTrie.empty();
+        for (Map.Entry<Object, Object> e : ops) {
+            if (e.getValue() == null) {
+                t = t.remove(e.getKey());
+                model.remove(e.getKey());
+            } else {
+                t = t.put(e.getKey(), e.getValue());
+                model.put(e.getKey(), e.getValue());
+            }
+        }
+        return t;
+    }
+
+    @Property
+    void dotValuesAreStoredUnboxedAndBehaveLikeAnyOtherValue(@ForAll("histories") List<Op> opsA,
+            @ForAll("histories") List<Op> opsB, @ForAll Random random) {
+        Map<Object, Object> ma = new HashMap<>();
+        Map<Object, Object> mb = new HashMap<>();
+        HashTrie<Object, Object> a = buildDots(withDots(opsA, false), ma);
+        HashTrie<Object, Object> b = buildDots(withDots(opsB, false), mb);
+        Set<Object> probes = probesOf(opsA);
+        probes.addAll(probesOf(opsB));
+        assertHolds(ma, a, probes);
+        assertHolds(mb, b, probes);
+        HashTrie.Merger<Object, Object> byCounter = (k, l, r) -> l == null ? r : r == null ? l
+                : ((io.converge.crdt.causal.Dot) r).counter() > ((io.converge.crdt.causal.Dot) l).counter() ? r : l;
+        Map<Object, Object> expected = new HashMap<>(ma);
+        mb.forEach((k, v) -> expected.merge(k, v, (l, r) -> byCounter.merge(k, l, r)));
+        HashTrie<Object, Object> merged = a.merge(b, byCounter);
+        assertHolds(expected, merged, probes);
+        assertEqualTries(canonical(expected, random), merged);
+        // Putting an equal dot is no change.
+        ma.forEach((k, v) -> assertSame(a, a.put(k, new io.converge.crdt.causal.Dot(
+                ((io.converge.crdt.causal.Dot) v).replica(), ((io.converge.crdt.causal.Dot) v).counter()))));
+    }
+
+    @Property
+    void equalDotsThatIdentifyTheirEntriesAreKeptWithoutAskingTheMerger(@ForAll("histories") List<Op> ops,
+            @ForAll("histories") List<Op> more) {
+        List<Map.Entry<Object, Object>> history = withDots(ops, true);
+        Map<Object, Object> ma = new HashMap<>();
+        Map<Object, Object> mb = new HashMap<>();
+        HashTrie<Object, Object> a = buildDots(history, ma);
+        // b: the same history replayed (equal, separate dot objects), then more of its own.
+        List<Map.Entry<Object, Object>> extended = new ArrayList<>(withDots(ops, true));
+        for (Map.Entry<Object, Object> e : withDots(more, true)) {
+            Object v = e.getValue() == null ? null
+                    : new io.converge.crdt.causal.Dot(((io.converge.crdt.causal.Dot) e.getValue()).replica(),
+                            ((io.converge.crdt.causal.Dot) e.getValue()).counter() + ops.size());
+            extended.add(new java.util.AbstractMap.SimpleEntry<>(e.getKey(), v));
+        }
+        HashTrie<Object, Object> b = buildDots(extended, mb);
+        Set<Object> asked = new HashSet<>();
+        HashTrie.Merger<Object, Object> newest = new HashTrie.Merger<>() {
+            @Override
+            public Object merge(Object k, Object l, Object r) {
+                if (l != null && l.equals(r)) {
+                    asked.add(k);
+                }
+                return l == null ? r : r == null ? l
+                        : ((io.converge.crdt.causal.Dot) r).counter() > ((io.converge.crdt.causal.Dot) l).counter() ? r : l;
+            }
+
+            @Override
+            public boolean dotsIdentifyEntries() {
+                return true;
+            }
+        };
+        Map<Object, Object> expected = new HashMap<>(ma);
+        mb.forEach((k, v) -> expected.merge(k, v, (l, r) -> newest.merge(k, l, r)));
+        asked.clear();
+        HashTrie<Object, Object> merged = a.merge(b, newest);
+        Set<Object> probes = probesOf(ops);
+        probes.addAll(probesOf(more));
+        assertHolds(expected, merged, probes);
+        // Keys sharing their whole hash with another key are matched by key, through the merger.
+        Map<Integer, Integer> perHash = new HashMap<>();
+        Set<Object> union = new HashSet<>(ma.keySet());
+        union.addAll(mb.keySet());
+        union.forEach(k -> perHash.merge(k.hashCode(), 1, Integer::sum));
+        asked.removeIf(k -> perHash.get(k.hashCode()) > 1);
+        assertTrue(asked.isEmpty(), () -> "the merger was asked about equal dots of " + asked);
     }
 }
