@@ -8,7 +8,8 @@ Usage:
 Writes into DIR (default: the JSON's path without ".json"):
     report.md   one table per comparison (time per operation of Converge, Pekko and the HashMap /
                 HashSet floor, the ratio Pekko / Converge and Converge / floor), then the targets
-                of issue 6 with the ratios of this run, met or not;
+                of issue 6 with the ratios of this run, met or not, then the bytes per message of
+                the codec comparison (CodecBenchmark's secondary result "bytes") if it was run;
     *.png       one plot per comparison: time per operation against size (log-log), one line
                 per method (Converge, Pekko, floor, and Converge's structural variant if run).
 
@@ -39,7 +40,13 @@ COMPARISONS = {
     "ORSetAddBenchmark": ("OR-Set: local add (new state + delta)", "size", "elements"),
     "MapMergeBenchmark": ("AWLWWMap vs LWWMap", "size", "keys"),
     "CounterBenchmark": ("PN-Counter", "replicas", "replica ids"),
+    "CodecBenchmark": ("OR-Set binary codec (to / from byte[])", "size", "elements"),
 }
+
+# Classes whose methods are named <library><Operation> (CodecBenchmark: convergeEncodeState,
+# pekkoDecodeDelta, ...): the operation becomes the parameter "op" and the library the method, so
+# that each operation is one comparison of Converge and Pekko, like op=add in ORSetDeltaBenchmark.
+SPLIT_METHODS = {"CodecBenchmark"}
 
 
 def load(path):
@@ -50,6 +57,10 @@ def load(path):
         full = r["benchmark"]
         cls, method = full.split(".")[-2], full.split(".")[-1]
         params = dict(r.get("params") or {})
+        split = re.fullmatch(r"(converge|pekko|floor)([A-Z]\w*)", method)
+        if cls in SPLIT_METHODS and split:
+            method = split.group(1)
+            params["op"] = split.group(2)[0].lower() + split.group(2)[1:]
         m = r["primaryMetric"]
         err = m.get("scoreError")
         try:
@@ -69,6 +80,7 @@ def load(path):
             "warmup": (r.get("warmupIterations"), r.get("warmupTime")),
             "measurement": (r.get("measurementIterations"), r.get("measurementTime")),
             "forks": r.get("forks"),
+            "bytes": (r.get("secondaryMetrics") or {}).get("bytes", {}).get("score"),
         })
     return rows
 
@@ -217,6 +229,36 @@ def targets(groups, memory):
     return "\n".join(lines)
 
 
+def message_sizes(groups):
+    """Bytes per message (the secondary result "bytes"), Converge against Pekko, one row per message.
+
+    Encoding and decoding the same message report the same size, so operations are keyed by the
+    message they name (CodecBenchmark: op encodeState and decodeState are the message "state")."""
+    sizes = {}
+    for (cls, others), by_x in sorted(groups.items()):
+        op = dict(others).get("op", "")
+        message = re.sub(r"^(encode|decode)", "", op)
+        message = message[:1].lower() + message[1:]
+        for x, ms in by_x.items():
+            c, p = ms.get("converge"), ms.get("pekko")
+            cb, pb = c and c["bytes"], p and p["bytes"]
+            if cb is None and pb is None:
+                continue
+            key = (COMPARISONS[cls][0], message, x)
+            old = sizes.get(key, (None, None))
+            sizes[key] = (cb if cb is not None else old[0], pb if pb is not None else old[1])
+    if not sizes:
+        return None
+    lines = ["| comparison | message | elements | Converge bytes | Pekko bytes | Pekko / Converge |",
+             "|---|---|---:|---:|---:|---:|"]
+    for (title, message, x), (cb, pb) in sorted(sizes.items()):
+        cells = [title, message or "–", f"{x:,}",
+                 "–" if cb is None else f"{round(cb):,}", "–" if pb is None else f"{round(pb):,}",
+                 fmt_ratio(pb / cb) if cb and pb else "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def read_memory(path):
     """Converge's bytes per element (strings excluded) by writer count, from MemoryFootprint's table."""
     out = {}
@@ -294,6 +336,16 @@ def main():
         "",
         tables(groups),
     ]
+    sizes = message_sizes(groups)
+    if sizes is not None:
+        report += [
+            "## Bytes per message",
+            "",
+            "Pekko gzips a full ORSet state (not its deltas); Converge does not compress.",
+            "",
+            sizes,
+            "",
+        ]
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write("\n".join(report) + "\n")
     written = plots(groups, out_dir)
