@@ -251,25 +251,28 @@ final class BuiltinCrdtCodecs {
                     throw in.malformed("keyed mode 2 without hints");
                 }
                 KeyOrder order = new KeyOrder(in);
+                HashTrie.Builder<Object, Boolean> b = HashTrie.builder();
                 for (int i = 0; i < h; i++) {
-                    K k = order.next(keys);
-                    if (hints.containsKey(k)) {
-                        throw in.malformed("two hints decode to the same key");
-                    }
-                    hints = hints.put(k, Boolean.TRUE);
+                    b.add(order.next(keys), Boolean.TRUE);
                 }
+                hints = buildDistinct(b, in, "two hints decode to the same key");
             }
-            HashTrie<Object, Object> store = HashTrie.empty();
             KeyOrder order = new KeyOrder(in);
+            HashTrie.Builder<Object, Object> b = HashTrie.builder();
             for (int i = 0; i < n; i++) {
                 K k = order.next(keys);
-                Object e = decodeEntry(in);
-                if (store.containsKey(k)) {
-                    throw in.malformed("two entries decode to the same key");
-                }
-                store = store.put(k, e);
+                b.add(k, decodeEntry(in));
             }
-            return make(store, context, hints);
+            return make(buildDistinct(b, in, "two entries decode to the same key"), context, hints);
+        }
+    }
+
+    /** The built trie; keys whose encodings differ but whose values are equal are malformed. */
+    private static <V> HashTrie<Object, V> buildDistinct(HashTrie.Builder<Object, V> b, CodecReader in, String problem) {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw in.malformed(problem);
         }
     }
 

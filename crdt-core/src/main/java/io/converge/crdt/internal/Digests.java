@@ -40,9 +40,23 @@ public final class Digests {
         return mix(h ^ s.length());
     }
 
+    /** Recently digested replica ids: a state names few, and every dot digest needs one. */
+    private static final ReplicaDigest[] RECENT = new ReplicaDigest[16];
+
+    private record ReplicaDigest(ReplicaId id, long digest) {
+    }
+
     /** A digest of a replica id. */
     public static long of(ReplicaId id) {
-        return of(id.name());
+        int slot = id.hashCode() & (RECENT.length - 1);
+        // Racy by design: a slot holds an immutable pair, so a reader sees a whole pair or a miss.
+        ReplicaDigest r = RECENT[slot];
+        if (r != null && (r.id == id || r.id.equals(id))) {
+            return r.digest;
+        }
+        long d = of(id.name());
+        RECENT[slot] = new ReplicaDigest(id, d);
+        return d;
     }
 
     /** A digest of a version vector: order-independent over its entries. */

@@ -114,6 +114,60 @@ public final class HashTrie<K, V> {
         return (hashOf(sortKey) >>> shift) & MASK;
     }
 
+    /** A builder for a trie of many entries at once, cheaper than one {@link #put} per entry. */
+    public static <K, V> Builder<K, V> builder() {
+        return new Builder<>();
+    }
+
+    /**
+     * Collects entries and builds the trie in one pass: O(n log n) over int sort keys, instead
+     * of n path copies. Not thread-safe; use once.
+     */
+    public static final class Builder<K, V> {
+        private final Run run = new Run(16);
+
+        private Builder() {
+        }
+
+        /** Adds an entry; keys must be distinct (checked by {@link #build}). */
+        public Builder<K, V> add(K key, V value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            run.add(sortKey(spread(key)), key, slotOf(value), counterOf(value));
+            return this;
+        }
+
+        /**
+         * The trie of the added entries.
+         *
+         * @throws IllegalArgumentException if two added keys are equal
+         */
+        public HashTrie<K, V> build() {
+            int n = run.n;
+            if (n == 0) {
+                return empty();
+            }
+            long[] order = new long[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = (long) run.keys[i] << 32 | i;
+            }
+            Arrays.sort(order);
+            Run sorted = new Run(n);
+            for (int i = 0; i < n; i++) {
+                int j = (int) order[i];
+                int sk = run.keys[j];
+                Object key = run.kv[2 * j];
+                for (int p = sorted.n - 1; p >= 0 && sorted.keys[p] == sk; p--) {
+                    if (sorted.kv[2 * p].equals(key)) {
+                        throw new IllegalArgumentException("duplicate key " + key);
+                    }
+                }
+                sorted.add(sk, key, run.kv[2 * j + 1], run.counters[j]);
+            }
+            return new HashTrie<>(sorted.build(0, n, 0));
+        }
+    }
+
     /** Number of entries. O(1). */
     public int size() {
         return root.size;

@@ -734,4 +734,33 @@ class HashTrieProperties {
         asked.removeIf(k -> perHash.get(k.hashCode()) > 1);
         assertTrue(asked.isEmpty(), () -> "the merger was asked about equal dots of " + asked);
     }
+
+    @Property
+    void theBuilderGivesTheTrieThatPutsGive(@ForAll("histories") List<Op> ops, @ForAll boolean dots,
+            @ForAll Random random) {
+        Map<Object, Object> model = new HashMap<>();
+        HashTrie<Object, Object> put = buildDots(dots ? withDots(ops, false) : withVals(ops), model);
+        List<Map.Entry<Object, Object>> entries = new ArrayList<>(model.entrySet());
+        Collections.shuffle(entries, random);
+        HashTrie.Builder<Object, Object> builder = HashTrie.builder();
+        entries.forEach(e -> builder.add(e.getKey(), e.getValue()));
+        HashTrie<Object, Object> built = builder.build();
+        assertHolds(model, built, probesOf(ops));
+        assertEqualTries(put, built);
+        if (!entries.isEmpty()) {
+            HashTrie.Builder<Object, Object> twice = HashTrie.builder();
+            entries.forEach(e -> twice.add(e.getKey(), e.getValue()));
+            twice.add(entries.get(random.nextInt(entries.size())).getKey(), new Val(9));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, twice::build);
+        }
+    }
+
+    static List<Map.Entry<Object, Object>> withVals(List<Op> ops) {
+        List<Map.Entry<Object, Object>> out = new ArrayList<>();
+        for (Op op : ops) {
+            out.add(new java.util.AbstractMap.SimpleEntry<>(op instanceof Put p ? p.key() : ((Remove) op).key(),
+                    op instanceof Put p ? p.value() : null));
+        }
+        return out;
+    }
 }
