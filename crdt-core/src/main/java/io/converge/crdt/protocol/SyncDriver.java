@@ -271,23 +271,31 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
-        if (!out.sends().isEmpty()) {
+        List<Output.Send> sends = out.sends();
+        if (!sends.isEmpty() && released.isDone() && durable.isDone() && !durable.isCompletedExceptionally()) {
+            // Nothing waits before them and what they rest on is durable (always so without a
+            // store): send now rather than after another trip through the loop's queue.
+            send(sends);
+        } else if (!sends.isEmpty()) {
             // Release in order: after this step's records and every earlier release.
-            released = released.thenCombine(durable, (a, b) -> (Void) null).thenRunAsync(() -> {
-                for (Output.Send s : out.sends()) {
-                    try {
-                        transport.send(s.to(), s.message());
-                    } catch (RuntimeException e) {
-                        LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
-                    }
-                }
-            }, this::executeOrDrop).exceptionally(err -> {
-                LOG.error("{}: persistence failed; {} messages withheld", machine.self(), out.sends().size(), err);
-                return null;
-            });
+            released = released.thenCombine(durable, (a, b) -> (Void) null).thenRunAsync(() -> send(sends),
+                    this::executeOrDrop).exceptionally(err -> {
+                        LOG.error("{}: persistence failed; {} messages withheld", machine.self(), sends.size(), err);
+                        return null;
+                    });
         }
         scheduleTick(out.nextWakeupMillis());
         return durable;
+    }
+
+    private void send(List<Output.Send> sends) {
+        for (Output.Send s : sends) {
+            try {
+                transport.send(s.to(), s.message());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
+            }
+        }
     }
 
     private void executeOrDrop(Runnable r) {

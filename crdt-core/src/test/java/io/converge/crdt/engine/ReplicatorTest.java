@@ -333,6 +333,30 @@ class ReplicatorTest {
         assertEquals(Set.of("milk"), add.get(10, TimeUnit.SECONDS).value());
     }
 
+    @Test
+    void deltasReachPeersOnlyOnceTheirRecordsAreDurable() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork(18);
+        List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).transport(net.transport())
+                .persistence(records -> {
+                    CompletableFuture<Void> f = new CompletableFuture<>();
+                    calls.add(f);
+                    return f;
+                }).build());
+        open.add(a);
+        Replicator b = node("b", net);
+        Await.until("in sync", () -> a.machine().acknowledged().getOrDefault(b.self(), -1L) >= 0
+                && b.machine().acknowledged().getOrDefault(a.self(), -1L) >= 0);
+        CompletableFuture<ORSet<String>> add = a.updateAsync(CART, (s, r) -> s.add(r.self(), "milk"));
+        Await.until("the record was handed over", () -> !calls.isEmpty());
+        // b's own update queues behind anything a may already have delivered to it.
+        b.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        assertTrue(b.get(CART).isEmpty() && !add.isDone(), "nothing left a before its record was durable");
+        calls.forEach(f -> f.complete(null));
+        assertEquals(Set.of("milk"), add.get(10, TimeUnit.SECONDS).value());
+        Await.until("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
+    }
+
     /** A persistence that takes a millisecond per call on its own thread and remembers what it made durable. */
     private static final class SlowDisk implements io.converge.crdt.protocol.Persistence {
         private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
