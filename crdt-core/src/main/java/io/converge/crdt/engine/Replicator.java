@@ -158,6 +158,8 @@ public final class Replicator implements AutoCloseable {
      * then changed nothing), {@link CrdtTypeMismatchException}, or {@link IllegalStateException}
      * if the replicator closes first. Never blocks: updates made faster than the sync thread
      * applies them queue up, so a caller that issues many should bound how many it has in flight.
+     * The future is completed on the sync thread or, with a store, on the store thread: keep
+     * dependent stages added with non-async methods short, or use the {@code *Async} methods.
      */
     @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
