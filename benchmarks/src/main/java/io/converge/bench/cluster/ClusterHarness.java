@@ -30,8 +30,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Cluster figures of issue 6, measured <b>in process</b> until the network layer exists: real
  * replicators (protocol machines, driver threads, acks, transfers) linked by in-memory links
- * that encode and decode every message with the real codec, on one I/O thread per node as a
- * network transport would. No sockets: figures exclude the kernel's network stack and JGroups.
+ * that encode and decode every message with the real codec. No sockets: figures exclude the
+ * kernel's network stack and JGroups.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness throughput [seconds]

@@ -9,31 +9,19 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * In-memory links between replicators of one JVM, for tests and demos: every node's
  * {@link #transport()} reaches every other; messages are handed to the receiving driver's queue
  * (never run on the sender's thread). Loss and partitions are switchable at run time; loss uses
- * a seeded random, so a test's loss pattern is repeatable for a given message order. Each link
- * delivers in the order messages were sent.
- *
- * <p>A transport made with a codec ({@link #transport(io.converge.crdt.codec.MessageCodec)})
- * works as a network transport does: it owns one I/O thread ({@code converge-memnet-<replica>},
- * a daemon, started by {@link Transport#start} and stopped by {@link Transport#close}), which
- * encodes every message its node sends and decodes every frame its node receives, as a Netty
- * event loop would; the sync threads only queue messages to it.
+ * a seeded random, so a test's loss pattern is repeatable for a given message order.
  *
  * <p>Thread-safe.
  */
 public final class InMemoryNetwork {
     private final Map<ReplicaId, Transport.Receiver> nodes = new ConcurrentHashMap<>();
     private final Map<ReplicaId, io.converge.crdt.codec.MessageCodec> codecs = new ConcurrentHashMap<>();
-    /** The I/O thread of each node whose transport has a codec. */
-    private final Map<ReplicaId, ExecutorService> ioThreads = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong largestFrame = new AtomicLong();
     private final SplittableRandom random;
@@ -124,13 +112,11 @@ public final class InMemoryNetwork {
     /**
      * A new transport that encodes every message it sends with {@code codec} and has the
      * receiving node decode it with its own codec, as a real network would: figures then
-     * include the codec's cost, and keys must have codecs. Both ends need a codec; encoding and
-     * decoding run on the I/O threads of the two ends (see the class comment).
+     * include the codec's cost, and keys must have codecs. Both ends need a codec.
      */
     public Transport transport(io.converge.crdt.codec.MessageCodec codec) {
         return new Transport() {
             private volatile ReplicaId self;
-            private volatile ExecutorService io;
 
             @Override
             public void start(ReplicaId id, Receiver receiver) {
@@ -141,13 +127,6 @@ public final class InMemoryNetwork {
                 }
                 self = id;
                 if (codec != null) {
-                    String name = "converge-memnet-" + id;
-                    io = Executors.newSingleThreadExecutor(r -> {
-                        Thread t = new Thread(r, name);
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    ioThreads.put(id, io);
                     codecs.put(id, codec);
                 }
                 for (Map.Entry<ReplicaId, Receiver> e : nodes.entrySet()) {
@@ -171,38 +150,21 @@ public final class InMemoryNetwork {
                     return;
                 }
                 io.converge.crdt.codec.MessageCodec theirs = codecs.get(to);
-                ExecutorService theirIo = ioThreads.get(to);
-                if (codec != null && theirs != null && theirIo != null) {
-                    ReplicaId from = self;
-                    // Encoded on our I/O thread, decoded on theirs: both single threads, so the
-                    // link keeps its order.
-                    run(io, () -> {
-                        byte[] frame = codec.encodeToBytes(message);
-                        bytes.addAndGet(frame.length);
-                        largestFrame.accumulateAndGet(frame.length, Math::max);
-                        run(theirIo, () -> {
-                            Message decoded;
-                            try {
-                                decoded = theirs.decode(frame);
-                            } catch (io.converge.crdt.codec.DecodeException e) {
-                                dropped.incrementAndGet();
-                                return; // a real receiver drops a bad frame and counts it
-                            }
-                            r.received(from, decoded);
-                        });
-                    });
+                if (codec != null && theirs != null) {
+                    byte[] frame = codec.encodeToBytes(message);
+                    bytes.addAndGet(frame.length);
+                    largestFrame.accumulateAndGet(frame.length, Math::max);
+                    Message decoded;
+                    try {
+                        decoded = theirs.decode(frame);
+                    } catch (io.converge.crdt.codec.DecodeException e) {
+                        dropped.incrementAndGet();
+                        return; // a real receiver drops a bad frame and counts it
+                    }
+                    r.received(self, decoded);
                     return;
                 }
                 r.received(self, message);
-            }
-
-            /** Runs {@code task} on an I/O thread; a closed one drops it, as a closed socket would. */
-            private void run(ExecutorService thread, Runnable task) {
-                try {
-                    thread.execute(task);
-                } catch (RejectedExecutionException e) {
-                    dropped.incrementAndGet();
-                }
             }
 
             @Override
@@ -210,11 +172,6 @@ public final class InMemoryNetwork {
                 ReplicaId id = self;
                 if (id != null) {
                     codecs.remove(id);
-                    ioThreads.remove(id);
-                }
-                ExecutorService thread = io;
-                if (thread != null) {
-                    thread.shutdownNow(); // what is still queued is lost, as on a closed connection
                 }
                 if (id != null && nodes.remove(id) != null) {
                     for (Receiver r : nodes.values()) {
