@@ -35,6 +35,7 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness throughput [seconds]
+ * java -Dconverge.rate=60000 -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness throughput
  * java -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness two-nodes
  * java -Xmx6g -cp benchmarks/target/benchmarks.jar io.converge.bench.cluster.ClusterHarness join [keys]
  * </pre>
@@ -45,9 +46,15 @@ public final class ClusterHarness {
 
     /**
      * Updates each writer keeps in flight (-Dconverge.window, default 256); -Dconverge.maxEntries
-     * sets the protocol's message bound (default 500).
+     * sets the protocol's message bound (default 500), -Dconverge.maxUpdatesPerStep the driver's
+     * group-commit bound (default 256).
      */
     private static final int WINDOW = Integer.getInteger("converge.window", 256);
+    /**
+     * Updates per second offered by all writers together (-Dconverge.rate), paced evenly; 0 (the
+     * default) writes as fast as the window allows, at saturation.
+     */
+    private static final int RATE = Integer.getInteger("converge.rate", 0);
 
     private ClusterHarness() {
     }
@@ -71,7 +78,8 @@ public final class ClusterHarness {
         return Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
                 .transport(net.transport(new MessageCodec(registry, CodecLimits.defaults())))
                 .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20))
-                        .maxEntriesPerMessage(Integer.getInteger("converge.maxEntries", 500)).build())
+                        .maxEntriesPerMessage(Integer.getInteger("converge.maxEntries", 500))
+                        .maxUpdatesPerStep(Integer.getInteger("converge.maxUpdatesPerStep", 256)).build())
                 .updateTimeout(Duration.ofMinutes(1)).build());
     }
 
@@ -131,8 +139,17 @@ public final class ClusterHarness {
         for (Replicator r : nodes) {
             Thread t = new Thread(() -> {
                 Semaphore inFlight = new Semaphore(WINDOW);
+                long period = RATE > 0 ? TimeUnit.SECONDS.toNanos(nodes.size()) / RATE : 0;
+                long next = System.nanoTime();
                 int i = 0;
                 while (System.nanoTime() < end) {
+                    if (period > 0) {
+                        next += period;
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                    }
                     inFlight.acquireUninterruptibly();
                     Key<AWLWWMap<String, Long>> k = keys.get(i % keys.size());
                     String item = r.self().name() + ":" + (i % keysPerNode);
@@ -157,8 +174,9 @@ public final class ClusterHarness {
         int n = Math.min(sampleCount.get(), samples.length);
         long[] s = Arrays.copyOf(samples, n);
         Arrays.sort(s);
-        System.out.printf("throughput: 3 nodes, window %d per writer, %d s, %,d updates (%,.0f updates/s), converged %s %d ms after the last write%n",
-                WINDOW, seconds, done.get(), done.get() / (double) seconds, ok ? "" : "NOT", settle);
+        System.out.printf("throughput: 3 nodes, window %d per writer, %s, %d s, %,d updates (%,.0f updates/s), converged %s %d ms after the last write%n",
+                WINDOW, RATE > 0 ? String.format("offered %,d/s", RATE) : "saturation", seconds, done.get(),
+                done.get() / (double) seconds, ok ? "" : "NOT", settle);
         if (n > 0) {
             System.out.printf("visibility on the other nodes (%,d samples, coalesced per key by the listener): p50 %.1f ms, "
                     + "p99 %.1f ms, max %.1f ms%n", n, s[n / 2] / 1e6, s[(int) (n * 0.99)] / 1e6, s[n - 1] / 1e6);

@@ -24,11 +24,16 @@ import java.util.concurrent.TimeoutException;
  * anti-entropy protocol of {@link SyncMachine}.
  *
  * <h2>Thread-safety and memory model</h2>
- * Safe for any number of concurrent writers and readers. Updates are applied one at a time on
- * the replicator's sync thread; {@link #get} reads the latest published state without locking,
- * so reads never block writers. {@link #update} returns after its state is published (and as
- * durable as the persistence promises): a read after an update, on any thread that saw the
- * update return, sees it or a later state.
+ * Safe for any number of concurrent writers and readers. Updates are queued to the
+ * replicator's sync thread and applied there one after another, in the order they were queued:
+ * the updates of one thread apply in the order it made them, each mutator seeing the state the
+ * previous updates left. Updates that queue up while the sync thread is busy are applied in one
+ * step (group commit, at most {@link io.converge.crdt.protocol.SyncConfig#maxUpdatesPerStep()}):
+ * they share one durable write, one change notification per key and one round of messages, and
+ * a mutator that throws fails only its own update. {@link #get} reads the latest published state
+ * without locking, so reads never block writers. {@link #update} returns after its state is
+ * published and its step's records are as durable as the persistence promises: a read after an
+ * update, on any thread that saw the update return, sees it or a later state.
  *
  * <h2>Listeners</h2>
  * {@link #subscribe} listeners run on the listener executor, never on the sync thread; a slow
@@ -147,7 +152,15 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** {@link #update} without waiting: the future completes with the new state. */
+    /**
+     * {@link #update} without waiting: the future completes with the key's state right after
+     * this update once it is durable, or exceptionally with the mutator's exception (the update
+     * then changed nothing), {@link CrdtTypeMismatchException}, or {@link IllegalStateException}
+     * if the replicator closes first. Never blocks: updates made faster than the sync thread
+     * applies them queue up, so a caller that issues many should bound how many it has in flight.
+     * The future is completed on the sync thread or, with a store, on the store thread: keep
+     * dependent stages added with non-async methods short, or use the {@code *Async} methods.
+     */
     @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
         Objects.requireNonNull(key, "key");

@@ -2,6 +2,7 @@ package io.converge.crdt.protocol;
 
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -29,6 +30,24 @@ public sealed interface Input {
         /** An update of a key that never expires. */
         public LocalUpdate(String key, ReplicatedData<?> bottom, UnaryOperator<ReplicatedData<?>> mutation) {
             this(key, bottom, mutation, 0);
+        }
+    }
+
+    /**
+     * Several local updates applied in one step, in list order, as if each were its own
+     * {@link LocalUpdate} step: each mutation sees the state the previous ones left. A mutation
+     * that throws changes nothing and fails only its own update. The deltas of one key are
+     * joined into one buffered delta, one record and one change, so a batch costs the delta
+     * buffer one entry per key, not per update. The {@link Output#outcomes()} hold one outcome
+     * per update, in list order.
+     */
+    record LocalUpdates(List<LocalUpdate> updates) implements Input {
+        /** @throws IllegalArgumentException if {@code updates} is empty */
+        public LocalUpdates {
+            updates = List.copyOf(updates);
+            if (updates.isEmpty()) {
+                throw new IllegalArgumentException("at least one update");
+            }
         }
     }
 

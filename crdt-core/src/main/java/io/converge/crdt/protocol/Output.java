@@ -3,6 +3,7 @@ package io.converge.crdt.protocol;
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -13,19 +14,44 @@ import java.util.Optional;
  * @param sends messages to peers, in order
  * @param changes keys whose state changed, for listeners
  * @param persists records to make durable, in sequence order
- * @param applied for a local update, the state after it (empty for other inputs)
+ * @param outcomes for local updates, what became of each, in input order (empty for other inputs)
  * @param problems peer misbehaviour worth logging (the offending input changed nothing)
  * @param expired keys dropped because their time to live ran out (no tombstone is kept)
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
-        Optional<ReplicatedData<?>> applied, List<String> problems, List<String> expired, long nextWakeupMillis) {
+        List<Outcome> outcomes, List<String> problems, List<String> expired, long nextWakeupMillis) {
     public Output {
         sends = List.copyOf(sends);
         changes = List.copyOf(changes);
         persists = List.copyOf(persists);
+        outcomes = List.copyOf(outcomes);
         problems = List.copyOf(problems);
         expired = List.copyOf(expired);
+    }
+
+    /** What became of one local update. */
+    public sealed interface Outcome {
+    }
+
+    /**
+     * The update was applied (or changed nothing, being already included): {@code state} is the
+     * key's state right after it, before any later update of the same step.
+     */
+    public record Applied(ReplicatedData<?> state) implements Outcome {
+        public Applied {
+            Objects.requireNonNull(state, "state");
+        }
+    }
+
+    /**
+     * The update was rejected and changed nothing: its mutation threw {@code error}, returned
+     * null, or the key holds another type ({@link io.converge.crdt.CrdtTypeMismatchException}).
+     */
+    public record Failed(RuntimeException error) implements Outcome {
+        public Failed {
+            Objects.requireNonNull(error, "error");
+        }
     }
 
     /** A message to send to {@code to}. */

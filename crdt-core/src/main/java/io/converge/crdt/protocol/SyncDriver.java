@@ -2,15 +2,18 @@ package io.converge.crdt.protocol;
 
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -23,10 +26,21 @@ import org.slf4j.LoggerFactory;
  * to a sink. The cluster transport, in-memory links and tests all plug in through
  * {@link Transport}; none of them re-implements this loop.
  *
+ * <h2>Group commit of local updates</h2>
+ * {@link #update} only queues; one step on the loop takes every queued update (up to
+ * {@link SyncConfig#maxUpdatesPerStep()}), applies them in queue order as one
+ * {@link Input.LocalUpdates} input and carries out its one output: one call to the
+ * {@link Persistence} for all their records, one hand-off of changes, one release of sends, one
+ * timer check. Under load the cost of a step is shared by many updates; alone, an update is a
+ * step of one and waits for nothing. Each update's future still completes with its own state,
+ * and only once its step's records are durable. Messages and timers queued meanwhile run between
+ * two such steps, so a stream of local writes cannot starve the peers.
+ *
  * <p>Thread-safe: every public method may be called from any thread; work is queued to the
  * driver's thread ({@code converge-sync-<replica>}, a daemon). Sends are released in the order
- * the machine produced them, each only once the persistence of its own and every earlier step
- * completed. {@link #close()} is idempotent and waits at most the given timeout.
+ * the machine produced them; a send, like an update's completion, waits until the records of its
+ * own and of every earlier step are durable. {@link #close()} is idempotent and waits at most the
+ * given timeout; updates still queued then fail with {@link IllegalStateException}.
  */
 public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncDriver.class);
@@ -37,10 +51,17 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     private final Consumer<Output> changes;
     private final LongSupplier clock;
     private final ScheduledExecutorService loop;
+    private final ConcurrentLinkedQueue<Queued> queued = new ConcurrentLinkedQueue<>();
+    /** Whether a group-commit step is queued on the loop or running; at most one is. */
+    private final AtomicBoolean draining = new AtomicBoolean();
+    /** Completes once every record handed to the persistence so far is durable. */
+    private CompletableFuture<Void> persisted = CompletableFuture.completedFuture(null);
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
     private ScheduledFuture<?> tick;
     private long tickAt = Long.MAX_VALUE;
     private volatile boolean closed;
+    /** Set once the loop has stopped: nothing will take queued updates any more. */
+    private volatile boolean terminated;
 
     /**
      * A driver for {@code machine}; call {@link #start()} to connect the transport.
@@ -57,11 +78,15 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         this.changes = Objects.requireNonNull(changes, "changes");
         this.clock = Objects.requireNonNull(clock, "clock");
         String name = "converge-sync-" + machine.self();
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+        // close() finishes the queued work but must not wait for the next timer (up to a heartbeat).
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setRemoveOnCancelPolicy(true);
+        this.loop = executor;
     }
 
     /** Connects the transport and arms the first timer. */
@@ -76,33 +101,116 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     }
 
     /**
-     * Applies a local update on the driver's thread. The future completes with the new state once
-     * its record is durable, or exceptionally with the mutation's exception.
+     * Queues a local update for the driver's thread. Updates queued while the driver is busy are
+     * applied together in one step (group commit, up to {@link SyncConfig#maxUpdatesPerStep()}):
+     * in the order they were queued, so the updates of one thread apply in the order it made
+     * them, each seeing the state the previous left. The future completes with the key's state
+     * right after this update, once the records of its step are durable; or exceptionally with
+     * the mutation's exception (the update then changed nothing, and the others of its step
+     * still apply), or with {@link IllegalStateException} if the driver is closed first.
      */
     public CompletableFuture<ReplicatedData<?>> update(Input.LocalUpdate update) {
         Objects.requireNonNull(update, "update");
         CompletableFuture<ReplicatedData<?>> result = new CompletableFuture<>();
-        if (!execute(() -> {
-            Output out;
-            try {
-                out = machine.step(update, clock.getAsLong());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-                return;
-            }
-            CompletableFuture<Void> durable = handle(out);
-            ReplicatedData<?> applied = out.applied().orElseThrow();
-            durable.whenComplete((v, err) -> {
-                if (err != null) {
-                    result.completeExceptionally(err);
-                } else {
-                    result.complete(applied);
-                }
-            });
-        })) {
-            result.completeExceptionally(new IllegalStateException("the replicator is closed"));
+        if (closed) {
+            result.completeExceptionally(closedException());
+            return result;
+        }
+        queued.add(new Queued(update, result));
+        if (draining.compareAndSet(false, true) && !execute(this::applyQueued)) {
+            // Shut down, and no step of ours is queued or running: nothing else will take them.
+            failQueued();
+        }
+        if (terminated) {
+            failQueued(); // queued after close() failed what it found
         }
         return result;
+    }
+
+    /** A local update waiting for the driver, and its caller's future. */
+    private record Queued(Input.LocalUpdate update, CompletableFuture<ReplicatedData<?>> result) {
+    }
+
+    /**
+     * One group-commit step, on the loop: takes up to {@code maxUpdatesPerStep} queued updates,
+     * applies them in one machine step and carries out its one output; then yields the loop (so
+     * messages and timers queued meanwhile run between steps) and comes back for the rest.
+     */
+    private void applyQueued() {
+        int max = machine.config().maxUpdatesPerStep();
+        List<Input.LocalUpdate> updates = new ArrayList<>(Math.min(max, 64));
+        List<CompletableFuture<ReplicatedData<?>>> results = new ArrayList<>(Math.min(max, 64));
+        Queued q;
+        while (updates.size() < max && (q = queued.poll()) != null) {
+            updates.add(q.update());
+            results.add(q.result());
+        }
+        try {
+            if (!updates.isEmpty()) {
+                step(updates, results);
+            }
+        } finally {
+            if (!queued.isEmpty()) {
+                if (!execute(this::applyQueued)) {
+                    failQueued();
+                }
+            } else {
+                draining.set(false);
+                // An update queued after the poll above but before the flag fell found it set.
+                if (!queued.isEmpty() && draining.compareAndSet(false, true) && !execute(this::applyQueued)) {
+                    failQueued();
+                }
+            }
+        }
+    }
+
+    private void step(List<Input.LocalUpdate> updates, List<CompletableFuture<ReplicatedData<?>>> results) {
+        Output out;
+        try {
+            out = machine.step(new Input.LocalUpdates(updates), clock.getAsLong());
+        } catch (RuntimeException | Error e) {
+            // An Error thrown by a mutation (the machine runs every mutation before it changes
+            // anything, so it is as it was), or a bug: no update of this step was applied.
+            LOG.error("{}: a step of {} local updates failed; none was applied", machine.self(), updates.size(), e);
+            for (CompletableFuture<ReplicatedData<?>> r : results) {
+                r.completeExceptionally(e);
+            }
+            return;
+        }
+        List<Output.Outcome> outcomes = out.outcomes();
+        boolean anyApplied = false;
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i) instanceof Output.Failed f) {
+                results.get(i).completeExceptionally(f.error()); // changed nothing: no need to wait
+            } else {
+                anyApplied = true;
+            }
+        }
+        CompletableFuture<Void> durable = handle(out);
+        if (anyApplied) {
+            durable.whenComplete((v, err) -> {
+                for (int i = 0; i < outcomes.size(); i++) {
+                    if (outcomes.get(i) instanceof Output.Applied a) {
+                        if (err != null) {
+                            results.get(i).completeExceptionally(err);
+                        } else {
+                            results.get(i).complete(a.state());
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    private void failQueued() {
+        Queued q;
+        while ((q = queued.poll()) != null) {
+            q.result().completeExceptionally(closedException());
+        }
+    }
+
+    private static IllegalStateException closedException() {
+        return new IllegalStateException("the replicator is closed");
     }
 
     @Override
@@ -144,34 +252,50 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         }
     }
 
-    /** Carries out one output; returns when its records are durable. Runs on the loop. */
+    /**
+     * Carries out one output; returns a future completed once its records and every earlier
+     * step's are durable. Runs on the loop.
+     */
     private CompletableFuture<Void> handle(Output out) {
         for (String p : out.problems()) {
             LOG.warn("{}: {}", machine.self(), p);
         }
-        CompletableFuture<Void> durable = out.persists().isEmpty()
-                ? CompletableFuture.completedFuture(null)
-                : persistence.persist(out.persists());
+        if (!out.persists().isEmpty()) {
+            CompletableFuture<Void> d = persistence.persist(out.persists());
+            // What a step acknowledges or sends may rest on the records of earlier steps (an
+            // update that changed nothing rests on the one that did), so wait for all of them.
+            persisted = persisted.isDone() && !persisted.isCompletedExceptionally() ? d
+                    : persisted.thenCombine(d, (a, b) -> (Void) null);
+        }
+        CompletableFuture<Void> durable = persisted;
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
-        if (!out.sends().isEmpty()) {
+        List<Output.Send> sends = out.sends();
+        if (!sends.isEmpty() && released.isDone() && durable.isDone() && !durable.isCompletedExceptionally()) {
+            // Nothing waits before them and what they rest on is durable (always so without a
+            // store): send now rather than after another trip through the loop's queue.
+            send(sends);
+        } else if (!sends.isEmpty()) {
             // Release in order: after this step's records and every earlier release.
-            released = released.thenCombine(durable, (a, b) -> (Void) null).thenRunAsync(() -> {
-                for (Output.Send s : out.sends()) {
-                    try {
-                        transport.send(s.to(), s.message());
-                    } catch (RuntimeException e) {
-                        LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
-                    }
-                }
-            }, this::executeOrDrop).exceptionally(err -> {
-                LOG.error("{}: persistence failed; {} messages withheld", machine.self(), out.sends().size(), err);
-                return null;
-            });
+            released = released.thenCombine(durable, (a, b) -> (Void) null).thenRunAsync(() -> send(sends),
+                    this::executeOrDrop).exceptionally(err -> {
+                        LOG.error("{}: persistence failed; {} messages withheld", machine.self(), sends.size(), err);
+                        return null;
+                    });
         }
         scheduleTick(out.nextWakeupMillis());
         return durable;
+    }
+
+    private void send(List<Output.Send> sends) {
+        for (Output.Send s : sends) {
+            try {
+                transport.send(s.to(), s.message());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
+            }
+        }
     }
 
     private void executeOrDrop(Runnable r) {
@@ -216,6 +340,8 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
             l.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        terminated = true;
+        failQueued();
     }
 
     @Override

@@ -32,7 +32,9 @@ import java.util.function.ToLongFunction;
  * </ul>
  *
  * <h2>Protocol</h2>
- * A local update joins its delta into {@code X} and appends it to {@code D}. Every sync interval
+ * A local update joins its delta into {@code X} and appends it to {@code D}; the updates of one
+ * step ({@link Input.LocalUpdates}, the driver's group commit) append one delta per key, the
+ * join of that key's deltas, so the buffer grows with the keys written, not the writes. Every sync interval
  * each peer with nothing in flight gets {@code Δ[A[j], m)}: the buffered deltas joined per key,
  * skipping those that came from that peer (back-propagation), cut at {@code m} so the message
  * holds at most {@code maxEntriesPerMessage} keys. At most one interval per peer is in flight;
@@ -173,6 +175,11 @@ public final class SyncMachine {
         return new SyncMachine(self, config, Map.of(), 0, ReplicatedData::digest);
     }
 
+    /** The protocol settings. */
+    public SyncConfig config() {
+        return config;
+    }
+
     /** The replica this machine runs. */
     public ReplicaId self() {
         return self;
@@ -229,7 +236,10 @@ public final class SyncMachine {
         Objects.requireNonNull(input, "input");
         Step s = new Step(nowMillis);
         if (input instanceof Input.LocalUpdate u) {
-            s.applied = localUpdate(s, u);
+            localUpdates(s, List.of(u));
+            flush(s);
+        } else if (input instanceof Input.LocalUpdates u) {
+            localUpdates(s, u.updates());
             flush(s);
         } else if (input instanceof Input.Received r) {
             received(s, r.from(), r.message());
@@ -261,14 +271,14 @@ public final class SyncMachine {
         final List<Output.Persist> persists = new ArrayList<>();
         final List<String> problems = new ArrayList<>();
         final List<String> expired = new ArrayList<>();
-        ReplicatedData<?> applied;
+        final List<Output.Outcome> outcomes = new ArrayList<>();
 
         Step(long now) {
             this.now = now;
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, Optional.ofNullable(applied), problems, expired, wakeup);
+            return new Output(sends, changes, persists, outcomes, problems, expired, wakeup);
         }
     }
 
@@ -291,8 +301,59 @@ public final class SyncMachine {
         return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
     }
 
-    private ReplicatedData<?> localUpdate(Step s, Input.LocalUpdate u) {
-        ReplicatedData<?> current = states.get(u.key());
+    /** One key's part of a batch of local updates: its state before and after, their deltas joined. */
+    private static final class Touched {
+        /** The state before the batch; null for a new key. */
+        final ReplicatedData<?> before;
+        /** The state after the updates applied so far; null while a new key is still empty. */
+        ReplicatedData<?> after;
+        /** The join of the deltas to record; null while there is none. */
+        ReplicatedData<?> delta;
+        boolean changed;
+        long expiresAt;
+
+        Touched(ReplicatedData<?> before) {
+            this.before = before;
+            this.after = before;
+        }
+    }
+
+    /**
+     * Applies {@code updates} in order, then records each key they changed once, with the join
+     * of its deltas. Every mutation runs before anything is published, so one that throws changes
+     * nothing: a {@link RuntimeException} fails only its own update, an {@link Error} propagates
+     * and leaves the machine as it was.
+     */
+    private void localUpdates(Step s, List<Input.LocalUpdate> updates) {
+        Map<String, Touched> touched = new LinkedHashMap<>();
+        for (Input.LocalUpdate u : updates) {
+            Touched t = touched.computeIfAbsent(u.key(), k -> new Touched(states.get(k)));
+            try {
+                s.outcomes.add(new Output.Applied(localUpdate(s, u, t)));
+            } catch (RuntimeException e) {
+                s.outcomes.add(new Output.Failed(e));
+            }
+        }
+        for (Map.Entry<String, Touched> e : touched.entrySet()) {
+            Touched t = e.getValue();
+            if (t.changed) {
+                record(s, e.getKey(), t.before, t.after, t.delta, self, t.expiresAt);
+            } else if (t.delta != null) {
+                // Nothing new, but the key was touched: renew its lease through a no-op record.
+                Long old = expiries.get(e.getKey());
+                if (old == null || old < t.expiresAt) {
+                    record(s, e.getKey(), t.before, t.before, t.delta, self, t.expiresAt);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs one mutation on the key's state so far in this step and folds its delta into
+     * {@code t}. Returns the state after the update; changes nothing if it throws.
+     */
+    private ReplicatedData<?> localUpdate(Step s, Input.LocalUpdate u, Touched t) {
+        ReplicatedData<?> current = t.after;
         ReplicatedData<?> base = current != null ? current : u.bottom();
         if (base.getClass() != u.bottom().getClass()) {
             throw new io.converge.crdt.CrdtTypeMismatchException("key '" + u.key() + "' holds a "
@@ -306,18 +367,18 @@ public final class SyncMachine {
         long expiresAt = u.ttlMillis() > 0 ? s.now + u.ttlMillis() : 0;
         // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
         ReplicatedData<?> after = join(base, delta);
-        if (after == base || after.equals(base)) {
-            if (expiresAt > 0 && current != null) {
-                // Nothing new, but the key was touched: renew its lease through a no-op record.
-                Long e = expiries.get(u.key());
-                if (e == null || e < expiresAt) {
-                    record(s, u.key(), current, current, delta, self, expiresAt);
-                }
-            }
-            return base;
+        boolean changed = after != base && !after.equals(base);
+        if (!changed && (expiresAt == 0 || current == null)) {
+            return base; // nothing new and no lease to renew
         }
-        record(s, u.key(), current, after, delta, self, expiresAt);
-        return after;
+        // Several updates of a key in one step travel as one delta: X ⊔ δ1 ⊔ δ2 = X ⊔ (δ1 ⊔ δ2).
+        t.delta = t.delta == null ? delta : join(t.delta, delta);
+        t.expiresAt = Math.max(t.expiresAt, expiresAt);
+        if (changed) {
+            t.after = after;
+            t.changed = true;
+        }
+        return t.after;
     }
 
     /** Publishes a changed state, buffers and persists its delta, reports the change. */

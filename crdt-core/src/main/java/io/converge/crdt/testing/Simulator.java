@@ -42,6 +42,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
     private int partitionMask;
     private long messagesDelivered;
     private java.util.function.Consumer<Message> observer = m -> { };
+    private boolean groupCommit;
 
     private final class Node {
         final ReplicaId id;
@@ -87,6 +88,15 @@ public final class Simulator<S extends ReplicatedData<S>> {
         return List.copyOf(trace);
     }
 
+    /**
+     * From now on, {@link #run(Schedule)} applies the updates of each run of consecutive update
+     * steps as one {@link Input.LocalUpdates} step per node (in schedule order within a node), as
+     * the driver's group commit does under load. Off by default: each update is its own step.
+     */
+    public void groupCommit(boolean on) {
+        this.groupCommit = on;
+    }
+
     /** Calls {@code observer} with every message delivered from now on (for traffic figures). */
     public void observeDeliveries(java.util.function.Consumer<Message> observer) {
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -124,18 +134,8 @@ public final class Simulator<S extends ReplicatedData<S>> {
     public void run(Schedule.Step<S> step) {
         String line = step.toString();
         if (step instanceof Schedule.Update<S> u) {
-            now++;
-            Node n = nodes.get(u.node());
-            OperationContext ctx = new OperationContext(n.id, n.clock);
-            Object[] delta = new Object[1];
-            apply(u.node(), new Input.LocalUpdate(u.key(), bottom, state -> {
-                S d = u.operation().delta((S) state, ctx);
-                delta[0] = d;
-                return d;
-            }));
-            if (delta[0] != null) {
-                allDeltas.add(Map.entry(u.key(), (S) delta[0]));
-            }
+            runUpdates(List.of(u));
+            return;
         } else if (step instanceof Schedule.Deliver<S> d) {
             if (network.isEmpty()) {
                 line += " (nothing in flight)";
@@ -165,6 +165,31 @@ public final class Simulator<S extends ReplicatedData<S>> {
             partitionMask = p.mask();
         }
         trace.add(line);
+    }
+
+    /** Applies updates of one node as one step at one time; one trace line each. */
+    @SuppressWarnings("unchecked")
+    private void runUpdates(List<Schedule.Update<S>> updates) {
+        now++;
+        int node = updates.get(0).node();
+        Node n = nodes.get(node);
+        OperationContext ctx = new OperationContext(n.id, n.clock);
+        List<Input.LocalUpdate> inputs = new ArrayList<>();
+        List<Map.Entry<String, S>> made = new ArrayList<>();
+        for (Schedule.Update<S> u : updates) {
+            inputs.add(new Input.LocalUpdate(u.key(), bottom, state -> {
+                S d = u.operation().delta((S) state, ctx);
+                if (d != null) {
+                    made.add(Map.entry(u.key(), d));
+                }
+                return d;
+            }));
+        }
+        apply(node, inputs.size() == 1 ? inputs.get(0) : new Input.LocalUpdates(inputs));
+        allDeltas.addAll(made);
+        for (Schedule.Update<S> u : updates) {
+            trace.add(updates.size() == 1 ? u.toString() : u + " (one step of " + updates.size() + ")");
+        }
     }
 
     private void deliver(InFlight m) {
@@ -199,10 +224,22 @@ public final class Simulator<S extends ReplicatedData<S>> {
         }
     }
 
-    /** Runs every step of {@code schedule}. */
+    /** Runs every step of {@code schedule} (grouping updates if {@link #groupCommit} is on). */
     public void run(Schedule<S> schedule) {
-        for (Schedule.Step<S> s : schedule.steps()) {
-            run(s);
+        List<Schedule.Step<S>> steps = schedule.steps();
+        int i = 0;
+        while (i < steps.size()) {
+            if (groupCommit && steps.get(i) instanceof Schedule.Update<S>) {
+                // Nodes step independently, so a run of updates is one step per node, each in order.
+                Map<Integer, List<Schedule.Update<S>>> groups = new java.util.LinkedHashMap<>();
+                while (i < steps.size() && steps.get(i) instanceof Schedule.Update<S> u) {
+                    groups.computeIfAbsent(u.node(), k -> new ArrayList<>()).add(u);
+                    i++;
+                }
+                groups.values().forEach(this::runUpdates);
+            } else {
+                run(steps.get(i++));
+            }
         }
     }
 

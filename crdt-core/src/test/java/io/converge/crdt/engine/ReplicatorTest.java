@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +178,218 @@ class ReplicatorTest {
         Replicator a = node("a", new InMemoryNetwork(9));
         assertThrows(IllegalArgumentException.class, () -> a.update(HITS, (c, r) -> c.increment(r.self(), 0)));
         assertTrue(a.get(HITS).isEmpty());
+    }
+
+    @Test
+    void updatesFromOneThreadApplyInOrder() {
+        Replicator a = node("a", new InMemoryNetwork(15));
+        List<CompletableFuture<PNCounter>> results = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            results.add(a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 1)));
+        }
+        for (int i = 0; i < results.size(); i++) {
+            assertEquals(i + 1, results.get(i).join().value(), "update " + i + " saw exactly the updates made before it");
+        }
+        assertEquals(5_000, a.get(HITS).orElseThrow().value());
+    }
+
+    @Test
+    void aFailingMutatorFailsOnlyItsOwnUpdateInABatch() throws Exception {
+        Replicator a = node("a", new InMemoryNetwork(16));
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Holds the sync thread, so the next updates queue up and are applied in one step.
+        CompletableFuture<PNCounter> first = a.updateAsync(HITS, (c, r) -> {
+            inside.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return c.increment(r.self(), 1);
+        });
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        CompletableFuture<PNCounter> second = a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 10));
+        CompletableFuture<PNCounter> failing = a.updateAsync(HITS, (c, r) -> {
+            throw new IllegalArgumentException("boom (expected by the test)");
+        });
+        CompletableFuture<ORSet<String>> wrongType = a.updateAsync(Key.of("hits", ORSet.<String>empty()),
+                (s, r) -> s.add(r.self(), "x"));
+        CompletableFuture<ORSet<String>> otherKey = a.updateAsync(CART, (s, r) -> s.add(r.self(), "milk"));
+        CompletableFuture<PNCounter> last = a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 100));
+        release.countDown();
+        assertEquals(1, first.get(10, TimeUnit.SECONDS).value());
+        assertEquals(11, second.get(10, TimeUnit.SECONDS).value());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalArgumentException, "its own exception: " + e.getCause());
+        e = assertThrows(ExecutionException.class, () -> wrongType.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof CrdtTypeMismatchException, "its own exception: " + e.getCause());
+        assertEquals(Set.of("milk"), otherKey.get(10, TimeUnit.SECONDS).value());
+        assertEquals(111, last.get(10, TimeUnit.SECONDS).value(), "the failures changed nothing");
+        assertEquals(111, a.get(HITS).orElseThrow().value());
+        // One record for the first step, one per key for the batch: the three counter updates joined.
+        assertEquals(3, a.machine().sequence());
+    }
+
+    @Test
+    void updatesStillQueuedWhenTheReplicatorClosesFailClearly() throws Exception {
+        Replicator a = node("a", new InMemoryNetwork(17));
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<PNCounter> running = a.updateAsync(HITS, (c, r) -> {
+            inside.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return c.increment(r.self(), 1);
+        });
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<PNCounter>> queued = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            queued.add(a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 1)));
+        }
+        Thread closer = new Thread(a::close, "closer");
+        closer.start();
+        Await.until("close waits for the sync thread", () -> closer.getState() == Thread.State.TIMED_WAITING);
+        release.countDown();
+        closer.join(10_000);
+        assertEquals(1, running.get(10, TimeUnit.SECONDS).value(), "the step under way completes");
+        for (CompletableFuture<PNCounter> f : queued) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof IllegalStateException, "closed: " + e.getCause());
+        }
+    }
+
+    @Test
+    void concurrentWritersAllAcknowledgedAfterDurability() throws Exception {
+        SlowDisk disk = new SlowDisk();
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).persistence(disk)
+                .updateTimeout(Duration.ofSeconds(30)).build());
+        open.add(a);
+        int writers = 4;
+        int perWriter = 500;
+        List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        List<CompletableFuture<?>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            Key<PNCounter> key = Key.of("w" + w, PNCounter.empty());
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < perWriter; i++) {
+                    all.add(a.updateAsync(key, (c, r) -> c.increment(r.self(), 1)).whenComplete((state, err) -> {
+                        long durable = disk.durableValue(key.name());
+                        if (err != null || durable < state.value()) {
+                            violations.add(key + ": acknowledged " + (err != null ? err : state.value())
+                                    + " with only " + durable + " durable");
+                        }
+                    }));
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(), violations);
+        for (int w = 0; w < writers; w++) {
+            assertEquals(perWriter, a.get(Key.of("w" + w, PNCounter.empty())).orElseThrow().value());
+        }
+        assertTrue(disk.records() < writers * perWriter, "updates that queued up shared records: " + disk.records());
+    }
+
+    @Test
+    void anUpdateThatChangedNothingWaitsForTheRecordsBeforeIt() throws Exception {
+        List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).persistence(records -> {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            calls.add(f);
+            return f;
+        }).build());
+        open.add(a);
+        CountDownLatch firstRan = new CountDownLatch(1);
+        CompletableFuture<ORSet<String>> add = a.updateAsync(CART, (s, r) -> {
+            firstRan.countDown();
+            return s.add(r.self(), "milk");
+        });
+        assertTrue(firstRan.await(10, TimeUnit.SECONDS)); // the next update is a step of its own
+        CountDownLatch secondRan = new CountDownLatch(1);
+        CompletableFuture<ORSet<String>> nothing = a.updateAsync(CART, (s, r) -> {
+            secondRan.countDown();
+            return ORSet.empty(); // already included: no record of its own
+        });
+        assertTrue(secondRan.await(10, TimeUnit.SECONDS));
+        CountDownLatch laterStep = new CountDownLatch(1);
+        a.updateAsync(HITS, (c, r) -> {
+            laterStep.countDown(); // queued after the second update's step began: runs after it ended
+            return c.increment(r.self(), 1);
+        });
+        assertTrue(laterStep.await(10, TimeUnit.SECONDS));
+        assertTrue(!add.isDone() && !nothing.isDone(), "nothing acknowledged before the first record is durable");
+        calls.get(0).complete(null);
+        assertEquals(Set.of("milk"), nothing.get(10, TimeUnit.SECONDS).value());
+        assertEquals(Set.of("milk"), add.get(10, TimeUnit.SECONDS).value());
+    }
+
+    @Test
+    void deltasReachPeersOnlyOnceTheirRecordsAreDurable() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork(18);
+        List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).transport(net.transport())
+                .persistence(records -> {
+                    CompletableFuture<Void> f = new CompletableFuture<>();
+                    calls.add(f);
+                    return f;
+                }).build());
+        open.add(a);
+        Replicator b = node("b", net);
+        Await.until("in sync", () -> a.machine().acknowledged().getOrDefault(b.self(), -1L) >= 0
+                && b.machine().acknowledged().getOrDefault(a.self(), -1L) >= 0);
+        CompletableFuture<ORSet<String>> add = a.updateAsync(CART, (s, r) -> s.add(r.self(), "milk"));
+        Await.until("the record was handed over", () -> !calls.isEmpty());
+        // b's own update queues behind anything a may already have delivered to it.
+        b.update(HITS, (c, r) -> c.increment(r.self(), 1));
+        assertTrue(b.get(CART).isEmpty() && !add.isDone(), "nothing left a before its record was durable");
+        calls.forEach(f -> f.complete(null));
+        assertEquals(Set.of("milk"), add.get(10, TimeUnit.SECONDS).value());
+        Await.until("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
+    }
+
+    /** A persistence that takes a millisecond per call on its own thread and remembers what it made durable. */
+    private static final class SlowDisk implements io.converge.crdt.protocol.Persistence {
+        private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "slow-disk");
+            t.setDaemon(true);
+            return t;
+        });
+        private final java.util.Map<String, PNCounter> durable = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicLong records = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public CompletableFuture<Void> persist(List<io.converge.crdt.protocol.Output.Persist> batch) {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                for (io.converge.crdt.protocol.Output.Persist p : batch) {
+                    durable.merge(p.key(), (PNCounter) p.delta(), PNCounter::join);
+                    records.incrementAndGet();
+                }
+            }, thread);
+        }
+
+        long durableValue(String key) {
+            PNCounter c = durable.get(key);
+            return c == null ? 0 : c.value();
+        }
+
+        long records() {
+            return records.get();
+        }
     }
 
     @Test

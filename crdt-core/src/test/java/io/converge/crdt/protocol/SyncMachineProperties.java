@@ -41,6 +41,41 @@ class SyncMachineProperties {
         }
     }
 
+    /** Repeats each update 1 to 4 times in a row, so group commit gets groups with repeated keys. */
+    static <S extends io.converge.crdt.ReplicatedData<S>> Arbitrary<Schedule<S>> bursts(Arbitrary<Schedule<S>> schedules) {
+        return schedules.flatMap(sch -> Arbitraries.integers().between(1, 4).list().ofSize(sch.steps().size()).map(reps -> {
+            java.util.List<Schedule.Step<S>> steps = new java.util.ArrayList<>();
+            for (int i = 0; i < sch.steps().size(); i++) {
+                Schedule.Step<S> st = sch.steps().get(i);
+                for (int r = st instanceof Schedule.Update<S> ? reps.get(i) : 1; r > 0; r--) {
+                    steps.add(st);
+                }
+            }
+            return new Schedule<>(sch.nodes(), steps);
+        }));
+    }
+
+    @Provide
+    Arbitrary<Schedule<ORSet<String>>> orSetBursts() {
+        return bursts(orSetSchedules());
+    }
+
+    @Provide
+    Arbitrary<Schedule<AWLWWMap<String, Integer>>> mapBursts() {
+        return bursts(mapSchedules());
+    }
+
+    @Property(tries = 200)
+    void orSetStoresConvergeWhenUpdatesAreAppliedInGroups(@ForAll("orSetBursts") Schedule<ORSet<String>> schedule) {
+        for (SyncConfig config : new SyncConfig[] {TIGHT, SyncConfig.defaults()}) {
+            Simulator<ORSet<String>> sim = new Simulator<>(ORSet.empty(), schedule.nodes(), config);
+            sim.groupCommit(true);
+            sim.run(schedule);
+            sim.healAndSettle(200);
+            sim.checkConverged();
+        }
+    }
+
     @Provide
     Arbitrary<Schedule<AWLWWMap<String, Integer>>> mapSchedules() {
         return ConvergeArbitraries.schedules(ConvergeArbitraries.awlwwMapOperations(ConvergeArbitraries.smallStrings(),
@@ -50,6 +85,16 @@ class SyncMachineProperties {
     @Property(tries = 200)
     void awlwwMapStoresConverge(@ForAll("mapSchedules") Schedule<AWLWWMap<String, Integer>> schedule) {
         Simulator<AWLWWMap<String, Integer>> sim = new Simulator<>(AWLWWMap.empty(), schedule.nodes(), TIGHT);
+        sim.run(schedule);
+        sim.healAndSettle(200);
+        sim.checkConverged();
+    }
+
+    @Property(tries = 200)
+    void awlwwMapStoresConvergeWhenUpdatesAreAppliedInGroups(
+            @ForAll("mapBursts") Schedule<AWLWWMap<String, Integer>> schedule) {
+        Simulator<AWLWWMap<String, Integer>> sim = new Simulator<>(AWLWWMap.empty(), schedule.nodes(), TIGHT);
+        sim.groupCommit(true);
         sim.run(schedule);
         sim.healAndSettle(200);
         sim.checkConverged();
