@@ -1,8 +1,10 @@
 package io.converge.crdt;
 
 import io.converge.crdt.causal.CausalContext;
+import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.internal.DotEntries;
 import io.converge.crdt.internal.HashTrie;
+import java.util.function.BiConsumer;
 
 /**
  * A {@link DotMapBase} whose per-key stores are flat dot sets or dot functions
@@ -29,6 +31,91 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
     @Override
     final boolean sameEntries(Object a, Object b) {
         return DotEntries.sameSingleEntry(a, b);
+    }
+
+    /** Most dots the novel part of a delta may list; past it the delta is kept whole. */
+    static final int NOVEL_DOT_LIMIT = 8192;
+
+    /**
+     * The part of the keyed value {@code delta} that joining it adds to this state: the entries
+     * whose dots this state has not seen, under a context of the dots that are new here and the
+     * dots of this state's entries that the join removes. {@code this ⊔ result} equals
+     * {@code this ⊔ delta}, and the result is keyed. This is what a replica buffers and forwards
+     * for a received delta (crdt.md §5), so that a forwarded interval does not carry back writes
+     * its target already holds. Returns {@code delta} itself when it is not keyed, when its context
+     * covers new dots of entries it does not hold, or when there are too many dots to list.
+     * O(size of delta).
+     */
+    final S novelPart(S delta) {
+        if (delta.removedHints == null) {
+            return delta;
+        }
+        CausalContext seen = context;
+        CausalContext deltaContext = delta.context;
+        CausalContext.Builder dots = CausalContext.builder();
+        long[] newDots = {0};
+        deltaContext.versionVector().forEach((r, n) -> {
+            long from = seen.versionVector().get(r);
+            if (n - from > NOVEL_DOT_LIMIT) {
+                newDots[0] = Long.MAX_VALUE;
+                return;
+            }
+            for (long k = from + 1; k <= n && newDots[0] != Long.MAX_VALUE; k++) {
+                if (!seen.contains(r, k)) {
+                    dots.add(r, k);
+                    newDots[0]++;
+                }
+            }
+        });
+        if (newDots[0] > NOVEL_DOT_LIMIT) {
+            return delta;
+        }
+        deltaContext.forEachCloudDot(d -> {
+            if (!seen.contains(d.replica(), d.counter())) {
+                dots.add(d.replica(), d.counter());
+                newDots[0]++;
+            }
+        });
+        if (newDots[0] > NOVEL_DOT_LIMIT) {
+            return delta;
+        }
+        Novel<K> novel = new Novel<>();
+        BiConsumer<K, Object> visit = (key, ignored) -> {
+            Object mine = store.get(key);
+            Object theirs = delta.store.get(key);
+            Object fresh = theirs == null ? null : DotEntries.survivors(theirs, seen);
+            boolean removes = false;
+            int k = DotEntries.count(mine);
+            for (int i = 0; i < k; i++) {
+                Object e = DotEntries.get(mine, i);
+                ReplicaId r = DotEntries.replica(e);
+                long c = DotEntries.counter(e);
+                if (deltaContext.contains(r, c) && !DotEntries.containsDot(theirs, r, c)) {
+                    dots.add(r, c);
+                    removes = true;
+                }
+            }
+            if (fresh != null) {
+                novel.entries += DotEntries.count(fresh);
+                novel.store = novel.store.put(key, fresh);
+            } else if (removes) {
+                novel.hints = novel.hints.put(key, Boolean.TRUE);
+            }
+        };
+        delta.store.forEach(visit);
+        delta.removedHints.forEach(visit);
+        // Every new dot must be an entry's: a dot added and removed before this state saw it
+        // belongs to a key the result might not name.
+        if (novel.entries != newDots[0] || novel.hints.size() > KEYED_LIMIT) {
+            return delta;
+        }
+        return make(novel.store, dots.build(), novel.hints);
+    }
+
+    private static final class Novel<K> {
+        HashTrie<K, Object> store = HashTrie.empty();
+        HashTrie<K, Boolean> hints = HashTrie.empty();
+        long entries;
     }
 
     @Override

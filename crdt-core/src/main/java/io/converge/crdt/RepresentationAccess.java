@@ -88,6 +88,15 @@ final class RepresentationAccess implements Representation.Access {
     }
 
     @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object novelPart(Object before, Object delta) {
+        if (before instanceof FlatDotMap f && delta.getClass() == before.getClass()) {
+            return f.novelPart((FlatDotMap) delta);
+        }
+        return delta;
+    }
+
+    @Override
     public int entryCount(Object value) {
         // Removal hints are not counted: there are at most KEYED_LIMIT of them.
         return value instanceof DotMapBase<?, ?> m ? Math.max(1, m.store.size()) : 1;

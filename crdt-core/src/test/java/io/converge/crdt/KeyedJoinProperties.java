@@ -242,6 +242,18 @@ class KeyedJoinProperties {
         assertEquals(reference, fx.join(y), () -> "full ⊔ keyed differs\n" + String.join("\n", trace));
         assertEquals(reference, y.join(x), () -> "join is not commutative\n" + String.join("\n", trace));
         ((DotMapBase<?, ?>) r).checkInvariants();
+        if (x instanceof FlatDotMap<?, ?> fx1) {
+            // What y adds to x, as a delta: same join result, from x and from x's full copy.
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            S novel = (S) ((FlatDotMap) fx1).novelPart((FlatDotMap) y);
+            ((DotMapBase<?, ?>) novel).checkInvariants();
+            assertEquals(reference, x.join(novel), () -> "x ⊔ novelPart(x, y) differs from x ⊔ y: " + novel
+                    + "\n" + String.join("\n", trace));
+            assertEquals(reference, fx.join(novel), () -> "full x ⊔ novelPart(x, y) differs\n" + String.join("\n", trace));
+            if (((DotMapBase<?, ?>) y).removedHints != null) {
+                assertTrue(((DotMapBase<?, ?>) novel).removedHints != null, "the novel part of a keyed delta is keyed");
+            }
+        }
         return r;
     }
 

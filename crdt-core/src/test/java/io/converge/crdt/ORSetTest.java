@@ -154,4 +154,44 @@ class ORSetTest {
         ORSet<String> once = apply(s, d);
         assertSame(once, once.join(d));
     }
+
+    // ------------------------------------------------------------------------------ novel part
+
+    @Test
+    void theNovelPartOfAReceivedGroupLeavesOutWhatTheReceiverHolds() {
+        ORSet<String> addA = ORSet.<String>empty().add(A, "a");
+        ORSet<String> receiver = ORSet.<String>empty().join(addA);
+        ORSet<String> addB = receiver.add(B, "b");
+        ORSet<String> group = addA.join(addB); // what a forwarder would send: A's add and B's
+        ORSet<String> novel = receiver.novelPart(group);
+        assertEquals(Set.of("b"), novel.value());
+        assertEquals(CausalContext.ofDots(Dot.of("b", 1)), novel.context());
+        assertEquals(receiver.join(group), receiver.join(novel));
+    }
+
+    @Test
+    void theNovelPartOfARemoveCarriesTheRemovedDotsAndNamesTheKey() {
+        ORSet<String> state = ORSet.<String>empty().join(ORSet.<String>empty().add(A, "a"))
+                .join(ORSet.<String>empty().add(B, "b"));
+        ORSet<String> remove = state.remove("a");
+        ORSet<String> novel = state.novelPart(remove);
+        assertTrue(novel.value().isEmpty());
+        assertEquals(CausalContext.ofDots(Dot.of("a", 1)), novel.context());
+        assertEquals(Set.of("b"), state.join(novel).value());
+        assertEquals(state.join(remove), state.join(novel));
+        // Nothing new: the novel part is empty and changes nothing.
+        ORSet<String> after = state.join(remove);
+        assertEquals(after, after.join(after.novelPart(remove)));
+    }
+
+    @Test
+    void aFullStateOrADeltaWithUnheldNewDotsIsKeptWhole() {
+        ORSet<String> state = ORSet.<String>empty().add(A, "a");
+        ORSet<String> full = KeyedJoinProperties.full(state.join(ORSet.<String>empty().add(B, "b")));
+        assertSame(full, ORSet.<String>empty().novelPart(full));
+        // b's add and remove, neither seen by the receiver: the new dot (b,1) has no entry left.
+        ORSet<String> addB = ORSet.<String>empty().add(B, "b");
+        ORSet<String> addAndRemove = addB.join(addB.remove("b"));
+        assertSame(addAndRemove, state.novelPart(addAndRemove));
+    }
 }

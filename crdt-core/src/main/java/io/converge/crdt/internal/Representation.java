@@ -58,6 +58,12 @@ public final class Representation {
         int entryCount(Object value);
 
         /**
+         * What joining {@code delta} adds to {@code before} (same type), as a delta with the same
+         * join result; {@code delta} itself where the type has no cheaper form.
+         */
+        Object novelPart(Object before, Object delta);
+
+        /**
          * Splits a large map-shaped value into parts of at most {@code maxEntries} entries, each
          * carrying the whole context. Parts are not states: joining one alone would remove the
          * entries of the others. Only {@link #assemble} may put them back together. Values that

@@ -489,7 +489,12 @@ public final class SyncMachine {
             ReplicatedData<?> after = e.getValue();
             long expiresAt = d.expiries().getOrDefault(e.getKey(), 0L);
             if ((after != cur && (cur == null || !after.equals(cur))) || extends_(e.getKey(), expiresAt)) {
-                record(s, e.getKey(), cur, after, d.deltas().get(e.getKey()), from, expiresAt);
+                // Buffer only what the delta added here (crdt.md §5): forwarding the delta whole
+                // would send its target writes that it already holds, again and again.
+                ReplicatedData<?> received = d.deltas().get(e.getKey());
+                ReplicatedData<?> novel = cur == null ? received
+                        : (ReplicatedData<?>) ACCESS.novelPart(cur, received);
+                record(s, e.getKey(), cur, after, novel, from, expiresAt);
             }
         }
         s.sends.add(new Output.Send(from, new Message.Ack(d.end())));
