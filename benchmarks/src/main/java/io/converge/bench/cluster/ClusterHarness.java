@@ -55,6 +55,12 @@ public final class ClusterHarness {
      * default) writes as fast as the window allows, at saturation.
      */
     private static final int RATE = Integer.getInteger("converge.rate", 0);
+    /**
+     * -Dconverge.shared=true: every writer puts the same items, so writes overwrite each other's
+     * entries and deltas build on other nodes' writes (contention); visibility is not sampled then,
+     * since an item no longer tells which node wrote it.
+     */
+    private static final boolean SHARED = Boolean.getBoolean("converge.shared");
 
     private ClusterHarness() {
     }
@@ -123,7 +129,7 @@ public final class ClusterHarness {
                         Object v = c instanceof Change.Added a ? a.value() : c instanceof Change.Updated u ? u.newValue() : null;
                         String item = c instanceof Change.Added a ? (String) a.item()
                                 : c instanceof Change.Updated u ? (String) u.item() : "";
-                        if (v instanceof Long written && !item.startsWith(r.self().name() + ":")) {
+                        if (!SHARED && v instanceof Long written && !item.startsWith(r.self().name() + ":")) {
                             int i = sampleCount.getAndIncrement();
                             if (i < samples.length) {
                                 samples[i] = now - written;
@@ -152,7 +158,7 @@ public final class ClusterHarness {
                     }
                     inFlight.acquireUninterruptibly();
                     Key<AWLWWMap<String, Long>> k = keys.get(i % keys.size());
-                    String item = r.self().name() + ":" + (i % keysPerNode);
+                    String item = (SHARED ? "shared" : r.self().name()) + ":" + (i % keysPerNode);
                     i++;
                     CompletableFuture<?> f = r.updateAsync(k, (m, ctx) -> m.put(ctx.self(), ctx.clock(), item, System.nanoTime()));
                     f.whenComplete((x, err) -> {
@@ -174,8 +180,8 @@ public final class ClusterHarness {
         int n = Math.min(sampleCount.get(), samples.length);
         long[] s = Arrays.copyOf(samples, n);
         Arrays.sort(s);
-        System.out.printf("throughput: 3 nodes, window %d per writer, %s, %d s, %,d updates (%,.0f updates/s), converged %s %d ms after the last write%n",
-                WINDOW, RATE > 0 ? String.format("offered %,d/s", RATE) : "saturation", seconds, done.get(),
+        System.out.printf("throughput: 3 nodes%s, window %d per writer, %s, %d s, %,d updates (%,.0f updates/s), converged %s %d ms after the last write%n",
+                SHARED ? " writing shared items" : "", WINDOW, RATE > 0 ? String.format("offered %,d/s", RATE) : "saturation", seconds, done.get(),
                 done.get() / (double) seconds, ok ? "" : "NOT", settle);
         if (n > 0) {
             System.out.printf("visibility on the other nodes (%,d samples, coalesced per key by the listener): p50 %.1f ms, "

@@ -120,6 +120,10 @@ public final class SyncMachine {
         int inPartsReceived;
         /** Parts of large keys being assembled, per key: the parts received so far. */
         Map<String, Object[]> inParts = new HashMap<>();
+        /** An interval from the peer that would leave a causal gap, kept until the gap fills. */
+        Message.Deltas parked;
+        /** When the peer's intervals first left a gap; -1 when they do not. */
+        long gapSince = -1;
 
         boolean quiet(long next) {
             return acked >= next && inflightEnd < 0 && outTransfer < 0 && inTransfer < 0;
@@ -243,6 +247,9 @@ public final class SyncMachine {
             flush(s);
         } else if (input instanceof Input.Received r) {
             received(s, r.from(), r.message());
+            if (!s.changes.isEmpty()) {
+                retryParked(s);
+            }
         } else if (input instanceof Input.Tick) {
             tick(s);
         } else if (input instanceof Input.PeerUp u) {
@@ -478,8 +485,7 @@ public final class SyncMachine {
             ReplicatedData<?> after = cur == null ? delta : join(cur, delta);
             if (after instanceof CausalCrdt<?> c && !c.context().isCompact()
                     && (cur == null || ((CausalCrdt<?>) cur).context().isCompact())) {
-                // A causal gap: we lack deltas this interval builds on. Ask for a transfer.
-                s.sends.add(new Output.Send(from, new Message.Nack(d.end())));
+                gap(s, from, d);
                 return;
             }
             joined.put(e.getKey(), after);
@@ -497,7 +503,53 @@ public final class SyncMachine {
                 record(s, e.getKey(), cur, after, novel, from, expiresAt);
             }
         }
+        Peer p = peers.get(from);
+        if (p != null) {
+            p.gapSince = -1;
+            p.parked = null;
+        }
         s.sends.add(new Output.Send(from, new Message.Ack(d.end())));
+    }
+
+    /**
+     * An interval that builds on deltas we lack. Usually they are on their way from their origin
+     * (a peer does not forward a live origin's deltas), so the interval waits for them and is
+     * joined as soon as they arrive; if the peer's intervals keep leaving a gap for an ack
+     * timeout, we ask for a transfer.
+     */
+    private void gap(Step s, ReplicaId from, Message.Deltas d) {
+        Peer p = peers.computeIfAbsent(from, id -> new Peer());
+        if (p.gapSince < 0) {
+            p.gapSince = s.now;
+        }
+        if (s.now - p.gapSince >= config.ackTimeoutMillis()) {
+            p.gapSince = -1;
+            p.parked = null;
+            s.sends.add(new Output.Send(from, new Message.Nack(d.end())));
+        } else {
+            p.parked = d;
+        }
+    }
+
+    /** Joins the parked intervals whose gaps the step's changes filled. */
+    private void retryParked(Step s) {
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Map.Entry<ReplicaId, Peer> e : new ArrayList<>(peers.entrySet())) {
+                Peer p = e.getValue();
+                Message.Deltas d = p.parked;
+                if (d == null) {
+                    continue;
+                }
+                p.parked = null;
+                int before = s.sends.size();
+                onDeltas(s, e.getKey(), d);
+                if (p.parked == null && s.sends.size() > before) {
+                    progress = true; // joined (and acknowledged), or given up with a Nack
+                }
+            }
+        }
     }
 
     private static boolean expired(Map<String, Long> expiries, String key, long now) {
@@ -695,6 +747,18 @@ public final class SyncMachine {
     }
 
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
+    /**
+     * Whether an interval to {@code to} carries buffered delta {@code b}: never back to its origin,
+     * and a received delta only while its origin is not a live peer of ours. A live origin sends
+     * its deltas to every peer itself (the mesh is full), so forwarding them only multiplies the
+     * traffic; once the origin is down its deltas are forwarded again, and whatever a peer still
+     * misses is repaired when heartbeat digests differ.
+     */
+    private boolean carries(Buffered b, ReplicaId to) {
+        ReplicaId origin = b.origin();
+        return !origin.equals(to) && (origin.equals(self) || !peers.containsKey(origin));
+    }
+
     private void sendInterval(Step s, ReplicaId to, Peer p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
@@ -707,7 +771,8 @@ public final class SyncMachine {
         }
         while (it.hasNext()) {
             Buffered b = it.next();
-            if (!b.origin().equals(to) && ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()) {
+            boolean carried = carries(b, to);
+            if (carried && ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()) {
                 if (grouped.isEmpty()) {
                     // A single delta above the cap: this peer gets a transfer, which splits it.
                     startTransfer(s, to, p);
@@ -715,7 +780,7 @@ public final class SyncMachine {
                 }
                 break;
             }
-            if (!b.origin().equals(to)) {
+            if (carried) {
                 ReplicatedData<?> prev = grouped.get(b.key());
                 ReplicatedData<?> joinedDelta = prev == null ? b.delta() : join(prev, b.delta());
                 int grown = entries - (prev == null ? 0 : ACCESS.entryCount(prev)) + ACCESS.entryCount(joinedDelta);
