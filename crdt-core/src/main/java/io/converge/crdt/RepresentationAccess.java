@@ -97,6 +97,16 @@ final class RepresentationAccess implements Representation.Access {
     }
 
     @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
+        if (a.getClass() != b.getClass()) {
+            throw new CrdtTypeMismatchException("cannot join a " + a.getClass().getSimpleName() + " with a "
+                    + b.getClass().getSimpleName());
+        }
+        return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+    }
+
+    @Override
     public int entryCount(Object value) {
         // Removal hints are not counted: there are at most KEYED_LIMIT of them.
         return value instanceof DotMapBase<?, ?> m ? Math.max(1, m.store.size()) : 1;

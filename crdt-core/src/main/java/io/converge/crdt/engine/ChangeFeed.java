@@ -78,9 +78,8 @@ final class ChangeFeed {
             offer(new Output.Change(key.name(), Optional.empty(), key.bottom(), null, Optional.empty()));
         }
 
-        @SuppressWarnings({"unchecked", "rawtypes"})
         private ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
-            return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+            return io.converge.crdt.internal.Representation.access().join(a, b);
         }
 
         @SuppressWarnings("unchecked")

@@ -85,10 +85,9 @@ final class StorePersistence implements Persistence, AutoCloseable {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static void apply(Map<String, ReplicatedData<?>> values, Map<String, Long> exp,
             Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
-        values.forEach((k, v) -> states.merge(k, v, (a, b) -> (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b)));
+        values.forEach((k, v) -> states.merge(k, v, io.converge.crdt.internal.Representation.access()::join));
         exp.forEach((k, e) -> expiries.merge(k, e, Math::max));
     }
 

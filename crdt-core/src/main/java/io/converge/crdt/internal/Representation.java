@@ -64,6 +64,13 @@ public final class Representation {
         Object novelPart(Object before, Object delta);
 
         /**
+         * {@code a ⊔ b} for two values of one type whose type parameter is not known statically
+         * (a key's states, deltas and records); a {@code CrdtTypeMismatchException} if the types
+         * differ.
+         */
+        io.converge.crdt.ReplicatedData<?> join(io.converge.crdt.ReplicatedData<?> a, io.converge.crdt.ReplicatedData<?> b);
+
+        /**
          * Splits a large map-shaped value into parts of at most {@code maxEntries} entries, each
          * carrying the whole context. Parts are not states: joining one alone would remove the
          * entries of the others. Only {@link #assemble} may put them back together. Values that

@@ -303,9 +303,8 @@ public final class SyncMachine {
         return at;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
-        return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+        return ACCESS.join(a, b);
     }
 
     /** One key's part of a batch of local updates: its state before and after, their deltas joined. */
