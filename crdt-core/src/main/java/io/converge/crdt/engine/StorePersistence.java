@@ -94,12 +94,19 @@ final class StorePersistence implements Persistence, AutoCloseable {
     @Override
     public CompletableFuture<Void> persist(List<Output.Persist> records) {
         return CompletableFuture.runAsync(() -> {
-            for (Output.Persist p : records) {
+            long[] sequences = new long[records.size()];
+            byte[][] bytes = new byte[records.size()][];
+            for (int i = 0; i < sequences.length; i++) {
+                Output.Persist p = records.get(i);
                 Map<String, Long> exp = p.expiresAt() > 0 ? Map.of(p.key(), p.expiresAt()) : Map.of();
-                byte[] bytes = codec.encodeToBytes(new Message.Deltas(p.sequence(), p.sequence() + 1,
+                sequences[i] = p.sequence();
+                bytes[i] = codec.encodeToBytes(new Message.Deltas(p.sequence(), p.sequence() + 1,
                         Map.of(p.key(), p.delta()), exp));
-                store.append(p.sequence(), bytes);
-                lastAppended = p.sequence();
+            }
+            // One batch: under fsync ALWAYS a step's records share one force.
+            store.appendAll(sequences, bytes);
+            if (sequences.length > 0) {
+                lastAppended = sequences[sequences.length - 1];
             }
             if (store.snapshotDue()) {
                 snapshot();

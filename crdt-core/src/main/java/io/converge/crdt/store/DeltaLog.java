@@ -62,6 +62,23 @@ public interface DeltaLog extends AutoCloseable {
      */
     void append(long sequence, byte[] record);
 
+    /**
+     * Appends records in order and returns once all are durable as the policy promises; under
+     * {@code ALWAYS} one force covers the whole batch (group commit), which is what makes a batch
+     * cheaper than the same {@link #append}s. Every record is checked before any is written: on a
+     * {@link SequenceOrderException} or {@link RecordTooLargeException} nothing is written.
+     *
+     * @param sequences strictly increasing, the first above {@link #lastSequence()}
+     * @param records   one per sequence, each at most {@link StoreConfig#maxRecordBytes()} bytes
+     * @throws IllegalArgumentException if the arrays differ in length
+     * @throws NullPointerException if an array or a record is null
+     * @throws SequenceOrderException if the sequences are not increasing or not above the last
+     * @throws RecordTooLargeException if a record is too long
+     * @throws StoreClosedException if the log is closed
+     * @throws StoreException on an I/O error (the log then fails for good)
+     */
+    void appendAll(long[] sequences, byte[][] records);
+
     /** The last sequence in the log (appended, or recovered on open), {@code -1} if empty. */
     long lastSequence();
 

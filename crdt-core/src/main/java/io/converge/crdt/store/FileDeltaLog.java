@@ -277,56 +277,82 @@ final class FileDeltaLog implements DeltaLog {
 
     @Override
     public void append(long sequence, byte[] record) {
-        Objects.requireNonNull(record, "record");
-        if (record.length > config.maxRecordBytes()) {
-            throw new RecordTooLargeException(record.length, config.maxRecordBytes());
+        appendAll(new long[] {sequence}, new byte[][] {record});
+    }
+
+    @Override
+    public void appendAll(long[] sequences, byte[][] records) {
+        Objects.requireNonNull(sequences, "sequences");
+        Objects.requireNonNull(records, "records");
+        if (sequences.length != records.length) {
+            throw new IllegalArgumentException(sequences.length + " sequences for " + records.length + " records");
         }
+        if (sequences.length == 0) {
+            return;
+        }
+        for (int i = 0; i < records.length; i++) {
+            Objects.requireNonNull(records[i], "record");
+            if (records[i].length > config.maxRecordBytes()) {
+                throw new RecordTooLargeException(records[i].length, config.maxRecordBytes());
+            }
+            if (i > 0 && sequences[i] <= sequences[i - 1]) {
+                throw new SequenceOrderException(sequences[i], sequences[i - 1]);
+            }
+        }
+        long last = sequences[sequences.length - 1];
         lock.lock();
         try {
             ensureUsable();
-            if (sequence < 0 || sequence <= lastSequence) {
-                throw new SequenceOrderException(sequence, lastSequence);
+            if (sequences[0] < 0 || sequences[0] <= lastSequence) {
+                throw new SequenceOrderException(sequences[0], lastSequence);
             }
-            int total = LogFormat.RECORD_HEADER_BYTES + record.length;
-            if (active == null || active.size + total > config.segmentBytes()) {
-                roll(sequence);
+            for (int i = 0; i < records.length; i++) {
+                write(sequences[i], records[i]);
             }
-            crc.reset();
-            sequenceBytes.putLong(0, sequence);
-            crc.update(sequenceBytes.array(), 0, Long.BYTES);
-            crc.update(record, 0, record.length);
-            ByteBuffer b = writeBuffer.clear();
-            b.putInt(record.length).putInt((int) crc.getValue()).putLong(sequence);
-            FileChannel ch = active.channel;
-            if (total <= b.capacity()) {
-                b.put(record).flip();
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            } else {
-                b.flip();
-                ByteBuffer[] parts = {b, ByteBuffer.wrap(record)};
-                long left = total;
-                while (left > 0) {
-                    left -= ch.write(parts);
-                }
-            }
-            active.size += total;
-            active.lastSequence = sequence;
-            if (firstSequence < 0) {
-                firstSequence = sequence;
-            }
-            lastSequence = sequence;
         } catch (IOException e) {
             throw fail("append", e);
         } finally {
             lock.unlock();
         }
         if (policy.mode() == FsyncPolicy.Mode.ALWAYS) {
-            syncTo(sequence);
+            syncTo(last); // one force for the whole batch
         } else if (!waiters.isEmpty()) {
             drain();
         }
+    }
+
+    /** Writes one checked record at the end of the active segment. Caller holds {@code lock}. */
+    private void write(long sequence, byte[] record) throws IOException {
+        int total = LogFormat.RECORD_HEADER_BYTES + record.length;
+        if (active == null || active.size + total > config.segmentBytes()) {
+            roll(sequence);
+        }
+        crc.reset();
+        sequenceBytes.putLong(0, sequence);
+        crc.update(sequenceBytes.array(), 0, Long.BYTES);
+        crc.update(record, 0, record.length);
+        ByteBuffer b = writeBuffer.clear();
+        b.putInt(record.length).putInt((int) crc.getValue()).putLong(sequence);
+        FileChannel ch = active.channel;
+        if (total <= b.capacity()) {
+            b.put(record).flip();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        } else {
+            b.flip();
+            ByteBuffer[] parts = {b, ByteBuffer.wrap(record)};
+            long left = total;
+            while (left > 0) {
+                left -= ch.write(parts);
+            }
+        }
+        active.size += total;
+        active.lastSequence = sequence;
+        if (firstSequence < 0) {
+            firstSequence = sequence;
+        }
+        lastSequence = sequence;
     }
 
     /** Starts a new segment whose first record is {@code sequence}. Caller holds {@code lock}. */

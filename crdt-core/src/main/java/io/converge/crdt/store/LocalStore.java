@@ -121,6 +121,20 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /**
+     * Appends records as one batch; see {@link DeltaLog#appendAll}: under {@code ALWAYS} one
+     * force covers them all.
+     */
+    public void appendAll(long[] sequences, byte[][] records) {
+        log.appendAll(sequences, records);
+        recordsSinceSnapshot.addAndGet(records.length);
+        long bytes = 0;
+        for (byte[] r : records) {
+            bytes += r.length;
+        }
+        bytesSinceSnapshot.addAndGet(bytes);
+    }
+
+    /**
      * Whether enough has been appended since the last snapshot (or since the start) that a
      * snapshot is due: {@link StoreConfig#snapshotEveryRecords()} records or
      * {@link StoreConfig#snapshotEveryBytes()} bytes. Advisory: the caller decides when.

@@ -113,6 +113,47 @@ class DeltaLogTest {
     }
 
     @Test
+    void aBatchIsWrittenInOrderAcrossSegmentsAndIsDurableOnReturn() {
+        long[] sequences = new long[300];
+        byte[][] records = new byte[300][];
+        for (int i = 0; i < sequences.length; i++) {
+            sequences[i] = i + 1;
+            records[i] = payload(i + 1, 100);
+        }
+        try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.ALWAYS))) {
+            log.append(0, payload(0, 100));
+            log.appendAll(sequences, records);
+            assertEquals(300, log.lastSequence());
+            assertEquals(300, log.durableSequence(), "ALWAYS: durable when appendAll returns");
+            log.appendAll(new long[0], new byte[0][]);
+            assertEquals(300, log.lastSequence());
+        }
+        try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.ALWAYS))) {
+            assertRecords(replayAll(log), 0, 300, 100);
+        }
+    }
+
+    @Test
+    void aBatchWithABadRecordWritesNothing() {
+        try (DeltaLog log = DeltaLog.open(config(FsyncPolicy.NEVER))) {
+            log.append(5, new byte[] {1});
+            assertThrows(SequenceOrderException.class,
+                    () -> log.appendAll(new long[] {6, 8, 7}, new byte[][] {{2}, {3}, {4}}));
+            assertThrows(SequenceOrderException.class,
+                    () -> log.appendAll(new long[] {5, 6}, new byte[][] {{2}, {3}}));
+            byte[] huge = new byte[StoreConfig.builder(dir).build().maxRecordBytes() + 1];
+            assertThrows(RecordTooLargeException.class,
+                    () -> log.appendAll(new long[] {6, 7}, new byte[][] {{2}, huge}));
+            assertThrows(NullPointerException.class, () -> log.appendAll(new long[] {6, 7}, new byte[][] {{2}, null}));
+            assertThrows(IllegalArgumentException.class, () -> log.appendAll(new long[] {6}, new byte[][] {{2}, {3}}));
+            assertEquals(5, log.lastSequence());
+            assertEquals(List.of(5L), replayAll(log).stream().map(StoreFiles.Entry::sequence).collect(Collectors.toList()));
+            log.appendAll(new long[] {6, 7}, new byte[][] {{2}, {3}});
+            assertEquals(7, log.lastSequence());
+        }
+    }
+
+    @Test
     void negativeSequenceIsRejected() {
         try (DeltaLog log = DeltaLog.open(config(FsyncPolicy.NEVER))) {
             assertThrows(SequenceOrderException.class, () -> log.append(-1, new byte[0]));
