@@ -30,7 +30,7 @@ import net.jqwik.api.Provide;
  *
  * <p>Keys come from three families so that every node kind is reached: small integers (slot
  * collisions near the root), {@link Colliding} keys whose {@code hashCode} is {@code id % 3} (full
- * 32-bit collisions, hence collision nodes, and they also collide with the integers 0, 1 and 2),
+ * 32-bit collisions, hence runs of equal hashes in one node, and they also collide with the integers 0, 1 and 2),
  * and {@link Placed} keys whose hash after the trie's bit spreading is chosen by the test, so that
  * keys share long prefixes and build chains down to the last bitmap level (shift 30).
  */
@@ -519,7 +519,7 @@ class HashTrieProperties {
     @Property
     void mergeReturnsTheRightTrieWhenItKeepsEveryRightValueAndGainsNoKey(
             @ForAll("integerHistories") List<Op> opsB, @ForAll Random random) {
-        // Integer keys only: collision nodes do not promise to share the right side.
+        // Integer keys only: runs of equal hashes do not promise to share the right side.
         HashTrie<Object, Val> b = build(HashTrie.empty(), opsB);
         Map<Object, Val> mb = model(Map.of(), opsB);
         Map<Object, Val> ma = new HashMap<>();

@@ -225,7 +225,7 @@ class HashTrieTest {
     // ------------------------------------------------------------------------------- collisions
 
     @Test
-    void collisionNodesHoldEveryCollidingKey() {
+    void keysWithEqualHashesAreAllKeptAndCompareAsASet() {
         Map<Object, Integer> m = new HashMap<>();
         HashTrie<Object, Integer> t = HashTrie.empty();
         for (int i = 0; i < 30; i++) {
@@ -250,7 +250,7 @@ class HashTrieTest {
         for (Map.Entry<Object, Integer> e : entries) {
             reversed = reversed.put(e.getKey(), e.getValue());
         }
-        assertEquals(t, reversed, "collision nodes compare as sets");
+        assertEquals(t, reversed, "keys with equal hashes compare as a set");
         assertEquals(t.hashCode(), reversed.hashCode());
         for (int i = 0; i < 30; i++) {
             t = t.remove(new Colliding(i));
@@ -292,7 +292,7 @@ class HashTrieTest {
         HashTrie<Object, Integer> merged = t.merge(HashTrie.empty(), (k, l, r) -> k.equals(deep2) ? null : l);
         assertEquals(fresh, merged);
         assertEquals(merged, fresh);
-        // And a collision node shrinking to one key moves that key up.
+        // And a run of equal hashes shrinking to one key leaves the canonical form.
         Placed twin = new Placed(0, 1);
         HashTrie<Object, Integer> withTwin = fresh.put(twin, 4);
         assertEquals(fresh, withTwin.remove(twin));
