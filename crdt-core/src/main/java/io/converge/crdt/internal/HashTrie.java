@@ -25,7 +25,7 @@ import java.util.function.BiPredicate;
  *       that share the next five hash bits inline, in flat arrays sorted by hash; only larger
  *       groups become a child. Nodes therefore hold tens of entries rather than two or three, and
  *       a value that is a {@link Dot} is stored unboxed (its replica in the value slot, its
- *       counter in a parallel {@code long[]}): an element of an OR-Set costs about 20 bytes
+ *       counter in a parallel {@code long[]}): an element of an OR-Set costs about 28 bytes
  *       besides the element itself.
  * </ul>
  *
@@ -45,7 +45,7 @@ public final class HashTrie<K, V> {
     private static final int BITS = 5;
     private static final int MASK = (1 << BITS) - 1;
     /** Largest group of entries with the same fragment kept inline. */
-    static final int BUCKET = 8;
+    static final int BUCKET = 4;
     /** The last shift with hash bits left; groups there stay inline whatever their size. */
     private static final int LAST_SHIFT = 30;
     private static final Node EMPTY_NODE = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
