@@ -23,7 +23,7 @@ import java.util.function.BiPredicate;
  *       shapes and equality is a parallel walk.
  *   <li><b>Few bytes per entry.</b> A node keeps every group of at most {@value #BUCKET} entries
  *       that share the next five hash bits inline, in flat arrays sorted by hash; only larger
- *       groups become a child. Nodes therefore hold tens of entries rather than two or three, and
+ *       groups become a child. Nodes therefore hold a dozen entries or more rather than two or three, and
  *       a value that is a {@link Dot} is stored unboxed (its replica in the value slot, its
  *       counter in a parallel {@code long[]}): an element of an OR-Set costs about 28 bytes
  *       besides the element itself.
