@@ -54,13 +54,9 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
         CausalContext deltaContext = delta.context;
         CausalContext.Builder dots = CausalContext.builder();
         long[] newDots = {0};
+        // Each added dot counts towards the limit, so a huge range stops after the limit.
         deltaContext.versionVector().forEach((r, n) -> {
-            long from = seen.versionVector().get(r);
-            if (n - from > NOVEL_DOT_LIMIT) {
-                newDots[0] = Long.MAX_VALUE;
-                return;
-            }
-            for (long k = from + 1; k <= n && newDots[0] != Long.MAX_VALUE; k++) {
+            for (long k = seen.versionVector().get(r) + 1; k <= n && newDots[0] <= NOVEL_DOT_LIMIT; k++) {
                 if (!seen.contains(r, k)) {
                     dots.add(r, k);
                     newDots[0]++;
@@ -127,12 +123,8 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
     public final void checkInvariants() {
         super.checkInvariants();
         long[] entries = {0};
-        CausalContext.Builder dots = CausalContext.builder();
-        store.forEach((k, e) -> {
-            entries[0] += DotEntries.count(e);
-            DotEntries.addDots(e, dots);
-        });
-        CausalContext distinct = dots.build();
+        store.forEach((k, e) -> entries[0] += DotEntries.count(e));
+        CausalContext distinct = storeDots();
         // The builder keeps each distinct dot once; fewer dots than entries means a repeated dot.
         if (distinct.versionVector().sum() + distinct.cloudSize() != entries[0]) {
             throw new IllegalStateException("a dot appears under more than one key");

@@ -77,7 +77,12 @@ public final class Digests {
 
     /** A digest of a dot. */
     public static long of(Dot d) {
-        return pair(of(d.replica()), d.counter());
+        return ofDot(d.replica(), d.counter());
+    }
+
+    /** A digest of the dot {@code (replica, counter)}, without a {@link Dot} object. */
+    public static long ofDot(ReplicaId replica, long counter) {
+        return pair(of(replica), counter);
     }
 
     /**

@@ -214,7 +214,7 @@ public final class HashTrie<K, V> {
      */
     @SuppressWarnings("unchecked")
     public HashTrie<K, V> merge(HashTrie<K, V> other, Merger<K, V> merger) {
-        Node r = Merge.nodes(root, other.root, 0, new Merge((Merger<Object, Object>) merger));
+        Node r = new Merge((Merger<Object, Object>) merger).merge(root, other.root, 0);
         if (r == null || r.size == 0) {
             return isEmpty() ? this : other.isEmpty() ? other : empty();
         }
@@ -286,7 +286,7 @@ public final class HashTrie<K, V> {
 
     /** An entry's share of the content digest: order-independent once summed. */
     private static long entryHash(Object k, Object slot, long counter) {
-        long v = counter != 0 ? Digests.pair(Digests.of((ReplicaId) slot), counter) : Digests.ofObject(slot);
+        long v = counter != 0 ? Digests.ofDot((ReplicaId) slot, counter) : Digests.ofObject(slot);
         return Digests.pair(Digests.ofObject(k), v);
     }
 
@@ -335,10 +335,6 @@ public final class HashTrie<K, V> {
             this.counters = counters;
             this.size = size;
             this.digest = digest;
-        }
-
-        int inline() {
-            return keys.length;
         }
 
         long counter(int i) {
@@ -748,14 +744,6 @@ public final class HashTrie<K, V> {
             n = to;
         }
 
-        long digest(int from, int to) {
-            long d = 0;
-            for (int i = from; i < to; i++) {
-                d += entryHash(kv[2 * i], kv[2 * i + 1], counters[i]);
-            }
-            return d;
-        }
-
         /** The canonical node at {@code shift} holding entries {@code [from, to)} (one subtree's, sorted). */
         Node build(int from, int to, int shift) {
             int dataMap = 0;
@@ -836,11 +824,6 @@ public final class HashTrie<K, V> {
             this.dotsIdentify = m.dotsIdentifyEntries();
         }
 
-        /** The merge of two nodes at the same position; null or empty when nothing remains. */
-        static Node nodes(Node a, Node b, int shift, Merge g) {
-            return g.merge(a, b, shift);
-        }
-
         private Run run(int depth) {
             Run r = runs[depth];
             if (r == null) {
@@ -852,7 +835,11 @@ public final class HashTrie<K, V> {
             return r;
         }
 
-        /** One side's node (a or b may be null, not both). */
+        /**
+         * The merge of two nodes at the same position ({@code a} or {@code b} may be null, not both;
+         * they may be the same node, and the merger still decides each entry); null or empty when
+         * nothing remains.
+         */
         Node merge(Node a, Node b, int shift) {
             int depth = shift / BITS;
             Run out = run(depth);
@@ -896,7 +883,7 @@ public final class HashTrie<K, V> {
                     // At least one side is a subtree: merge subtrees, lifting an inline group into a node.
                     Node x = aChild != null ? aChild : aData ? a.groupNode(ai, aTo, shift + BITS) : null;
                     Node y = bChild != null ? bChild : bData ? b.groupNode(bi, bTo, shift + BITS) : null;
-                    Node res = x == y ? mergeSame(x, shift + BITS) : merge(x, y, shift + BITS);
+                    Node res = merge(x, y, shift + BITS); // x == y still lets the merger decide each entry
                     out = runs[depth];
                     boolean empty = res == null || res.size == 0;
                     if (!(aChild != null ? res == aChild
@@ -964,11 +951,6 @@ public final class HashTrie<K, V> {
                 return null;
             }
             return assemble(out, children, dataMap, nodeMap, size, digest);
-        }
-
-        /** A node merged with itself: the merger still decides each entry. */
-        private Node mergeSame(Node a, int shift) {
-            return merge(a, a, shift);
         }
 
         private static Node assemble(Run out, Node[] children, int dataMap, int nodeMap, int size, long digest) {

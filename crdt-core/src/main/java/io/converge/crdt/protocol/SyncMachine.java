@@ -36,13 +36,15 @@ import java.util.function.ToLongFunction;
  * step ({@link Input.LocalUpdates}, the driver's group commit) append one delta per key, the
  * join of that key's deltas, so the buffer grows with the keys written, not the writes. Every sync interval
  * each peer with nothing in flight gets {@code Δ[A[j], m)}: the buffered deltas joined per key,
- * skipping those that came from that peer (back-propagation), cut at {@code m} so the message
+ * skipping those that came from that peer (back-propagation) and those received from an origin
+ * that is still a live peer (it sends them to everyone itself), cut at {@code m} so the message
  * holds at most {@code maxEntriesPerMessage} keys. At most one interval per peer is in flight;
  * without an ack within {@code ackTimeout} it is sent again (joins are idempotent). The receiver
  * joins an interval only if that leaves no causal gap (every causal context stays compact),
- * buffers what changed for its own peers, and acknowledges {@code m}; a gap is answered with
- * {@link Message.Nack}. Acks move {@code A[j]}; {@code D} is trimmed below the smallest
- * acknowledged position.
+ * buffers for its own peers the novel part of what it received, and acknowledges {@code m}. An
+ * interval that would leave a gap waits until the deltas it builds on arrive; a gap that lasts an
+ * {@code ackTimeout} is answered with {@link Message.Nack}. Acks move {@code A[j]}; {@code D} is
+ * trimmed below the smallest acknowledged position.
  *
  * <h2>Full state, driven by digests</h2>
  * A peer whose position is unknown (new, restarted, nacked) or older than {@code bufferStart}
@@ -745,7 +747,6 @@ public final class SyncMachine {
         }
     }
 
-    /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
     /**
      * Whether an interval to {@code to} carries buffered delta {@code b}: never back to its origin,
      * and a received delta only while its origin is not a live peer of ours. A live origin sends
@@ -758,6 +759,7 @@ public final class SyncMachine {
         return !origin.equals(to) && (origin.equals(self) || !peers.containsKey(origin));
     }
 
+    /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
     private void sendInterval(Step s, ReplicaId to, Peer p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
