@@ -193,22 +193,32 @@ class ReplicatorTest {
         assertEquals(5_000, a.get(HITS).orElseThrow().value());
     }
 
-    @Test
-    void aFailingMutatorFailsOnlyItsOwnUpdateInABatch() throws Exception {
-        Replicator a = node("a", new InMemoryNetwork(16));
+    /**
+     * Starts an update (+1 on {@code HITS}) that holds {@code r}'s sync thread until
+     * {@code release} opens, and returns once it is running: updates made meanwhile queue up.
+     */
+    private static CompletableFuture<PNCounter> holdSyncThread(Replicator r, CountDownLatch release)
+            throws InterruptedException {
         CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        // Holds the sync thread, so the next updates queue up and are applied in one step.
-        CompletableFuture<PNCounter> first = a.updateAsync(HITS, (c, r) -> {
+        CompletableFuture<PNCounter> holding = r.updateAsync(HITS, (c, ctx) -> {
             inside.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return c.increment(r.self(), 1);
+            return c.increment(ctx.self(), 1);
         });
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        assertTrue(inside.await(10, TimeUnit.SECONDS), "the holding update started");
+        return holding;
+    }
+
+    @Test
+    void aFailingMutatorFailsOnlyItsOwnUpdateInABatch() throws Exception {
+        Replicator a = node("a", new InMemoryNetwork(16));
+        CountDownLatch release = new CountDownLatch(1);
+        // Holds the sync thread, so the next updates queue up and are applied in one step.
+        CompletableFuture<PNCounter> first = holdSyncThread(a, release);
         CompletableFuture<PNCounter> second = a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 10));
         CompletableFuture<PNCounter> failing = a.updateAsync(HITS, (c, r) -> {
             throw new IllegalArgumentException("boom (expected by the test)");
@@ -234,18 +244,8 @@ class ReplicatorTest {
     @Test
     void updatesStillQueuedWhenTheReplicatorClosesFailClearly() throws Exception {
         Replicator a = node("a", new InMemoryNetwork(17));
-        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<PNCounter> running = a.updateAsync(HITS, (c, r) -> {
-            inside.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return c.increment(r.self(), 1);
-        });
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        CompletableFuture<PNCounter> running = holdSyncThread(a, release);
         List<CompletableFuture<PNCounter>> queued = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             queued.add(a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 1)));
