@@ -98,12 +98,18 @@ final class RepresentationAccess implements Representation.Access {
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
-        if (a.getClass() != b.getClass()) {
+    public Object join(Object a, Object b) {
+        if (a.getClass() != b.getClass() || !(a instanceof ReplicatedData)) {
             throw new CrdtTypeMismatchException("cannot join a " + a.getClass().getSimpleName() + " with a "
                     + b.getClass().getSimpleName());
         }
-        return (ReplicatedData<?>) ((ReplicatedData) a).join((ReplicatedData) b);
+        return ((ReplicatedData) a).join((ReplicatedData) b);
+    }
+
+    @Override
+    public java.util.OptionalLong stateDigest(Object value) {
+        return value instanceof ReplicatedData<?> r ? java.util.OptionalLong.of(r.digest())
+                : java.util.OptionalLong.empty();
     }
 
     @Override

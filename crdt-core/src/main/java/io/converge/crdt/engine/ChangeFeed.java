@@ -79,7 +79,7 @@ final class ChangeFeed {
         }
 
         private ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
-            return io.converge.crdt.internal.Representation.access().join(a, b);
+            return (ReplicatedData<?>) io.converge.crdt.internal.Representation.access().join(a, b);
         }
 
         @SuppressWarnings("unchecked")

@@ -87,7 +87,7 @@ final class StorePersistence implements Persistence, AutoCloseable {
 
     private static void apply(Map<String, ReplicatedData<?>> values, Map<String, Long> exp,
             Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
-        values.forEach((k, v) -> states.merge(k, v, io.converge.crdt.internal.Representation.access()::join));
+        values.forEach((k, v) -> states.merge(k, v, (a, b) -> (ReplicatedData<?>) io.converge.crdt.internal.Representation.access().join(a, b)));
         exp.forEach((k, e) -> expiries.merge(k, e, Math::max));
     }
 

@@ -1,6 +1,5 @@
 package io.converge.crdt.internal;
 
-import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.Dot;
 import io.converge.crdt.causal.ReplicaId;
 import java.util.UUID;
@@ -94,9 +93,6 @@ public final class Digests {
         if (o instanceof String s) {
             return of(s);
         }
-        if (o instanceof ReplicatedData<?> r) {
-            return r.digest();
-        }
         if (o instanceof Dot d) {
             return of(d);
         }
@@ -121,6 +117,10 @@ public final class Digests {
         }
         if (o instanceof Boolean b) {
             return b ? 0x7A3L : 0x7A5L;
+        }
+        java.util.OptionalLong state = Representation.access().stateDigest(o);
+        if (state.isPresent()) {
+            return state.getAsLong();
         }
         if (o instanceof Record r) {
             return mix(r.hashCode() * 0x9E3779B97F4A7C15L + of(r.getClass().getName()));

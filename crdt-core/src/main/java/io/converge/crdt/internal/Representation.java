@@ -68,7 +68,13 @@ public final class Representation {
          * (a key's states, deltas and records); a {@code CrdtTypeMismatchException} if the types
          * differ.
          */
-        io.converge.crdt.ReplicatedData<?> join(io.converge.crdt.ReplicatedData<?> a, io.converge.crdt.ReplicatedData<?> b);
+        Object join(Object a, Object b);
+
+        /**
+         * The digest of {@code value} if it is a CRDT state ({@code ReplicatedData.digest()}), or
+         * {@link java.util.OptionalLong#empty()} for any other object.
+         */
+        java.util.OptionalLong stateDigest(Object value);
 
         /**
          * Splits a large map-shaped value into parts of at most {@code maxEntries} entries, each

@@ -306,7 +306,7 @@ public final class SyncMachine {
     }
 
     private static ReplicatedData<?> join(ReplicatedData<?> a, ReplicatedData<?> b) {
-        return ACCESS.join(a, b);
+        return (ReplicatedData<?>) ACCESS.join(a, b);
     }
 
     /** One key's part of a batch of local updates: its state before and after, their deltas joined. */
