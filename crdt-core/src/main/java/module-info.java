@@ -15,6 +15,7 @@ module io.converge.crdt {
     exports io.converge.crdt;
     exports io.converge.crdt.causal;
     exports io.converge.crdt.engine;
+    exports io.converge.crdt.engine.spi;
     exports io.converge.crdt.protocol;
     exports io.converge.crdt.codec;
     exports io.converge.crdt.testing;

@@ -2,11 +2,9 @@ package io.converge.bench.cluster;
 
 import io.converge.crdt.AWLWWMap;
 import io.converge.crdt.causal.ReplicaId;
-import io.converge.crdt.codec.CodecLimits;
 import io.converge.crdt.codec.CodecRegistry;
 import io.converge.crdt.codec.CrdtCodec;
 import io.converge.crdt.codec.CrdtCodecs;
-import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.codec.ValueCodec;
 import io.converge.crdt.engine.Change;
 import io.converge.crdt.engine.Key;
@@ -14,7 +12,6 @@ import io.converge.crdt.engine.Replicator;
 import io.converge.crdt.engine.ReplicatorConfig;
 import io.converge.crdt.protocol.Message;
 import io.converge.crdt.protocol.SyncConfig;
-import io.converge.crdt.protocol.Transport;
 import io.converge.crdt.testing.InMemoryNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,7 +79,7 @@ public final class ClusterHarness {
     private static Replicator node(String name, InMemoryNetwork net) {
         CodecRegistry registry = CodecRegistry.of(MAP_CODEC);
         return Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
-                .transport(net.transport(new MessageCodec(registry, CodecLimits.defaults())))
+                .transport(net.transport())
                 .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20))
                         .maxEntriesPerMessage(Integer.getInteger("converge.maxEntries", 500))
                         .maxUpdatesPerStep(Integer.getInteger("converge.maxUpdatesPerStep", 256)).build())
@@ -101,9 +98,9 @@ public final class ClusterHarness {
     }
 
     private static boolean converged(List<Replicator> nodes, Key<?> key) {
-        long d = nodes.get(0).machine().storeDigest();
+        long d = nodes.get(0).stats().storeDigest();
         for (Replicator r : nodes) {
-            if (r.machine().storeDigest() != d || r.machine().size() != nodes.get(0).machine().size()) {
+            if (r.stats().storeDigest() != d || r.size() != nodes.get(0).size()) {
                 return false;
             }
         }
@@ -231,7 +228,7 @@ public final class ClusterHarness {
         long bytesBefore = net.bytes();
         long t0 = System.nanoTime();
         Replicator fresh = node("fresh", net);
-        boolean ok = await(120_000, () -> fresh.size() == keys && fresh.machine().storeDigest() == big.machine().storeDigest());
+        boolean ok = await(120_000, () -> fresh.size() == keys && fresh.stats().storeDigest() == big.stats().storeDigest());
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         long messages = net.sent() - sentBefore;
         long bytes = net.bytes() - bytesBefore;

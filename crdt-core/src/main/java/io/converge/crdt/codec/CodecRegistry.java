@@ -71,6 +71,11 @@ public final class CodecRegistry {
         return c;
     }
 
+    /** The codec {@code key} is bound to, if any. */
+    public java.util.Optional<CrdtCodec<?>> codecFor(String key) {
+        return java.util.Optional.ofNullable(byKey.get(Objects.requireNonNull(key, "key")));
+    }
+
     /** The codec of {@code key}, or null if it has none yet. */
     CrdtCodec<?> knownForKey(String key) {
         return byKey.get(key);

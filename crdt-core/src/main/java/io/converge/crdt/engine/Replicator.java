@@ -5,8 +5,11 @@ import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.HlcTimestamp;
 import io.converge.crdt.causal.HybridLogicalClock;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.codec.MessageCodec;
+import io.converge.crdt.engine.spi.RecordStore;
+import io.converge.crdt.engine.spi.Scheduler;
 import io.converge.crdt.protocol.Input;
-import io.converge.crdt.protocol.SyncDriver;
+import io.converge.crdt.protocol.MachineStats;
 import io.converge.crdt.protocol.SyncMachine;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +42,12 @@ import java.util.concurrent.TimeoutException;
  * {@link #subscribe} listeners run on the listener executor, never on the sync thread; a slow
  * listener gets coalesced events (see {@link ChangeEvent}) and cannot stall replication.
  *
+ * <h2>Leaving</h2>
+ * {@link #close()} stops taking updates, waits (at most half the shutdown timeout) until every
+ * reachable peer acknowledged what this node holds for it, says goodbye so peers release it at
+ * once (a crashed node is instead kept as unreachable), then releases its transport, store and
+ * threads.
+ *
  * <p>Owns threads: close it (try-with-resources). {@code close()} is idempotent and bounded by
  * the configured shutdown timeout.
  */
@@ -46,16 +55,25 @@ public final class Replicator implements AutoCloseable {
     private final ReplicatorConfig config;
     private final HybridLogicalClock clock;
     private final ReplicaContext context;
+    private final MessageCodec codec;
+    private final ReadView view;
     private final SyncDriver driver;
     private final ChangeFeed feed;
     private final ExecutorService ownedListenerExecutor;
+    /** Null when the user supplied the scheduler. */
+    private final ThreadScheduler ownedScheduler;
     private final StorePersistence storePersistence;
+    private boolean closed;
 
-    private Replicator(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries,
-            long sequence, StorePersistence storePersistence) {
+    private Replicator(ReplicatorConfig config, MessageCodec codec, Scheduler scheduler, ThreadScheduler owned,
+            Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries, long sequence,
+            StorePersistence storePersistence) {
         this.storePersistence = storePersistence;
         this.config = config;
-        this.clock = HybridLogicalClock.of(config.clock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
+        this.codec = codec;
+        this.ownedScheduler = owned;
+        StepClock stepClock = new StepClock(config.clock);
+        this.clock = HybridLogicalClock.of(stepClock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
         this.context = new ReplicaContext(config.replicaId, clock);
         if (config.listenerExecutor == null) {
             String name = "converge-listeners-" + config.replicaId;
@@ -70,11 +88,30 @@ public final class Replicator implements AutoCloseable {
         this.feed = new ChangeFeed(ownedListenerExecutor != null ? ownedListenerExecutor : config.listenerExecutor);
         SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence,
                 ReplicatedData::digest);
+        this.view = new ReadView(restored, expiries, new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0));
         if (storePersistence != null) {
-            storePersistence.attach(machine);
+            storePersistence.attach(view);
         }
-        this.driver = new SyncDriver(machine, config.transport,
-                storePersistence != null ? storePersistence : config.persistence, feed::publish, config.clock);
+        io.converge.crdt.engine.spi.FrameTransport transport = config.transport != null ? config.transport
+                : new Standalone();
+        this.driver = new SyncDriver(machine, new FrameStage(config.replicaId, codec), transport,
+                storePersistence != null ? storePersistence : Persistence.NONE, view, feed::publish, scheduler,
+                stepClock);
+    }
+
+    /** No network: the replica has no peers. */
+    private static final class Standalone implements io.converge.crdt.engine.spi.FrameTransport {
+        @Override
+        public void start(ReplicaId self, FrameReceiver receiver) {
+        }
+
+        @Override
+        public void send(ReplicaId to, byte[] frame) {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /**
@@ -85,29 +122,46 @@ public final class Replicator implements AutoCloseable {
      * @throws io.converge.crdt.codec.DecodeException if a stored record cannot be decoded
      */
     public static Replicator start(ReplicatorConfig config) {
-        Objects.requireNonNull(config, "config");
-        if (config.store == null) {
-            return start(config, Map.of(), 0);
-        }
-        io.converge.crdt.store.LocalStore store = io.converge.crdt.store.LocalStore.open(config.store);
-        StorePersistence persistence = new StorePersistence(store,
-                new io.converge.crdt.codec.MessageCodec(config.codecs, config.limits), config.replicaId.name());
-        StorePersistence.Recovered rec;
-        try {
-            rec = persistence.recover();
-        } catch (RuntimeException e) {
-            persistence.close();
-            throw e;
-        }
-        Replicator r = new Replicator(config, rec.states(), rec.expiries(), rec.nextSequence(), persistence);
-        r.driver.start();
-        return r;
+        return start(config, Map.of(), 0);
     }
 
-    /** Starts a replicator from states recovered by the caller, whose log ended at {@code sequence}. */
+    /**
+     * Starts a replicator from states recovered by the caller, whose log ended at
+     * {@code sequence}; with a store configured, the store's contents are recovered instead.
+     */
     public static Replicator start(ReplicatorConfig config, Map<String, ReplicatedData<?>> restored, long sequence) {
         Objects.requireNonNull(config, "config");
-        Replicator r = new Replicator(config, Map.copyOf(restored), Map.of(), sequence, null);
+        Objects.requireNonNull(restored, "restored");
+        MessageCodec codec = new MessageCodec(config.codecs, config.limits);
+        ThreadScheduler owned = config.scheduler == null ? new ThreadScheduler(config.replicaId.name()) : null;
+        Scheduler scheduler = owned != null ? owned : config.scheduler;
+        RecordStore records = config.recordStore;
+        if (records == null && config.store != null) {
+            records = new LocalStoreRecords(io.converge.crdt.store.LocalStore.open(config.store));
+        }
+        Replicator r;
+        try {
+            if (records == null) {
+                r = new Replicator(config, codec, scheduler, owned, Map.copyOf(restored), Map.of(), sequence, null);
+            } else {
+                StorePersistence persistence = new StorePersistence(records, codec, scheduler.blocking());
+                StorePersistence.Recovered rec;
+                try {
+                    rec = persistence.recover();
+                } catch (RuntimeException e) {
+                    persistence.close();
+                    throw e;
+                }
+                r = new Replicator(config, codec, scheduler, owned, rec.states(), rec.expiries(), rec.nextSequence(),
+                        persistence);
+            }
+        } catch (RuntimeException e) {
+            if (owned != null) {
+                owned.shutdownLoop(0);
+                owned.shutdownBlocking(0);
+            }
+            throw e;
+        }
         r.driver.start();
         return r;
     }
@@ -166,9 +220,15 @@ public final class Replicator implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
         if (key.codec().isPresent()) {
-            config.codecs.bind(key.name(), key.codec().get());
+            try {
+                config.codecs.bind(key.name(), key.codec().get());
+            } catch (CrdtTypeMismatchException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         } else if (storePersistence != null) {
             throw new IllegalArgumentException("key " + key + " needs a codec to be stored: use Key.withCodec");
+        } else if (config.transport != null && config.codecs.codecFor(key.name()).isEmpty()) {
+            throw new IllegalArgumentException("key " + key + " needs a codec to be replicated: use Key.withCodec");
         }
         return driver.update(new Input.LocalUpdate(key.name(), key.bottom(),
                         state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null"),
@@ -184,7 +244,7 @@ public final class Replicator implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> Optional<S> get(Key<S> key) {
         Objects.requireNonNull(key, "key");
-        Optional<ReplicatedData<?>> s = driver.machine().get(key.name());
+        Optional<ReplicatedData<?>> s = view.get(key.name());
         if (s.isPresent() && s.get().getClass() != key.bottom().getClass()) {
             throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
                     + s.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
@@ -194,7 +254,7 @@ public final class Replicator implements AutoCloseable {
 
     /** Number of keys held. */
     public int size() {
-        return driver.machine().size();
+        return view.size();
     }
 
     /** Calls {@code listener} after every change of {@code key}, local or remote. */
@@ -204,16 +264,45 @@ public final class Replicator implements AutoCloseable {
         return feed.subscribe(key, listener)::close;
     }
 
-    /** The protocol machine, for metrics and tests (its reads are thread-safe). */
-    public SyncMachine machine() {
-        return driver.machine();
+    /**
+     * Replication figures as of the latest step: sequence, buffered deltas, each peer's
+     * acknowledged position and lag, transfers by reason, frames carried and refused. Lock-free.
+     */
+    public SyncStats stats() {
+        return view.stats();
     }
 
-    /** Stops the sync loop, the transport and the owned listener thread. Idempotent, bounded. */
+    /**
+     * Says goodbye and stops: waits (at most half the shutdown timeout, and only on the
+     * replicator's own threads) until every reachable peer acknowledged what this node buffered,
+     * tells the peers it leaves, closes the transport, finishes the queued work and closes the
+     * store and the owned threads. Updates still queued fail with {@link IllegalStateException}.
+     * Idempotent, bounded by the shutdown timeout.
+     */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         long timeout = config.shutdownTimeout.toMillis();
-        driver.close(timeout);
+        CompletableFuture<Void> left = driver.leave();
+        if (ownedScheduler != null) {
+            try {
+                left.get(timeout / 2, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // Peers that did not acknowledge in time catch up from others, or by transfer.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        driver.stop();
+        if (ownedScheduler != null) {
+            ownedScheduler.shutdownLoop(timeout / 2);
+            ownedScheduler.shutdownBlocking(timeout / 2);
+        }
         if (storePersistence != null) {
             storePersistence.close();
         }

@@ -2,10 +2,10 @@ package io.converge.crdt.engine;
 
 import io.converge.crdt.causal.HybridLogicalClock;
 import io.converge.crdt.causal.ReplicaId;
-import io.converge.crdt.protocol.Message;
-import io.converge.crdt.protocol.Persistence;
+import io.converge.crdt.engine.spi.FrameTransport;
+import io.converge.crdt.engine.spi.RecordStore;
+import io.converge.crdt.engine.spi.Scheduler;
 import io.converge.crdt.protocol.SyncConfig;
-import io.converge.crdt.protocol.Transport;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -18,8 +18,12 @@ import java.util.function.LongSupplier;
 public final class ReplicatorConfig {
     final ReplicaId replicaId;
     final SyncConfig sync;
-    final Transport transport;
-    final Persistence persistence;
+    /** Null for a standalone replica (no network). */
+    final FrameTransport transport;
+    /** Null unless a custom record store was given. */
+    final RecordStore recordStore;
+    /** Null for the replicator's own threads. */
+    final Scheduler scheduler;
     final LongSupplier clock;
     final long maxClockOffsetMillis;
     final Executor listenerExecutor;
@@ -33,7 +37,8 @@ public final class ReplicatorConfig {
         this.replicaId = b.replicaId;
         this.sync = b.sync;
         this.transport = b.transport;
-        this.persistence = b.persistence;
+        this.recordStore = b.recordStore;
+        this.scheduler = b.scheduler;
         this.clock = b.clock;
         this.maxClockOffsetMillis = b.maxClockOffsetMillis;
         this.listenerExecutor = b.listenerExecutor;
@@ -58,8 +63,9 @@ public final class ReplicatorConfig {
     public static final class Builder {
         private final ReplicaId replicaId;
         private SyncConfig sync = SyncConfig.defaults();
-        private Transport transport = new StandaloneTransport();
-        private Persistence persistence = Persistence.NONE;
+        private FrameTransport transport;
+        private RecordStore recordStore;
+        private Scheduler scheduler;
         private LongSupplier clock = System::currentTimeMillis;
         private long maxClockOffsetMillis = HybridLogicalClock.DEFAULT_MAX_OFFSET_MILLIS;
         private Executor listenerExecutor;
@@ -79,8 +85,11 @@ public final class ReplicatorConfig {
             return this;
         }
 
-        /** The network; default none (a standalone replica with no peers). */
-        public Builder transport(Transport transport) {
+        /**
+         * The network; default none (a standalone replica with no peers). Frames are encoded
+         * with {@link #codecs}, so over a network every key needs a codec ({@link Key#withCodec}).
+         */
+        public Builder transport(FrameTransport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
             return this;
         }
@@ -109,9 +118,23 @@ public final class ReplicatorConfig {
             return this;
         }
 
-        /** Where records are made durable; default {@link Persistence#NONE} (memory only). */
-        public Builder persistence(Persistence persistence) {
-            this.persistence = Objects.requireNonNull(persistence, "persistence");
+        /**
+         * Keeps the replica in {@code store} instead of the files of a {@link #store(io.converge.crdt.store.StoreConfig)}:
+         * for tests and simulations. The replicator closes it on close. Default: none.
+         */
+        public Builder recordStore(RecordStore store) {
+            this.recordStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Runs the sync loop, timers and store I/O on {@code scheduler} (for example on virtual
+         * time in a simulation); it is never shut down by the replicator, and {@link Replicator#close()}
+         * then does not wait for peers to acknowledge before saying goodbye. Default: threads the
+         * replicator owns ({@code converge-sync-<replica>}, {@code converge-store-<replica>}).
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
@@ -164,28 +187,13 @@ public final class ReplicatorConfig {
         /**
          * The configuration.
          *
-         * @throws IllegalStateException if both a store and another persistence were given
+         * @throws IllegalStateException if both a store and a record store were given
          */
         public ReplicatorConfig build() {
-            if (store != null && persistence != Persistence.NONE) {
-                throw new IllegalStateException("give either a store or a persistence, not both");
+            if (store != null && recordStore != null) {
+                throw new IllegalStateException("give either a store or a record store, not both");
             }
             return new ReplicatorConfig(this);
-        }
-    }
-
-    /** No network: the replica has no peers. */
-    static final class StandaloneTransport implements Transport {
-        @Override
-        public void start(ReplicaId self, Receiver receiver) {
-        }
-
-        @Override
-        public void send(ReplicaId to, Message message) {
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

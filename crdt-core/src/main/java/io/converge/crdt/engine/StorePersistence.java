@@ -4,10 +4,7 @@ import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.protocol.Message;
 import io.converge.crdt.protocol.Output;
-import io.converge.crdt.protocol.Persistence;
-import io.converge.crdt.protocol.SyncMachine;
-import io.converge.crdt.store.LocalStore;
-import io.converge.crdt.store.Snapshot;
+import io.converge.crdt.engine.spi.RecordStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -15,54 +12,49 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a replicator's records durable in a {@link LocalStore}, on its own thread
- * ({@code converge-store-<replica>}, daemon), never the sync thread. Each record is one
- * {@link Message.Deltas} frame of the {@link MessageCodec} holding the key, its delta and its
- * expiry; a snapshot is a sequence of length-prefixed {@link Message.States} frames of every key.
- * Snapshots are taken when the store says one is due, while updates go on: a CRDT snapshot may
- * be fuzzy, because replaying a record it already contains changes nothing.
+ * Makes a replicator's records durable in a {@link RecordStore}, on the scheduler's blocking
+ * executor (by default the store thread {@code converge-store-<replica>}), never the sync loop.
+ * Each record is one {@link Message.Deltas} frame of the {@link MessageCodec} holding the key, its
+ * delta and its expiry; a snapshot is a sequence of length-prefixed {@link Message.States} frames
+ * of every key. Snapshots are taken from the read view when the store says one is due, while
+ * updates go on: a CRDT snapshot may be fuzzy, because replaying a record it already contains
+ * changes nothing.
  */
 final class StorePersistence implements Persistence, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StorePersistence.class);
     private static final int SNAPSHOT_CHUNK = 500;
 
-    private final LocalStore store;
+    private final RecordStore store;
     private final MessageCodec codec;
-    private final ExecutorService thread;
-    private volatile SyncMachine machine;
+    private final Executor blocking;
+    private volatile ReadView view;
     private long lastAppended = -1;
 
-    StorePersistence(LocalStore store, MessageCodec codec, String replica) {
+    StorePersistence(RecordStore store, MessageCodec codec, Executor io) {
         this.store = store;
         this.codec = codec;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "converge-store-" + replica);
-            t.setDaemon(true);
-            return t;
-        });
+        this.blocking = io;
     }
 
-    /** The machine whose keys snapshots read (set once it exists). */
-    void attach(SyncMachine m) {
-        this.machine = m;
+    /** The view whose keys snapshots read (set once it exists). */
+    void attach(ReadView v) {
+        this.view = v;
     }
 
     /** What recovery found: the states, their expiries, and the next sequence. */
     record Recovered(Map<String, ReplicatedData<?>> states, Map<String, Long> expiries, long nextSequence) {
     }
 
-    /** Reads the snapshot and replays the log after it. */
+    /** Reads the snapshot and replays the log after it, on the calling thread. */
     Recovered recover() {
         Map<String, ReplicatedData<?>> states = new HashMap<>();
         Map<String, Long> expiries = new HashMap<>();
-        long last = store.recover(snapshot -> readSnapshot(snapshot, states, expiries), (seq, record) -> {
+        long last = store.recover((covers, snapshot) -> readSnapshot(snapshot, states, expiries), (seq, record) -> {
             Message m = codec.decode(record);
             if (!(m instanceof Message.Deltas d)) {
                 throw new IllegalStateException("log record " + seq + " is a " + m.getClass().getSimpleName());
@@ -73,8 +65,8 @@ final class StorePersistence implements Persistence, AutoCloseable {
         return new Recovered(states, expiries, last + 1);
     }
 
-    private void readSnapshot(Snapshot snapshot, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
-        ByteBuf buf = Unpooled.wrappedBuffer(snapshot.stateBytes());
+    private void readSnapshot(byte[] snapshot, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+        ByteBuf buf = Unpooled.wrappedBuffer(snapshot);
         while (buf.isReadable()) {
             int len = buf.readInt();
             Message m = codec.decode(buf.readSlice(len));
@@ -87,7 +79,8 @@ final class StorePersistence implements Persistence, AutoCloseable {
 
     private static void apply(Map<String, ReplicatedData<?>> values, Map<String, Long> exp,
             Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
-        values.forEach((k, v) -> states.merge(k, v, (a, b) -> (ReplicatedData<?>) io.converge.crdt.internal.Representation.access().join(a, b)));
+        values.forEach((k, v) -> states.merge(k, v,
+                (a, b) -> (ReplicatedData<?>) io.converge.crdt.internal.Representation.access().join(a, b)));
         exp.forEach((k, e) -> expiries.merge(k, e, Math::max));
     }
 
@@ -111,13 +104,13 @@ final class StorePersistence implements Persistence, AutoCloseable {
             if (store.snapshotDue()) {
                 snapshot();
             }
-        }, thread);
+        }, blocking);
     }
 
-    /** Writes a snapshot covering everything appended so far. Runs on the store thread. */
+    /** Writes a snapshot covering everything appended so far. Runs on the blocking executor. */
     private void snapshot() {
-        SyncMachine m = machine;
-        if (m == null || lastAppended < 0) {
+        ReadView v = view;
+        if (v == null || lastAppended < 0) {
             return;
         }
         long covers = lastAppended;
@@ -125,9 +118,9 @@ final class StorePersistence implements Persistence, AutoCloseable {
         try {
             Map<String, ReplicatedData<?>> chunk = new HashMap<>();
             Map<String, Long> exp = new HashMap<>();
-            for (String k : m.keys()) {
-                m.get(k).ifPresent(v -> chunk.put(k, v));
-                m.expiry(k).ifPresent(e -> exp.put(k, e));
+            for (String k : v.keys()) {
+                v.get(k).ifPresent(s -> chunk.put(k, s));
+                v.expiry(k).ifPresent(e -> exp.put(k, e));
                 if (chunk.size() == SNAPSHOT_CHUNK) {
                     writeChunk(out, chunk, exp);
                     chunk.clear();
@@ -151,18 +144,9 @@ final class StorePersistence implements Persistence, AutoCloseable {
         out.setInt(at, out.writerIndex() - at - 4);
     }
 
-    /** Stops the store thread (after what is queued) and closes the store; bounded. */
+    /** Closes the store; call once the blocking executor ran what was queued on it. */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                thread.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            thread.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
         store.close();
     }
 }

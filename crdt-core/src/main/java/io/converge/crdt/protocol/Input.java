@@ -63,17 +63,33 @@ public sealed interface Input {
     record Tick() implements Input {
     }
 
-    /** Membership reports a peer reachable (new, or back after a partition or restart). */
-    record PeerUp(ReplicaId peer) implements Input {
+    /**
+     * The transport admitted {@code peer}: new, back after a partition, or restarted. A repeated
+     * peer-up for the same {@code incarnation} changes nothing (membership views repeat); one
+     * after the peer was {@link PeerDownReason#UNREACHABLE unreachable} resumes from the position
+     * it acknowledged; a new incarnation (the peer restarted) starts afresh with a transfer.
+     *
+     * @param incarnation tells this session of the peer from earlier ones; the transport chooses it
+     */
+    record PeerUp(ReplicaId peer, long incarnation) implements Input {
         public PeerUp {
             Objects.requireNonNull(peer, "peer");
         }
     }
 
-    /** Membership reports a peer gone: it no longer pins the delta buffer. */
-    record PeerDown(ReplicaId peer) implements Input {
+    /** The transport reports {@code peer} gone, and why; see {@link PeerDownReason}. */
+    record PeerDown(ReplicaId peer, PeerDownReason reason) implements Input {
         public PeerDown {
             Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(reason, "reason");
         }
+    }
+
+    /**
+     * This node is leaving for good: the machine tells every reachable peer goodbye
+     * ({@link Message.Goodbye}), so they release it at once instead of keeping its position as
+     * for an unreachable peer. The driver feeds it once the peers acknowledged what they could.
+     */
+    record Leave() implements Input {
     }
 }

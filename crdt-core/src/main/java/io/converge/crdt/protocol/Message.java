@@ -20,6 +20,17 @@ public sealed interface Message {
      */
     int entries();
 
+    /**
+     * An unmodifiable copy of {@code m} iterated in key order: a message's maps iterate alike in
+     * every JVM (unlike {@code Map.copyOf}), so a machine fed the same messages takes the same
+     * steps wherever it runs.
+     */
+    private static <V> Map<String, V> sorted(Map<String, V> m) {
+        java.util.TreeMap<String, V> copy = new java.util.TreeMap<>();
+        m.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+        return java.util.Collections.unmodifiableSortedMap(copy);
+    }
+
     /** The total entries of some values. */
     private static int entriesOf(Map<String, ReplicatedData<?>> values) {
         int n = 0;
@@ -37,8 +48,8 @@ public sealed interface Message {
             implements Message {
         /** {@code expiries}: for keys with a time to live, when they expire (epoch ms). */
         public Deltas {
-            deltas = Map.copyOf(deltas);
-            expiries = Map.copyOf(expiries);
+            deltas = sorted(deltas);
+            expiries = sorted(expiries);
             if (start < 0 || end < start) {
                 throw new IllegalArgumentException("bad interval [" + start + "," + end + ")");
             }
@@ -76,7 +87,7 @@ public sealed interface Message {
      */
     record Offer(long transfer, long upTo, boolean last, Map<String, Long> digests) implements Message {
         public Offer {
-            digests = Map.copyOf(digests);
+            digests = sorted(digests);
         }
 
         @Override
@@ -104,8 +115,8 @@ public sealed interface Message {
     record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries,
             int parts) implements Message {
         public States {
-            states = Map.copyOf(states);
-            expiries = Map.copyOf(expiries);
+            states = sorted(states);
+            expiries = sorted(expiries);
             if (parts < 0) {
                 throw new IllegalArgumentException("parts must not be negative");
             }
@@ -148,6 +159,17 @@ public sealed interface Message {
      * so a peer that missed something (or restarted) notices without any data being resent.
      */
     record Heartbeat(long sequence, long storeDigest) implements Message {
+        @Override
+        public int entries() {
+            return 0;
+        }
+    }
+
+    /**
+     * The sender leaves for good, having flushed what its peers acknowledged: release it now
+     * (as {@link PeerDownReason#LEFT}) instead of keeping its position for a return.
+     */
+    record Goodbye() implements Message {
         @Override
         public int entries() {
             return 0;

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param maxEntriesPerMessage most keyed entries in one message (max sync size)
  * @param bufferMaxEntries most deltas kept for peers that have not acknowledged them; beyond it
  *     the oldest are evicted and such peers get a full-state transfer
- * @param maxUpdatesPerStep most queued local updates the {@link SyncDriver} applies in one step
+ * @param maxUpdatesPerStep most queued local updates the engine's driver applies in one step
  *     (group commit: one record batch, one change dispatch, one release of sends)
  */
 public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long heartbeatIntervalMillis,

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToLongFunction;
 
 /**
@@ -67,8 +66,20 @@ import java.util.function.ToLongFunction;
  * differ, the receiver starts a transfer, which repairs any divergence; in-sync replicas
  * exchange nothing else.
  *
- * <p>Not thread-safe: one driver thread calls {@link #step}. {@link #get} and {@link #keys} may
- * be called from any thread and see every state published by completed steps.
+ * <h2>Peers</h2>
+ * Only {@link Input.PeerUp} makes a peer: a message from a replica that is not up is dropped and
+ * counted, never taken as a sign of life. A peer reported {@link PeerDownReason#UNREACHABLE}
+ * keeps its acknowledged position (and still pins the deltas it lacks), so a heal resumes from
+ * there; one that {@link PeerDownReason#LEFT left} or was {@link PeerDownReason#REMOVED removed}
+ * is released. A new incarnation of a peer starts afresh.
+ *
+ * <h2>Determinism</h2>
+ * The machine reads no clock (time is the {@code now} of each step) and iterates only ordered
+ * collections (keys in insertion order, peers and message maps sorted), so the same inputs give
+ * the same outputs in any JVM: one seed of the simulator replays one schedule.
+ *
+ * <p>Not thread-safe: confined to the driver's thread, which calls every method. Other threads
+ * read the engine's published view instead.
  */
 public final class SyncMachine {
     private static final io.converge.crdt.internal.Representation.Access ACCESS =
@@ -77,10 +88,11 @@ public final class SyncMachine {
     private final ReplicaId self;
     private final SyncConfig config;
     private final ToLongFunction<ReplicatedData<?>> digester;
-    private final ConcurrentHashMap<String, ReplicatedData<?>> states = new ConcurrentHashMap<>();
+    /** Insertion-ordered, so offers list keys alike in every JVM. */
+    private final Map<String, ReplicatedData<?>> states = new LinkedHashMap<>();
     private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
     /** Expiry (epoch ms) of the keys that have a time to live. */
-    private final Map<String, Long> expiries = new ConcurrentHashMap<>();
+    private final Map<String, Long> expiries = new HashMap<>();
     /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
     private final java.util.PriorityQueue<Expiry> expiryQueue = new java.util.PriorityQueue<>();
 
@@ -95,6 +107,8 @@ public final class SyncMachine {
     private long bufferStart;
     private long storeDigest;
     private long transferIds;
+    private long droppedFromUnknownPeers;
+    private final long[] transfers = new long[TransferReason.values().length];
 
     /** A delta at one buffer position. */
     private record Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt) {
@@ -102,6 +116,10 @@ public final class SyncMachine {
 
     /** What we know about one peer. */
     private static final class Peer {
+        /** The session of the peer that the transport admitted. */
+        long incarnation;
+        /** Reachable now; an unreachable peer keeps {@link #acked} for its return. */
+        boolean up = true;
         /** Highest position acknowledged; -1 when unknown. */
         long acked = -1;
         long inflightEnd = -1;
@@ -157,11 +175,11 @@ public final class SyncMachine {
         if (sequence < 0) {
             throw new IllegalArgumentException("sequence must be at least 0, got " + sequence);
         }
-        restored.forEach((k, v) -> {
+        new TreeMap<>(restored).forEach((k, v) -> {
             states.put(k, v);
             storeDigest += keyDigest(k, v);
         });
-        restoredExpiries.forEach((k, e) -> {
+        new TreeMap<>(restoredExpiries).forEach((k, e) -> {
             if (states.containsKey(k) && e > 0) {
                 expiries.put(k, e);
                 expiryQueue.add(new Expiry(e, k));
@@ -191,14 +209,14 @@ public final class SyncMachine {
         return self;
     }
 
-    /** The state of {@code key}, if any. Thread-safe. */
+    /** The state of {@code key}, if any. */
     public Optional<ReplicatedData<?>> get(String key) {
         return Optional.ofNullable(states.get(Objects.requireNonNull(key, "key")));
     }
 
-    /** The keys held. Thread-safe, weakly consistent. */
+    /** The keys held, in the order they were first written; a view, valid until the next step. */
     public Iterable<String> keys() {
-        return states.keySet();
+        return java.util.Collections.unmodifiableSet(states.keySet());
     }
 
     /** Number of keys held. */
@@ -228,6 +246,19 @@ public final class SyncMachine {
         return m;
     }
 
+    /** What the machine knows of each peer and how much it has done, as an immutable snapshot. */
+    public MachineStats stats() {
+        Map<ReplicaId, MachineStats.PeerStats> ps = new TreeMap<>();
+        peers.forEach((id, p) -> ps.put(id, new MachineStats.PeerStats(p.up, p.incarnation, p.acked,
+                p.acked < 0 ? -1 : Math.max(0, next - p.acked), p.outTransfer >= 0, p.inTransfer >= 0)));
+        Map<TransferReason, Long> byReason = new java.util.EnumMap<>(TransferReason.class);
+        for (TransferReason r : TransferReason.values()) {
+            byReason.put(r, transfers[r.ordinal()]);
+        }
+        return new MachineStats(next, buffer.size(), states.size(), storeDigest, ps, byReason,
+                droppedFromUnknownPeers);
+    }
+
     private long keyDigest(String key, ReplicatedData<?> state) {
         long h = key.hashCode() * 0x9E3779B97F4A7C15L + digester.applyAsLong(state);
         h ^= h >>> 31;
@@ -255,21 +286,64 @@ public final class SyncMachine {
         } else if (input instanceof Input.Tick) {
             tick(s);
         } else if (input instanceof Input.PeerUp u) {
-            if (!u.peer().equals(self)) {
-                // New, or back: we cannot know what it kept, so start from a transfer.
-                Peer p = peers.computeIfAbsent(u.peer(), id -> new Peer());
-                p.acked = -1;
-                p.inflightEnd = -1;
-                p.outTransfer = -1;
-                p.inTransfer = -1;
-                p.inFinished = -1;
-                flush(s);
-            }
+            peerUp(s, u.peer(), u.incarnation());
         } else if (input instanceof Input.PeerDown d) {
-            peers.remove(d.peer());
-            collectGarbage();
+            peerDown(d.peer(), d.reason());
+        } else if (input instanceof Input.Leave) {
+            for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+                if (e.getValue().up) {
+                    send(s, e.getKey(), e.getValue(), new Message.Goodbye());
+                }
+            }
         }
         return s.output(wakeup(nowMillis));
+    }
+
+    private void peerUp(Step s, ReplicaId id, long incarnation) {
+        if (id.equals(self)) {
+            return;
+        }
+        Peer p = peers.get(id);
+        if (p == null || p.incarnation != incarnation) {
+            // New, or restarted: we cannot know what it kept, so it starts from a transfer.
+            p = new Peer();
+            p.incarnation = incarnation;
+            peers.put(id, p);
+        } else if (p.up) {
+            return; // a repeated view: nothing changed
+        } else {
+            // Back from unreachable: it kept what it acknowledged; whatever was in flight either
+            // way may be lost, so resend from the acknowledged position, and restart transfers.
+            p.up = true;
+            resetSession(p);
+        }
+        flush(s);
+    }
+
+    private void peerDown(ReplicaId id, PeerDownReason reason) {
+        Peer p = peers.get(id);
+        if (p == null) {
+            return;
+        }
+        if (reason == PeerDownReason.UNREACHABLE) {
+            p.up = false;
+            resetSession(p);
+        } else {
+            peers.remove(id);
+            collectGarbage();
+        }
+    }
+
+    /** Forgets what was in flight with {@code p}, keeping its acknowledged position. */
+    private static void resetSession(Peer p) {
+        p.inflightEnd = -1;
+        p.outTransfer = -1;
+        p.inTransfer = -1;
+        p.inParts.clear();
+        p.inPartsExpected = 0;
+        p.inPartsReceived = 0;
+        p.parked = null;
+        p.gapSince = -1;
     }
 
     /** Accumulates one step's output. */
@@ -294,7 +368,7 @@ public final class SyncMachine {
     private long wakeup(long now) {
         long at = now + config.heartbeatIntervalMillis();
         for (Peer p : peers.values()) {
-            if (!p.quiet(next)) {
+            if (p.up && !p.quiet(next)) {
                 at = now + config.syncIntervalMillis();
                 break;
             }
@@ -432,7 +506,16 @@ public final class SyncMachine {
             s.problems.add(from + " sent " + m.entries() + " entries, above the limit of " + config.maxEntriesPerMessage());
             return;
         }
-        Peer p = peers.computeIfAbsent(from, id -> new Peer());
+        Peer p = peers.get(from);
+        if (p == null || !p.up) {
+            // Not admitted (or out of the view): a late frame is no sign of life.
+            droppedFromUnknownPeers++;
+            return;
+        }
+        if (m instanceof Message.Goodbye) {
+            peerDown(from, PeerDownReason.LEFT);
+            return;
+        }
         if (m instanceof Message.Deltas d) {
             onDeltas(s, from, d);
         } else if (m instanceof Message.Ack a) {
@@ -452,7 +535,7 @@ public final class SyncMachine {
         } else if (m instanceof Message.Nack) {
             p.acked = -1;
             p.inflightEnd = -1;
-            startTransfer(s, from, p);
+            startTransfer(s, from, p, TransferReason.NACK);
         } else if (m instanceof Message.Offer o) {
             onOffer(s, from, p, o);
         } else if (m instanceof Message.Request r) {
@@ -464,7 +547,7 @@ public final class SyncMachine {
         } else if (m instanceof Message.Heartbeat h) {
             if (p.quiet(next) && h.storeDigest() != storeDigest) {
                 // Both sides say they are done, yet the stores differ: repair with a transfer.
-                startTransfer(s, from, p);
+                startTransfer(s, from, p, TransferReason.DIGEST_REPAIR);
             }
         }
     }
@@ -519,7 +602,7 @@ public final class SyncMachine {
      * timeout, we ask for a transfer.
      */
     private void gap(Step s, ReplicaId from, Message.Deltas d) {
-        Peer p = peers.computeIfAbsent(from, id -> new Peer());
+        Peer p = peers.get(from);
         if (p.gapSince < 0) {
             p.gapSince = s.now;
         }
@@ -714,7 +797,8 @@ public final class SyncMachine {
         s.sends.add(new Output.Send(to, m));
     }
 
-    private void startTransfer(Step s, ReplicaId to, Peer p) {
+    private void startTransfer(Step s, ReplicaId to, Peer p, TransferReason reason) {
+        transfers[reason.ordinal()]++;
         p.outTransfer = ++transferIds;
         p.outUpTo = next;
         p.outTouchedAt = s.now;
@@ -736,11 +820,11 @@ public final class SyncMachine {
     private void flush(Step s) {
         for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
             Peer p = e.getValue();
-            if (p.inflightEnd >= 0 || p.outTransfer >= 0) {
+            if (!p.up || p.inflightEnd >= 0 || p.outTransfer >= 0) {
                 continue;
             }
             if (p.acked < 0 || p.acked < bufferStart) {
-                startTransfer(s, e.getKey(), p);
+                startTransfer(s, e.getKey(), p, p.acked < 0 ? TransferReason.NEW_PEER : TransferReason.BEHIND_BUFFER);
             } else if (p.acked < next) {
                 sendInterval(s, e.getKey(), p);
             }
@@ -756,7 +840,14 @@ public final class SyncMachine {
      */
     private boolean carries(Buffered b, ReplicaId to) {
         ReplicaId origin = b.origin();
-        return !origin.equals(to) && (origin.equals(self) || !peers.containsKey(origin));
+        if (origin.equals(to)) {
+            return false;
+        }
+        if (origin.equals(self)) {
+            return true;
+        }
+        Peer o = peers.get(origin);
+        return o == null || !o.up;
     }
 
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
@@ -776,7 +867,7 @@ public final class SyncMachine {
             if (carried && ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()) {
                 if (grouped.isEmpty()) {
                     // A single delta above the cap: this peer gets a transfer, which splits it.
-                    startTransfer(s, to, p);
+                    startTransfer(s, to, p, TransferReason.OVERSIZED_DELTA);
                     return;
                 }
                 break;
@@ -829,9 +920,12 @@ public final class SyncMachine {
         for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
             Peer p = e.getValue();
             ReplicaId to = e.getKey();
+            if (!p.up) {
+                continue;
+            }
             if (p.outTransfer >= 0) {
                 if (s.now - p.outTouchedAt >= config.ackTimeoutMillis()) {
-                    startTransfer(s, to, p);
+                    startTransfer(s, to, p, TransferReason.RESTARTED);
                 }
             } else if (p.inflightEnd >= 0) {
                 if (s.now - p.inflightSentAt >= config.ackTimeoutMillis()) {

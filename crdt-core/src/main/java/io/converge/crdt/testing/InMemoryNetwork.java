@@ -1,41 +1,52 @@
 package io.converge.crdt.testing;
 
 import io.converge.crdt.causal.ReplicaId;
-import io.converge.crdt.protocol.Message;
-import io.converge.crdt.protocol.Transport;
-import java.util.HashSet;
+import io.converge.crdt.engine.spi.FrameTransport;
+import io.converge.crdt.protocol.PeerDownReason;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * In-memory links between replicators of one JVM, for tests and demos: every node's
- * {@link #transport()} reaches every other; messages are handed to the receiving driver's queue
- * (never run on the sender's thread). Loss and partitions are switchable at run time; loss uses
- * a seeded random, so a test's loss pattern is repeatable for a given message order.
+ * {@link #transport()} reaches every other, carrying byte frames as a real network would (so the
+ * codec's cost and limits apply, and every key needs a codec). Frames are handed to the receiving
+ * node on the sender's thread; the receiver decodes there and queues the message to its own sync
+ * loop, so one sender's frames arrive in order. Loss and partitions are switchable at run time;
+ * loss uses a seeded random, so a test's loss pattern is repeatable for a given frame order.
+ *
+ * <p>A partition reports each side's peers on the other side {@link PeerDownReason#UNREACHABLE}
+ * and a heal reports them up again (same incarnation); a transport that closes is reported
+ * {@link PeerDownReason#REMOVED} (a node that said goodbye was already released by its peers).
+ * Each transport started is a new incarnation of its replica.
  *
  * <p>Thread-safe.
  */
 public final class InMemoryNetwork {
-    private final Map<ReplicaId, Transport.Receiver> nodes = new ConcurrentHashMap<>();
-    private final Map<ReplicaId, io.converge.crdt.codec.MessageCodec> codecs = new ConcurrentHashMap<>();
+    private final Map<ReplicaId, Node> nodes = new TreeMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong largestFrame = new AtomicLong();
     private final SplittableRandom random;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong incarnations = new AtomicLong();
     private volatile double lossRate;
     private volatile Set<ReplicaId> partitioned = Set.of();
+
+    private record Node(FrameTransport.FrameReceiver receiver, long incarnation) {
+    }
 
     /** A network that loses nothing, with loss randomness seeded by {@code seed}. */
     public InMemoryNetwork(long seed) {
         this.random = new SplittableRandom(seed);
     }
 
-    /** Loses each message with probability {@code rate} from now on (0 to 1). */
+    /** Loses each frame with probability {@code rate} from now on (0 to 1). */
     public void lossRate(double rate) {
         if (rate < 0 || rate > 1) {
             throw new IllegalArgumentException("loss rate must be within [0, 1], got " + rate);
@@ -45,56 +56,61 @@ public final class InMemoryNetwork {
 
     /**
      * Splits the network: {@code side} on one side, everyone else on the other. Each side sees
-     * the other go down, as a failure detector would report.
+     * the other become unreachable, as a failure detector would report.
      */
     public void partition(Set<ReplicaId> side) {
         Set<ReplicaId> s = Set.copyOf(side);
         partitioned = s;
-        forEachPair((a, b) -> {
-            if (s.contains(a) != s.contains(b)) {
-                nodes.get(a).peerDown(b);
-            }
-        });
+        for (Map.Entry<Node, ReplicaId> pair : pairs(s)) {
+            pair.getKey().receiver().peerDown(pair.getValue(), PeerDownReason.UNREACHABLE);
+        }
     }
 
     /** Ends a partition: both sides see each other come back. */
     public void heal() {
         Set<ReplicaId> s = partitioned;
         partitioned = Set.of();
-        forEachPair((a, b) -> {
-            if (s.contains(a) != s.contains(b)) {
-                nodes.get(a).peerUp(b);
-            }
-        });
-    }
-
-    private void forEachPair(java.util.function.BiConsumer<ReplicaId, ReplicaId> f) {
-        Set<ReplicaId> ids = new HashSet<>(nodes.keySet());
-        for (ReplicaId a : ids) {
-            for (ReplicaId b : ids) {
-                if (!a.equals(b) && nodes.containsKey(a)) {
-                    f.accept(a, b);
-                }
+        for (Map.Entry<Node, ReplicaId> pair : pairs(s)) {
+            Node other = node(pair.getValue());
+            if (other != null) {
+                pair.getKey().receiver().peerUp(pair.getValue(), other.incarnation());
             }
         }
     }
 
-    /** Messages handed to the network so far. */
+    /** Each node with each peer on the other side of {@code side}. */
+    private synchronized List<Map.Entry<Node, ReplicaId>> pairs(Set<ReplicaId> side) {
+        List<Map.Entry<Node, ReplicaId>> out = new ArrayList<>();
+        for (Map.Entry<ReplicaId, Node> a : nodes.entrySet()) {
+            for (ReplicaId b : nodes.keySet()) {
+                if (!a.getKey().equals(b) && side.contains(a.getKey()) != side.contains(b)) {
+                    out.add(Map.entry(a.getValue(), b));
+                }
+            }
+        }
+        return out;
+    }
+
+    private synchronized Node node(ReplicaId id) {
+        return nodes.get(id);
+    }
+
+    /** Frames handed to the network so far. */
     public long sent() {
         return sent.get();
     }
 
-    /** Bytes of encoded frames carried so far (only between nodes whose transports have a codec). */
+    /** Bytes of frames carried so far. */
     public long bytes() {
         return bytes.get();
     }
 
-    /** The largest encoded frame carried so far, in bytes. */
+    /** The largest frame carried so far, in bytes. */
     public long largestFrame() {
         return largestFrame.get();
     }
 
-    /** Messages lost (to loss or partition) so far. */
+    /** Frames lost (to loss or partition) so far. */
     public long dropped() {
         return dropped.get();
     }
@@ -104,79 +120,71 @@ public final class InMemoryNetwork {
         return s.contains(a) == s.contains(b);
     }
 
-    /** A new transport attached to this network, passing message objects (no encoding). */
-    public Transport transport() {
-        return transport(null);
-    }
-
-    /**
-     * A new transport that encodes every message it sends with {@code codec} and has the
-     * receiving node decode it with its own codec, as a real network would: figures then
-     * include the codec's cost, and keys must have codecs. Both ends need a codec.
-     */
-    public Transport transport(io.converge.crdt.codec.MessageCodec codec) {
-        return new Transport() {
+    /** A new transport attached to this network. */
+    public FrameTransport transport() {
+        return new FrameTransport() {
             private volatile ReplicaId self;
+            private volatile long incarnation;
 
             @Override
-            public void start(ReplicaId id, Receiver receiver) {
+            public void start(ReplicaId id, FrameReceiver receiver) {
                 Objects.requireNonNull(id, "self");
                 Objects.requireNonNull(receiver, "receiver");
-                if (nodes.putIfAbsent(id, receiver) != null) {
-                    throw new IllegalStateException(id + " is already on this network");
+                List<Map.Entry<ReplicaId, Node>> others;
+                long inc = incarnations.incrementAndGet();
+                synchronized (InMemoryNetwork.this) {
+                    if (nodes.containsKey(id)) {
+                        throw new IllegalStateException(id + " is already on this network");
+                    }
+                    nodes.put(id, new Node(receiver, inc));
+                    others = new ArrayList<>(nodes.entrySet());
                 }
                 self = id;
-                if (codec != null) {
-                    codecs.put(id, codec);
-                }
-                for (Map.Entry<ReplicaId, Receiver> e : nodes.entrySet()) {
+                incarnation = inc;
+                for (Map.Entry<ReplicaId, Node> e : others) {
                     if (!e.getKey().equals(id) && reachable(id, e.getKey())) {
-                        e.getValue().peerUp(id);
-                        receiver.peerUp(e.getKey());
+                        e.getValue().receiver().peerUp(id, inc);
+                        receiver.peerUp(e.getKey(), e.getValue().incarnation());
                     }
                 }
             }
 
             @Override
-            public void send(ReplicaId to, Message message) {
+            public void send(ReplicaId to, byte[] frame) {
                 sent.incrementAndGet();
-                Receiver r = nodes.get(to);
+                Node r = node(to);
                 boolean lost;
                 synchronized (random) {
                     lost = lossRate > 0 && random.nextDouble() < lossRate;
                 }
-                if (r == null || lost || !reachable(self, to)) {
+                ReplicaId from = self;
+                if (r == null || lost || from == null || !reachable(from, to) || node(from) == null
+                        || node(from).incarnation() != incarnation) {
                     dropped.incrementAndGet();
                     return;
                 }
-                io.converge.crdt.codec.MessageCodec theirs = codecs.get(to);
-                if (codec != null && theirs != null) {
-                    byte[] frame = codec.encodeToBytes(message);
-                    bytes.addAndGet(frame.length);
-                    largestFrame.accumulateAndGet(frame.length, Math::max);
-                    Message decoded;
-                    try {
-                        decoded = theirs.decode(frame);
-                    } catch (io.converge.crdt.codec.DecodeException e) {
-                        dropped.incrementAndGet();
-                        return; // a real receiver drops a bad frame and counts it
-                    }
-                    r.received(self, decoded);
-                    return;
-                }
-                r.received(self, message);
+                bytes.addAndGet(frame.length);
+                largestFrame.accumulateAndGet(frame.length, Math::max);
+                r.receiver().received(from, frame);
             }
 
             @Override
             public void close() {
                 ReplicaId id = self;
-                if (id != null) {
-                    codecs.remove(id);
+                if (id == null) {
+                    return;
                 }
-                if (id != null && nodes.remove(id) != null) {
-                    for (Receiver r : nodes.values()) {
-                        r.peerDown(id);
+                List<Node> others;
+                synchronized (InMemoryNetwork.this) {
+                    Node mine = nodes.get(id);
+                    if (mine == null || mine.incarnation() != incarnation) {
+                        return;
                     }
+                    nodes.remove(id);
+                    others = new ArrayList<>(nodes.values());
+                }
+                for (Node n : others) {
+                    n.receiver().peerDown(id, PeerDownReason.REMOVED);
                 }
             }
         };

@@ -48,6 +48,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
         final ReplicaId id;
         final HybridLogicalClock clock;
         SyncMachine machine;
+        long incarnation;
 
         Node(ReplicaId id) {
             this.id = id;
@@ -72,7 +73,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
         for (int i = 0; i < nodes; i++) {
             for (int j = 0; j < nodes; j++) {
                 if (i != j) {
-                    apply(i, new Input.PeerUp(this.nodes.get(j).id));
+                    apply(i, new Input.PeerUp(this.nodes.get(j).id, 0));
                 }
             }
         }
@@ -214,12 +215,13 @@ public final class Simulator<S extends ReplicatedData<S>> {
         }
         n.machine = new SyncMachine(n.id, config, durable, n.machine.sequence(), ReplicatedData::digest);
         network.removeIf(m -> m.to() == i || m.from() == i);
+        n.incarnation++;
         // The others see it leave and come back, as membership would report.
         for (int j = 0; j < nodes.size(); j++) {
             if (j != i) {
-                apply(j, new Input.PeerDown(n.id));
-                apply(j, new Input.PeerUp(n.id));
-                apply(i, new Input.PeerUp(nodes.get(j).id));
+                apply(j, new Input.PeerDown(n.id, io.converge.crdt.protocol.PeerDownReason.REMOVED));
+                apply(j, new Input.PeerUp(n.id, n.incarnation));
+                apply(i, new Input.PeerUp(nodes.get(j).id, nodes.get(j).incarnation));
             }
         }
     }

@@ -83,7 +83,7 @@ class DurableReplicatorTest {
     void writesMadeDuringAPartitionSurviveARestartAndReachPeersOnceBack() throws InterruptedException {
         InMemoryNetwork net = new InMemoryNetwork(1);
         try (Replicator b = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("b")).transport(net.transport())
-                .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build()).build())) {
+                .codecs(codecs()).sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build()).build())) {
             Replicator a = Replicator.start(durable("a", store("p")).transport(net.transport()).build());
             net.partition(Set.of(a.self()));
             a.update(CART, (s, r) -> s.add(r.self(), "written-while-cut-off"));
@@ -100,11 +100,12 @@ class DurableReplicatorTest {
     @Test
     void expiriesSurviveARestart() throws InterruptedException {
         Key<PNCounter> lease = HITS.withTimeToLive(Duration.ofMillis(300));
-        try (Replicator a = Replicator.start(durable("a", store("t")).build())) {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        try (Replicator a = Replicator.start(durable("a", store("t")).clock(now::get).build())) {
             a.update(lease, (c, r) -> c.increment(r.self(), 1));
         }
-        Thread.sleep(400); // the lease lapses while the node is down
-        try (Replicator again = Replicator.start(durable("a", store("t")).build())) {
+        now.addAndGet(400); // the lease lapses while the node is down
+        try (Replicator again = Replicator.start(durable("a", store("t")).clock(now::get).build())) {
             Await.until("the expired key is dropped at start", () -> again.get(lease).isEmpty());
         }
     }

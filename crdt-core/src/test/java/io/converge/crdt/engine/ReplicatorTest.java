@@ -10,6 +10,14 @@ import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.codec.CodecLimits;
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.codec.CrdtCodec;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.MessageCodec;
+import io.converge.crdt.codec.ValueCodec;
+import io.converge.crdt.engine.spi.RecordStore;
+import io.converge.crdt.protocol.Message;
 import io.converge.crdt.testing.InMemoryNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +34,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ReplicatorTest {
-    private static final Key<ORSet<String>> CART = Key.of("cart", ORSet.empty());
-    private static final Key<PNCounter> HITS = Key.of("hits", PNCounter.empty());
-    private static final Key<AWLWWMap<String, String>> PROFILE = Key.of("profile", AWLWWMap.empty());
+    private static final CrdtCodec<ORSet<String>> SET_CODEC = CrdtCodecs.orSet(ValueCodec.string());
+    private static final Key<ORSet<String>> CART = Key.of("cart", ORSet.empty(), SET_CODEC);
+    private static final Key<PNCounter> HITS = Key.of("hits", PNCounter.empty(), CrdtCodecs.pnCounter());
+    private static final Key<AWLWWMap<String, String>> PROFILE = Key.of("profile", AWLWWMap.empty(),
+            CrdtCodecs.awlwwMap(ValueCodec.string(), ValueCodec.string()));
+    private static final Key<ORMap<String, ORSet<String>>> CARTS = Key.of("carts", ORMap.empty(ORSet.<String>empty()),
+            CrdtCodecs.orMap(ValueCodec.string(), CrdtCodecs.orSet(ValueCodec.string())));
 
     private final List<Replicator> open = new ArrayList<>();
 
@@ -39,10 +51,17 @@ class ReplicatorTest {
 
     private Replicator node(String name, InMemoryNetwork net) {
         Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
+                .codecs(codecs())
                 .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build())
                 .updateTimeout(Duration.ofSeconds(5)).build());
         open.add(r);
         return r;
+    }
+
+    /** A node's own registry, knowing every codec the tests' keys use. */
+    private static CodecRegistry codecs() {
+        return CodecRegistry.of(CART.codec().orElseThrow(), HITS.codec().orElseThrow(), PROFILE.codec().orElseThrow(),
+                CARTS.codec().orElseThrow());
     }
 
     @Test
@@ -86,8 +105,8 @@ class ReplicatorTest {
         }
         net.lossRate(0);
         net.heal();
-        Await.until("convergence", () -> a.machine().storeDigest() == b.machine().storeDigest()
-                && b.machine().storeDigest() == c.machine().storeDigest() && a.size() == 2 && c.size() == 2);
+        Await.until("convergence", () -> a.stats().storeDigest() == b.stats().storeDigest()
+                && b.stats().storeDigest() == c.stats().storeDigest() && a.size() == 2 && c.size() == 2);
         assertEquals(a.get(CART), c.get(CART));
         assertEquals(b.get(PROFILE), c.get(PROFILE));
     }
@@ -238,11 +257,11 @@ class ReplicatorTest {
         assertEquals(111, last.get(10, TimeUnit.SECONDS).value(), "the failures changed nothing");
         assertEquals(111, a.get(HITS).orElseThrow().value());
         // One record for the first step, one per key for the batch: the three counter updates joined.
-        assertEquals(3, a.machine().sequence());
+        assertEquals(3, a.stats().sequence());
     }
 
     @Test
-    void updatesStillQueuedWhenTheReplicatorClosesFailClearly() throws Exception {
+    void updatesQueuedBeforeCloseAreAppliedAndLaterOnesFailClearly() throws Exception {
         Replicator a = node("a", new InMemoryNetwork(17));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<PNCounter> running = holdSyncThread(a, release);
@@ -253,19 +272,21 @@ class ReplicatorTest {
         Thread closer = new Thread(a::close, "closer");
         closer.start();
         Await.until("close waits for the sync thread", () -> closer.getState() == Thread.State.TIMED_WAITING);
+        CompletableFuture<PNCounter> late = a.updateAsync(HITS, (c, r) -> c.increment(r.self(), 1));
         release.countDown();
         closer.join(10_000);
         assertEquals(1, running.get(10, TimeUnit.SECONDS).value(), "the step under way completes");
-        for (CompletableFuture<PNCounter> f : queued) {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof IllegalStateException, "closed: " + e.getCause());
+        for (int i = 0; i < queued.size(); i++) {
+            assertEquals(i + 2, queued.get(i).get(10, TimeUnit.SECONDS).value(), "accepted before close: applied");
         }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalStateException, "made after close began: " + e.getCause());
     }
 
     @Test
     void concurrentWritersAllAcknowledgedAfterDurability() throws Exception {
         SlowDisk disk = new SlowDisk();
-        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).persistence(disk)
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).recordStore(disk)
                 .updateTimeout(Duration.ofSeconds(30)).build());
         open.add(a);
         int writers = 4;
@@ -274,7 +295,7 @@ class ReplicatorTest {
         List<Thread> threads = new ArrayList<>();
         List<CompletableFuture<?>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int w = 0; w < writers; w++) {
-            Key<PNCounter> key = Key.of("w" + w, PNCounter.empty());
+            Key<PNCounter> key = Key.of("w" + w, PNCounter.empty(), CrdtCodecs.pnCounter());
             Thread t = new Thread(() -> {
                 for (int i = 0; i < perWriter; i++) {
                     all.add(a.updateAsync(key, (c, r) -> c.increment(r.self(), 1)).whenComplete((state, err) -> {
@@ -295,19 +316,16 @@ class ReplicatorTest {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertEquals(List.of(), violations);
         for (int w = 0; w < writers; w++) {
-            assertEquals(perWriter, a.get(Key.of("w" + w, PNCounter.empty())).orElseThrow().value());
+            assertEquals(perWriter, a.get(Key.of("w" + w, PNCounter.empty(), CrdtCodecs.pnCounter())).orElseThrow().value());
         }
         assertTrue(disk.records() < writers * perWriter, "updates that queued up shared records: " + disk.records());
     }
 
     @Test
     void anUpdateThatChangedNothingWaitsForTheRecordsBeforeIt() throws Exception {
-        List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).persistence(records -> {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            calls.add(f);
-            return f;
-        }).build());
+        GatedDisk disk = new GatedDisk();
+        List<CompletableFuture<Void>> calls = disk.calls;
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).recordStore(disk).build());
         open.add(a);
         CountDownLatch firstRan = new CountDownLatch(1);
         CompletableFuture<ORSet<String>> add = a.updateAsync(CART, (s, r) -> {
@@ -336,17 +354,13 @@ class ReplicatorTest {
     @Test
     void deltasReachPeersOnlyOnceTheirRecordsAreDurable() throws Exception {
         InMemoryNetwork net = new InMemoryNetwork(18);
-        List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        GatedDisk disk = new GatedDisk();
+        List<CompletableFuture<Void>> calls = disk.calls;
         Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).transport(net.transport())
-                .persistence(records -> {
-                    CompletableFuture<Void> f = new CompletableFuture<>();
-                    calls.add(f);
-                    return f;
-                }).build());
+                .codecs(codecs()).recordStore(disk).build());
         open.add(a);
         Replicator b = node("b", net);
-        Await.until("in sync", () -> a.machine().acknowledged().getOrDefault(b.self(), -1L) >= 0
-                && b.machine().acknowledged().getOrDefault(a.self(), -1L) >= 0);
+        Await.until("in sync", () -> a.stats().acknowledged(b.self()) >= 0 && b.stats().acknowledged(a.self()) >= 0);
         CompletableFuture<ORSet<String>> add = a.updateAsync(CART, (s, r) -> s.add(r.self(), "milk"));
         Await.until("the record was handed over", () -> !calls.isEmpty());
         // b's own update queues behind anything a may already have delivered to it.
@@ -357,29 +371,76 @@ class ReplicatorTest {
         Await.until("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
     }
 
-    /** A persistence that takes a millisecond per call on its own thread and remembers what it made durable. */
-    private static final class SlowDisk implements io.converge.crdt.protocol.Persistence {
-        private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "slow-disk");
-            t.setDaemon(true);
-            return t;
-        });
+    /** A record store that makes nothing durable until the test completes the call's future. */
+    private static final class GatedDisk implements RecordStore {
+        final List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public long recover(SnapshotConsumer snapshot, RecordConsumer records) {
+            return -1;
+        }
+
+        @Override
+        public void appendAll(long[] sequences, byte[][] records) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            calls.add(f);
+            f.join(); // the store thread waits, as on a slow disk
+        }
+
+        @Override
+        public boolean snapshotDue() {
+            return false;
+        }
+
+        @Override
+        public void snapshot(long covers, byte[] state) {
+        }
+
+        @Override
+        public void close() {
+            calls.forEach(f -> f.complete(null));
+        }
+    }
+
+    /**
+     * A record store that takes a millisecond per call and remembers, decoded, what it made
+     * durable.
+     */
+    private static final class SlowDisk implements RecordStore {
+        private final MessageCodec codec = new MessageCodec(CodecRegistry.of(CrdtCodecs.pnCounter()), CodecLimits.defaults());
         private final java.util.Map<String, PNCounter> durable = new java.util.concurrent.ConcurrentHashMap<>();
         private final java.util.concurrent.atomic.AtomicLong records = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
-        public CompletableFuture<Void> persist(List<io.converge.crdt.protocol.Output.Persist> batch) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                for (io.converge.crdt.protocol.Output.Persist p : batch) {
-                    durable.merge(p.key(), (PNCounter) p.delta(), PNCounter::join);
-                    records.incrementAndGet();
-                }
-            }, thread);
+        public long recover(SnapshotConsumer snapshot, RecordConsumer records) {
+            return -1;
+        }
+
+        @Override
+        public void appendAll(long[] sequences, byte[][] batch) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (byte[] record : batch) {
+                Message.Deltas d = (Message.Deltas) codec.decode(record);
+                d.deltas().forEach((k, v) -> durable.merge(k, (PNCounter) v, PNCounter::join));
+                records.incrementAndGet();
+            }
+        }
+
+        @Override
+        public boolean snapshotDue() {
+            return false;
+        }
+
+        @Override
+        public void snapshot(long covers, byte[] state) {
+        }
+
+        @Override
+        public void close() {
         }
 
         long durableValue(String key) {
@@ -394,7 +455,7 @@ class ReplicatorTest {
 
     @Test
     void aNestedMapChangeTravelsAsTheEntrysDelta() throws InterruptedException {
-        Key<ORMap<String, ORSet<String>>> carts = Key.of("carts", ORMap.empty(ORSet.<String>empty()));
+        Key<ORMap<String, ORSet<String>>> carts = CARTS;
         InMemoryNetwork net = new InMemoryNetwork(10);
         Replicator a = node("a", net);
         Replicator b = node("b", net);
@@ -416,7 +477,7 @@ class ReplicatorTest {
 
     @Test
     void aKeyWithATimeToLiveIsDroppedEverywhereAndStaysDropped() throws InterruptedException {
-        Key<ORSet<String>> session = Key.of("session", ORSet.<String>empty()).withTimeToLive(Duration.ofMillis(400));
+        Key<ORSet<String>> session = Key.of("session", ORSet.<String>empty(), SET_CODEC).withTimeToLive(Duration.ofMillis(400));
         InMemoryNetwork net = new InMemoryNetwork(12);
         Replicator a = node("a", net);
         Replicator b = node("b", net);
@@ -431,21 +492,24 @@ class ReplicatorTest {
         assertEquals(0, a.size());
         // A late peer's heartbeat-driven repair must not bring it back: the copies carry the past expiry.
         Replicator c = node("c", net);
-        Await.until("c joined and synced", () -> c.machine().acknowledged().values().stream().allMatch(v -> v >= 0)
-                && c.machine().acknowledged().size() == 2);
+        Await.until("c joined and synced", () -> c.stats().peers().values().stream().allMatch(p -> p.acknowledged() >= 0)
+                && c.stats().peers().size() == 2);
         assertTrue(c.get(session).isEmpty() && a.get(session).isEmpty() && b.get(session).isEmpty());
     }
 
     @Test
     void updatesRenewATimeToLive() throws InterruptedException {
-        Key<PNCounter> lease = Key.of("lease", PNCounter.empty()).withTimeToLive(Duration.ofMillis(600));
-        Replicator a = node("a", new InMemoryNetwork(13));
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-        while (System.nanoTime() < until) {
+        Key<PNCounter> lease = Key.of("lease", PNCounter.empty(), CrdtCodecs.pnCounter()).withTimeToLive(Duration.ofMillis(600));
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).clock(now::get).build());
+        open.add(a);
+        for (int i = 0; i < 15; i++) {
             a.update(lease, (c, r) -> c.increment(r.self(), 1));
             assertTrue(a.get(lease).isPresent(), "renewed every 100 ms, a 600 ms lease never lapses");
-            Thread.sleep(100);
+            now.addAndGet(100);
         }
+        assertTrue(a.get(lease).isPresent());
+        now.addAndGet(600);
         Await.until("lapsed once updates stop", () -> a.get(lease).isEmpty());
     }
 
@@ -460,8 +524,7 @@ class ReplicatorTest {
         for (String name : List.of("a", "b", "c")) {
             io.converge.crdt.codec.CodecRegistry registry = io.converge.crdt.codec.CodecRegistry.of(setCodec);
             Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).codecs(registry)
-                    .transport(net.transport(new io.converge.crdt.codec.MessageCodec(registry,
-                            io.converge.crdt.codec.CodecLimits.defaults())))
+                    .transport(net.transport())
                     .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build())
                     .build());
             open.add(r);

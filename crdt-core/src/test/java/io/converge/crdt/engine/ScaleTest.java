@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.crdt.PNCounter;
 import io.converge.crdt.causal.ReplicaId;
-import io.converge.crdt.protocol.Message;
-import io.converge.crdt.protocol.Transport;
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.codec.CrdtCodecs;
 import io.converge.crdt.testing.InMemoryNetwork;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -29,33 +28,34 @@ class ScaleTest {
     void aNewNodeCatchesUpWithAMillionKeysThroughBoundedMessages() throws InterruptedException {
         InMemoryNetwork net = new InMemoryNetwork(1);
         LongAdder messages = new LongAdder();
-        AtomicInteger largest = new AtomicInteger();
         ReplicatorConfig.Builder base = ReplicatorConfig.builder(ReplicaId.of("big"))
-                .updateTimeout(Duration.ofMinutes(1));
+                .codecs(CodecRegistry.of(CrdtCodecs.pnCounter())).updateTimeout(Duration.ofMinutes(1));
         try (Replicator big = Replicator.start(base.transport(net.transport()).build())) {
             long t0 = System.nanoTime();
             for (int i = 0; i < KEYS; i++) {
-                Key<PNCounter> k = Key.of("k" + i, PNCounter.empty());
+                Key<PNCounter> k = Key.of("k" + i, PNCounter.empty(), CrdtCodecs.pnCounter());
                 big.updateAsync(k, (c, r) -> c.increment(r.self(), 1));
             }
-            big.update(Key.of("k0", PNCounter.empty()), (c, r) -> c.increment(r.self(), 1));
+            big.update(Key.of("k0", PNCounter.empty(), CrdtCodecs.pnCounter()), (c, r) -> c.increment(r.self(), 1));
             long loaded = System.nanoTime() - t0;
             assertEquals(KEYS, big.size());
             System.out.printf("SCALE: %,d keys written in %d ms%n", KEYS, TimeUnit.NANOSECONDS.toMillis(loaded));
 
-            Transport counting = counting(net.transport(), messages, largest);
+            long sentBefore = net.sent();
             long t1 = System.nanoTime();
             try (Replicator fresh = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("fresh"))
-                    .transport(counting).build())) {
+                    .codecs(CodecRegistry.of(CrdtCodecs.pnCounter())).transport(net.transport()).build())) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (fresh.size() < KEYS || fresh.machine().storeDigest() != big.machine().storeDigest()) {
+                while (fresh.size() < KEYS || fresh.stats().storeDigest() != big.stats().storeDigest()) {
                     assertTrue(System.nanoTime() < deadline, "caught up within 120 s; has " + fresh.size());
                     Thread.sleep(20);
                 }
                 long caughtUp = System.nanoTime() - t1;
-                System.out.printf("SCALE: new node caught up with %,d keys in %d ms, %,d messages, largest %d entries%n",
-                        KEYS, TimeUnit.NANOSECONDS.toMillis(caughtUp), messages.sum(), largest.get());
-                assertTrue(largest.get() <= 500, "every message bounded by maxEntriesPerMessage");
+                messages.add(net.sent() - sentBefore);
+                System.out.printf("SCALE: new node caught up with %,d keys in %d ms, %,d frames, largest %d bytes%n",
+                        KEYS, TimeUnit.NANOSECONDS.toMillis(caughtUp), messages.sum(), net.largestFrame());
+                assertTrue(net.largestFrame() <= io.converge.crdt.codec.CodecLimits.defaults().maxFrameBytes(),
+                        "every frame within the receiver's limit");
             }
         }
     }
@@ -87,43 +87,5 @@ class ScaleTest {
             assertEquals(records, total);
             System.out.printf("SCALE: replicator recovered a log of %,d records (10,000 keys) in %d ms%n", records, ms);
         }
-    }
-
-    private static Transport counting(Transport inner, LongAdder messages, AtomicInteger largest) {
-        return new Transport() {
-            @Override
-            public void start(ReplicaId self, Receiver receiver) {
-                inner.start(self, new Receiver() {
-                    @Override
-                    public void received(ReplicaId from, Message message) {
-                        messages.increment();
-                        largest.accumulateAndGet(message.entries(), Math::max);
-                        receiver.received(from, message);
-                    }
-
-                    @Override
-                    public void peerUp(ReplicaId peer) {
-                        receiver.peerUp(peer);
-                    }
-
-                    @Override
-                    public void peerDown(ReplicaId peer) {
-                        receiver.peerDown(peer);
-                    }
-                });
-            }
-
-            @Override
-            public void send(ReplicaId to, Message message) {
-                messages.increment();
-                largest.accumulateAndGet(message.entries(), Math::max);
-                inner.send(to, message);
-            }
-
-            @Override
-            public void close() {
-                inner.close();
-            }
-        };
     }
 }

@@ -44,7 +44,7 @@ class ForwardingTest {
         for (ReplicaId id : nodes.keySet()) {
             for (ReplicaId peer : nodes.keySet()) {
                 if (!peer.equals(id)) {
-                    collect(id, nodes.get(id).step(new Input.PeerUp(peer), now));
+                    collect(id, nodes.get(id).step(new Input.PeerUp(peer, 0), now));
                 }
             }
         }
@@ -129,8 +129,8 @@ class ForwardingTest {
         tickAll();
         deliver(link(A, C));
         inFlight.removeIf(f -> f.from().equals(A)); // A crashes before B hears from it
-        collect(C, nodes.get(C).step(new Input.PeerDown(A), now));
-        collect(B, nodes.get(B).step(new Input.PeerDown(A), now));
+        collect(C, nodes.get(C).step(new Input.PeerDown(A, io.converge.crdt.protocol.PeerDownReason.UNREACHABLE), now));
+        collect(B, nodes.get(B).step(new Input.PeerDown(A, io.converge.crdt.protocol.PeerDownReason.UNREACHABLE), now));
         tickAll();
         deliver(link(C, B));
         assertEquals(Set.of("x"), elements(B));

@@ -144,8 +144,8 @@ class LocalUpdatesTest {
     void aPeerReceivesABatchAsOneIntervalAndConverges() {
         SyncMachine a = SyncMachine.create(A, SyncConfig.defaults());
         SyncMachine b = SyncMachine.create(B, SyncConfig.defaults());
-        List<Output.Send> toB = new ArrayList<>(a.step(new Input.PeerUp(B), NOW).sends());
-        List<Output.Send> toA = new ArrayList<>(b.step(new Input.PeerUp(A), NOW).sends());
+        List<Output.Send> toB = new ArrayList<>(a.step(new Input.PeerUp(B, 0), NOW).sends());
+        List<Output.Send> toA = new ArrayList<>(b.step(new Input.PeerUp(A, 0), NOW).sends());
         settle(a, b, toB, toA);
         List<Input.LocalUpdate> updates = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

@@ -2,6 +2,9 @@ package io.converge.net.cli;
 
 import io.converge.crdt.AWLWWMap;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.ValueCodec;
 import io.converge.crdt.engine.Key;
 import io.converge.crdt.engine.Replicator;
 import io.converge.crdt.engine.ReplicatorConfig;
@@ -27,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * digest-driven transfers.
  */
 final class DemoCommand {
-    private static final Key<AWLWWMap<String, String>> CARTS = Key.of("carts", AWLWWMap.empty());
+    private static final Key<AWLWWMap<String, String>> CARTS = Key.of("carts", AWLWWMap.empty(),
+            CrdtCodecs.awlwwMap(ValueCodec.string(), ValueCodec.string()));
     private static final String[] NAMES = {"lisbon", "osaka", "quito"};
 
     private final PrintStream out;
@@ -49,7 +53,7 @@ final class DemoCommand {
         try {
             for (String name : NAMES) {
                 Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
-                        .sync(sync).build());
+                        .codecs(CodecRegistry.of(CARTS.codec().orElseThrow())).sync(sync).build());
                 nodes.add(r);
                 subscriptions.add(r.subscribe(CARTS, e -> remoteChanges.addAndGet(e.changes().size())));
             }

@@ -1,139 +1,125 @@
-package io.converge.crdt.protocol;
+package io.converge.crdt.engine;
 
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.engine.spi.FrameTransport;
+import io.converge.crdt.engine.spi.Scheduler;
+import io.converge.crdt.protocol.Input;
+import io.converge.crdt.protocol.MachineStats;
+import io.converge.crdt.protocol.Message;
+import io.converge.crdt.protocol.Output;
+import io.converge.crdt.protocol.PeerDownReason;
+import io.converge.crdt.protocol.SyncMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one loop that runs a {@link SyncMachine}: a single thread is its mailbox (so the machine
- * needs no locks), timers come from the machine's {@code nextWakeup}, records go to the
- * {@link Persistence} and the sends that depend on them wait until they are durable, changes go
- * to a sink. The cluster transport, in-memory links and tests all plug in through
- * {@link Transport}; none of them re-implements this loop.
+ * The one loop that runs a {@link SyncMachine}: the scheduler's sync loop is its mailbox (so the
+ * machine needs no locks), timers come from the machine's {@code nextWakeupMillis}, records go to
+ * the {@link Persistence} and the sends that depend on them wait until they are durable, frames
+ * go through the {@link FrameStage}, changes go to the {@link ReadView} and to a sink. The
+ * cluster transport, the in-memory network and the simulator all plug in through
+ * {@link FrameTransport}, and the simulator supplies a {@link Scheduler} on virtual time: none of
+ * them re-implements this loop.
  *
  * <h2>Group commit of local updates</h2>
  * {@link #update} only queues; one step on the loop takes every queued update (up to
- * {@link SyncConfig#maxUpdatesPerStep()}), applies them in queue order as one
- * {@link Input.LocalUpdates} input and carries out its one output: one call to the
- * {@link Persistence} for all their records, one hand-off of changes, one release of sends, one
- * timer check. Under load the cost of a step is shared by many updates; alone, an update is a
- * step of one and waits for nothing. Each update's future still completes with its own state,
- * and only once its step's records are durable. Messages and timers queued meanwhile run between
- * two such steps, so a stream of local writes cannot starve the peers.
+ * {@code maxUpdatesPerStep}), applies them in queue order as one {@link Input.LocalUpdates}
+ * input and carries out its one output: one call to the persistence for all their records, one
+ * hand-off of changes, one release of sends, one timer check. Each update's future still
+ * completes with its own state, and only once its step's records are durable. Messages and timers
+ * queued meanwhile run between two such steps, so a stream of local writes cannot starve peers.
  *
- * <p>Thread-safe: every public method may be called from any thread; work is queued to the
- * driver's thread ({@code converge-sync-<replica>}, a daemon). Sends are released in the order
- * the machine produced them; a send, like an update's completion, waits until the records of its
- * own and of every earlier step are durable. {@link #close()} is idempotent and waits at most the
- * given timeout; updates still queued then fail with {@link IllegalStateException}.
+ * <h2>Leaving</h2>
+ * {@link #close} stops taking updates, waits (bounded) until every reachable peer acknowledged
+ * what this node buffered, then says goodbye ({@link Input.Leave}) so peers release it at once
+ * instead of waiting for it as for a crashed node, and only then closes the transport.
+ *
+ * <p>Thread-safe: every method may be called from any thread; work is queued to the loop. Sends
+ * are released in the order the machine produced them; a send, like an update's completion, waits
+ * until the records of its own and of every earlier step are durable.
  */
-public final class SyncDriver implements Transport.Receiver, AutoCloseable {
+final class SyncDriver implements FrameTransport.FrameReceiver {
     private static final Logger LOG = LoggerFactory.getLogger(SyncDriver.class);
 
     private final SyncMachine machine;
-    private final Transport transport;
+    private final FrameStage frames;
+    private final FrameTransport transport;
     private final Persistence persistence;
+    private final ReadView view;
     private final Consumer<Output> changes;
-    private final LongSupplier clock;
-    private final ScheduledExecutorService loop;
+    private final Scheduler scheduler;
+    private final StepClock clock;
     private final ConcurrentLinkedQueue<Queued> queued = new ConcurrentLinkedQueue<>();
     /** Whether a group-commit step is queued on the loop or running; at most one is. */
     private final AtomicBoolean draining = new AtomicBoolean();
     /** Completes once every record handed to the persistence so far is durable. */
     private CompletableFuture<Void> persisted = CompletableFuture.completedFuture(null);
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
-    private ScheduledFuture<?> tick;
+    private Scheduler.Cancellable tick;
     private long tickAt = Long.MAX_VALUE;
-    private volatile boolean closed;
-    /** Set once the loop has stopped: nothing will take queued updates any more. */
-    private volatile boolean terminated;
+    /** Set when the node is leaving: completed once it said goodbye. */
+    private CompletableFuture<Void> leaving;
+    /** No more updates are taken. */
+    private volatile boolean closing;
+    /** The loop no longer runs our work. */
+    private volatile boolean stopped;
 
-    /**
-     * A driver for {@code machine}; call {@link #start()} to connect the transport.
-     *
-     * @param changes receives each step's output that changed or expired keys, on the driver's
-     *     thread: it must hand them off quickly (the engine's change feed queues them)
-     * @param clock current time in epoch milliseconds
-     */
-    public SyncDriver(SyncMachine machine, Transport transport, Persistence persistence,
-            Consumer<Output> changes, LongSupplier clock) {
+    SyncDriver(SyncMachine machine, FrameStage frames, FrameTransport transport, Persistence persistence,
+            ReadView view, Consumer<Output> changes, Scheduler scheduler, StepClock clock) {
         this.machine = Objects.requireNonNull(machine, "machine");
+        this.frames = Objects.requireNonNull(frames, "frames");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.persistence = Objects.requireNonNull(persistence, "persistence");
+        this.view = Objects.requireNonNull(view, "view");
         this.changes = Objects.requireNonNull(changes, "changes");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
-        String name = "converge-sync-" + machine.self();
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
-        // close() finishes the queued work but must not wait for the next timer (up to a heartbeat).
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setRemoveOnCancelPolicy(true);
-        this.loop = executor;
     }
 
     /** Connects the transport and arms the first timer. */
-    public void start() {
+    void start() {
         transport.start(machine.self(), this);
-        execute(() -> scheduleTick(clock.getAsLong() + 1));
-    }
-
-    /** The machine (for reads: {@link SyncMachine#get} is thread-safe). */
-    public SyncMachine machine() {
-        return machine;
+        execute(() -> scheduleTick(clock.wall() + 1));
     }
 
     /**
-     * Queues a local update for the driver's thread. Updates queued while the driver is busy are
-     * applied together in one step (group commit, up to {@link SyncConfig#maxUpdatesPerStep()}):
-     * in the order they were queued, so the updates of one thread apply in the order it made
-     * them, each seeing the state the previous left. The future completes with the key's state
-     * right after this update, once the records of its step are durable; or exceptionally with
-     * the mutation's exception (the update then changed nothing, and the others of its step
-     * still apply), or with {@link IllegalStateException} if the driver is closed first.
+     * Queues a local update for the loop. The future completes with the key's state right after
+     * this update, once the records of its step are durable; or exceptionally with the mutation's
+     * exception (the update then changed nothing, and the others of its step still apply), or
+     * with {@link IllegalStateException} if the driver closes first.
      */
-    public CompletableFuture<ReplicatedData<?>> update(Input.LocalUpdate update) {
+    CompletableFuture<ReplicatedData<?>> update(Input.LocalUpdate update) {
         Objects.requireNonNull(update, "update");
         CompletableFuture<ReplicatedData<?>> result = new CompletableFuture<>();
-        if (closed) {
+        if (closing) {
             result.completeExceptionally(closedException());
             return result;
         }
         queued.add(new Queued(update, result));
         if (draining.compareAndSet(false, true) && !execute(this::applyQueued)) {
-            // Shut down, and no step of ours is queued or running: nothing else will take them.
-            failQueued();
+            failQueued(); // stopped, and no step of ours is queued or running
         }
-        if (terminated) {
+        if (stopped) {
             failQueued(); // queued after close() failed what it found
         }
         return result;
     }
 
-    /** A local update waiting for the driver, and its caller's future. */
+    /** A local update waiting for the loop, and its caller's future. */
     private record Queued(Input.LocalUpdate update, CompletableFuture<ReplicatedData<?>> result) {
     }
 
     /**
      * One group-commit step, on the loop: takes up to {@code maxUpdatesPerStep} queued updates,
-     * applies them in one machine step and carries out its one output; then yields the loop (so
+     * applies them in one machine step and carries out its output; then yields the loop (so
      * messages and timers queued meanwhile run between steps) and comes back for the rest.
      */
     private void applyQueued() {
@@ -147,7 +133,7 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         }
         try {
             if (!updates.isEmpty()) {
-                step(updates, results);
+                stepUpdates(updates, results);
             }
         } finally {
             if (!queued.isEmpty()) {
@@ -159,15 +145,17 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
                 // An update queued after the poll above but before the flag fell found it set.
                 if (!queued.isEmpty() && draining.compareAndSet(false, true) && !execute(this::applyQueued)) {
                     failQueued();
+                } else if (leaving != null) {
+                    leaveIfFlushed();
                 }
             }
         }
     }
 
-    private void step(List<Input.LocalUpdate> updates, List<CompletableFuture<ReplicatedData<?>>> results) {
+    private void stepUpdates(List<Input.LocalUpdate> updates, List<CompletableFuture<ReplicatedData<?>>> results) {
         Output out;
         try {
-            out = machine.step(new Input.LocalUpdates(updates), clock.getAsLong());
+            out = step(new Input.LocalUpdates(updates));
         } catch (RuntimeException | Error e) {
             // An Error thrown by a mutation (the machine runs every mutation before it changes
             // anything, so it is as it was), or a bug: no update of this step was applied.
@@ -202,6 +190,16 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
         }
     }
 
+    /** One machine step at the step clock's time; the clock reads that time throughout. */
+    private Output step(Input input) {
+        long now = clock.begin();
+        try {
+            return machine.step(input, now);
+        } finally {
+            clock.end();
+        }
+    }
+
     private void failQueued() {
         Queued q;
         while ((q = queued.poll()) != null) {
@@ -214,42 +212,42 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     }
 
     @Override
-    public void received(ReplicaId from, Message message) {
-        feed(new Input.Received(from, message));
+    public void received(ReplicaId from, byte[] frame) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(frame, "frame");
+        Message m = frames.decode(from, frame);
+        if (m != null) {
+            feed(new Input.Received(from, m));
+        }
     }
 
     @Override
-    public void peerUp(ReplicaId peer) {
-        LOG.info("{}: peer {} up", machine.self(), peer);
-        feed(new Input.PeerUp(peer));
+    public void peerUp(ReplicaId peer, long incarnation) {
+        LOG.info("{}: peer {} up (incarnation {})", machine.self(), peer, incarnation);
+        feed(new Input.PeerUp(peer, incarnation));
     }
 
     @Override
-    public void peerDown(ReplicaId peer) {
-        LOG.info("{}: peer {} down", machine.self(), peer);
-        feed(new Input.PeerDown(peer));
+    public void peerDown(ReplicaId peer, PeerDownReason reason) {
+        LOG.info("{}: peer {} down ({})", machine.self(), peer, reason);
+        feed(new Input.PeerDown(peer, reason));
     }
 
     private void feed(Input input) {
-        execute(() -> handle(machine.step(input, clock.getAsLong())));
+        execute(() -> handle(step(input)));
     }
 
     private boolean execute(Runnable r) {
-        if (closed) {
+        if (stopped) {
             return false;
         }
-        try {
-            loop.execute(() -> {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.error("{}: sync step failed", machine.self(), e);
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
+        return scheduler.execute(() -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.error("{}: sync step failed", machine.self(), e);
+            }
+        });
     }
 
     /**
@@ -268,6 +266,8 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
                     : persisted.thenCombine(d, (a, b) -> (Void) null);
         }
         CompletableFuture<Void> durable = persisted;
+        view.apply(out);
+        view.publish(stats());
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
@@ -285,13 +285,25 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
                     });
         }
         scheduleTick(out.nextWakeupMillis());
+        if (leaving != null) {
+            leaveIfFlushed();
+        }
         return durable;
+    }
+
+    private SyncStats stats() {
+        return new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
+                frames.bytesOut(), frames.rejected(), frames.unencodable());
     }
 
     private void send(List<Output.Send> sends) {
         for (Output.Send s : sends) {
+            byte[] frame = frames.encode(s.to(), s.message());
+            if (frame == null) {
+                continue;
+            }
             try {
-                transport.send(s.to(), s.message());
+                transport.send(s.to(), frame);
             } catch (RuntimeException e) {
                 LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
             }
@@ -305,47 +317,70 @@ public final class SyncDriver implements Transport.Receiver, AutoCloseable {
     }
 
     private void scheduleTick(long at) {
-        if (closed || (tick != null && !tick.isDone() && tickAt <= at)) {
+        if (stopped || (tick != null && tickAt <= at)) {
             return;
         }
         if (tick != null) {
-            tick.cancel(false);
+            tick.cancel();
         }
         tickAt = at;
-        long delay = Math.max(0, at - clock.getAsLong());
-        try {
-            tick = loop.schedule(() -> {
-                tickAt = Long.MAX_VALUE;
-                handle(machine.step(new Input.Tick(), clock.getAsLong()));
-            }, delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing
-        }
+        tick = scheduler.schedule(() -> {
+            tick = null;
+            tickAt = Long.MAX_VALUE;
+            handle(step(new Input.Tick()));
+        }, Math.max(0, at - clock.wall()));
     }
 
-    /** Closes the transport and stops the loop, waiting at most {@code timeoutMillis}. Idempotent. */
-    public void close(long timeoutMillis) {
-        if (closed) {
+    /**
+     * Stops taking updates and, once every reachable peer acknowledged what this node buffered,
+     * says goodbye. The future completes when the goodbyes are handed to the transport. Never
+     * blocks; runs the rest on the loop.
+     */
+    CompletableFuture<Void> leave() {
+        closing = true;
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        if (!execute(() -> {
+            leaving = left;
+            leaveIfFlushed();
+        })) {
+            left.complete(null);
+        }
+        return left;
+    }
+
+    /** Says goodbye if nothing this node buffered is still unacknowledged by a reachable peer. */
+    private void leaveIfFlushed() {
+        if (!queued.isEmpty() || draining.get()) {
+            return; // updates accepted before close() go first; the step that applies them checks again
+        }
+        MachineStats s = machine.stats();
+        for (MachineStats.PeerStats p : s.peers().values()) {
+            if (p.up() && (p.acknowledged() < s.sequence() || p.sendingTransfer())) {
+                return;
+            }
+        }
+        CompletableFuture<Void> left = leaving;
+        leaving = null;
+        handle(step(new Input.Leave()));
+        released.whenComplete((v, e) -> left.complete(null));
+    }
+
+    /**
+     * After {@link #leave} (or without it, for a crash-like stop): closes the transport, stops our
+     * work on the loop and fails the updates still queued. Idempotent.
+     */
+    void stop() {
+        if (stopped) {
             return;
         }
-        closed = true;
+        closing = true;
         transport.close();
-        ExecutorService l = loop;
-        l.shutdown();
-        try {
-            if (!l.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                l.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            l.shutdownNow();
-            Thread.currentThread().interrupt();
+        stopped = true;
+        execute(() -> { }); // nothing: stopped refuses new work from here on
+        Scheduler.Cancellable t = tick;
+        if (t != null) {
+            t.cancel();
         }
-        terminated = true;
         failQueued();
-    }
-
-    @Override
-    public void close() {
-        close(5_000);
     }
 }

@@ -1,0 +1,44 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.causal.ReplicaId;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of what a {@link SyncMachine} knows and has done, taken between steps.
+ *
+ * @param sequence the next sequence number {@code c}
+ * @param bufferedDeltas deltas buffered for peers
+ * @param keys keys held
+ * @param storeDigest digest of the whole store, equal on replicas holding equal states
+ * @param peers each known peer, reachable or not, in replica id order
+ * @param transfers full-state transfers started, by reason
+ * @param droppedFromUnknownPeers messages dropped because their sender was not an admitted,
+ *     reachable peer
+ */
+public record MachineStats(long sequence, int bufferedDeltas, int keys, long storeDigest,
+        Map<ReplicaId, PeerStats> peers, Map<TransferReason, Long> transfers, long droppedFromUnknownPeers) {
+    public MachineStats {
+        peers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
+        transfers = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(Objects.requireNonNull(transfers)));
+    }
+
+    /** An empty machine's figures. */
+    public static MachineStats empty(long sequence) {
+        return new MachineStats(sequence, 0, 0, 0, Map.of(), new java.util.EnumMap<>(TransferReason.class), 0);
+    }
+
+    /**
+     * One peer.
+     *
+     * @param up reachable now
+     * @param incarnation the peer's session, as the transport admitted it
+     * @param acknowledged the highest position it acknowledged, -1 while unknown
+     * @param lag positions it has yet to acknowledge ({@code c − acknowledged}), -1 while unknown
+     * @param sendingTransfer a full-state transfer to it is under way
+     * @param receivingTransfer a full-state transfer from it is under way
+     */
+    public record PeerStats(boolean up, long incarnation, long acknowledged, long lag, boolean sendingTransfer,
+            boolean receivingTransfer) {
+    }
+}
