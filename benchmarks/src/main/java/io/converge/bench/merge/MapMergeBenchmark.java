@@ -42,6 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code delta}: the remote replica (writer {@code b}) overwrites one shared key; the
  *       local replica applies that put's delta (Converge {@code join}, Pekko {@code mergeDelta}).
  * </ul>
+ * {@code names}: keys that look random ({@code e} and a mixed number, as in every other
+ * benchmark) or {@code elem-0, elem-1, ...} ({@code sequential}), on which Pekko's hash trie is
+ * faster. Setup computes the hash of every key the measured join or delta reads, on both sides
+ * (a {@code String} caches it), so none is hashed for the first time while measured.
  * {@code convergeStructural}: the same join on unkeyed full states (see
  * {@link Converge#unkeyed}).
  * {@code floor}: {@link HashMap} copy of A's entries then {@code putAll} of B's ({@code full}), or
@@ -61,6 +65,9 @@ public class MapMergeBenchmark {
 
     @Param({"full", "delta"})
     public String op;
+
+    @Param({"random", "sequential"})
+    public String names;
 
     private boolean full;
     private AWLWWMap<String, String> convergeA;
@@ -91,7 +98,8 @@ public class MapMergeBenchmark {
             case "delta" -> false;
             default -> throw new IllegalArgumentException("op must be full or delta, got " + op);
         };
-        String[] keys = Elements.names(0, size);
+        Elements.Naming naming = Elements.Naming.of(names);
+        String[] keys = naming.names(0, size);
         String[] vals = values("v", 0, size);
         String[] keysCopy = Elements.fresh(keys);
         String[] valsCopy = Elements.fresh(vals);
@@ -119,8 +127,8 @@ public class MapMergeBenchmark {
         String[] aKeys;
         String[] bKeys;
         if (full) {
-            aKeys = concat(Arrays.copyOfRange(keys, 0, half), Elements.names(size, size + half));
-            bKeys = concat(Arrays.copyOfRange(keysCopy, half, 2 * half), Elements.names(size + half, size + 2 * half));
+            aKeys = concat(Arrays.copyOfRange(keys, 0, half), naming.names(size, size + half));
+            bKeys = concat(Arrays.copyOfRange(keysCopy, half, 2 * half), naming.names(size + half, size + 2 * half));
         } else {
             aKeys = new String[0];
             bKeys = new String[] {keysCopy[size / 2]};
@@ -165,6 +173,9 @@ public class MapMergeBenchmark {
             // The delta stands in for B: the replica that applies it must end where B ends.
             convergeB = convergeDelta;
         }
+        // The delta's key is B's, so convergeB covers pekkoDelta too.
+        Elements.hashAll(convergeA.value().keySet(), convergeB.value().keySet(),
+                pekkoA.getEntries().keySet(), pekkoB.getEntries().keySet());
         unkeyedA = Converge.unkeyed(convergeA);
         // A delta stays keyed: that is what makes applying it cost O(delta).
         unkeyedB = full ? Converge.unkeyed(convergeB) : convergeB;

@@ -37,6 +37,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ancestor. Setup checks that each library's join holds exactly
  * {@code size + 2 * size / 100} elements.
  *
+ * <p>{@code names}: element names that look random ({@code e} and a mixed number, as in every
+ * other benchmark) or {@code elem-0, elem-1, ...} ({@code sequential}), on which Pekko's hash
+ * trie is faster. Setup computes the hash of every element of both replicas of both libraries
+ * (a {@code String} caches it), so no measured join hashes a string for the first time.
+ *
  * <p>{@code converge} joins the two states as the API builds them; {@code convergeStructural}
  * joins the same states in unkeyed form (see {@link Converge#unkeyed}), which takes Converge's
  * structural trie merge instead of its per-key path.
@@ -54,6 +59,9 @@ public class ORSetMergeBenchmark {
     @Param({"1000", "10000", "100000"})
     public int size;
 
+    @Param({"random", "sequential"})
+    public String names;
+
     private ORSet<String> convergeA;
     private ORSet<String> convergeB;
     private ORSet<String> unkeyedA;
@@ -65,10 +73,11 @@ public class ORSetMergeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        Elements.Naming naming = Elements.Naming.of(names);
         int divergent = size / 100;
-        String[] shared = Elements.names(0, size);
-        String[] onlyA = Elements.names(size, size + divergent);
-        String[] onlyB = Elements.names(size + divergent, size + 2 * divergent);
+        String[] shared = naming.names(0, size);
+        String[] onlyA = naming.names(size, size + divergent);
+        String[] onlyB = naming.names(size + divergent, size + 2 * divergent);
         String[] sharedCopy = Elements.fresh(shared);
         String[] onlyBCopy = Elements.fresh(onlyB);
         String[] onlyACopy = Elements.fresh(onlyA);
@@ -90,6 +99,7 @@ public class ORSetMergeBenchmark {
         floorA.addAll(Elements.list(onlyA));
         floorB = new HashSet<>(Elements.list(sharedCopy));
         floorB.addAll(Elements.list(onlyBCopy));
+        Elements.hashAll(convergeA.value(), convergeB.value(), pekkoA.getElements(), pekkoB.getElements());
 
         Check.that(Elements.equalButDisjoint(shared, sharedCopy), "replicas share no string");
         Pekko.checkNoAncestor(pekkoA, "pekko A");
