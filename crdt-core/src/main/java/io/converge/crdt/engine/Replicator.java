@@ -63,7 +63,9 @@ public final class Replicator implements AutoCloseable {
     /** Null when the user supplied the scheduler. */
     private final ThreadScheduler ownedScheduler;
     private final StorePersistence storePersistence;
+    private final Scheduler scheduler;
     private boolean closed;
+    private CompletableFuture<Void> closing;
 
     private Replicator(ReplicatorConfig config, MessageCodec codec, Scheduler scheduler, ThreadScheduler owned,
             Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries, long sequence,
@@ -72,6 +74,7 @@ public final class Replicator implements AutoCloseable {
         this.config = config;
         this.codec = codec;
         this.ownedScheduler = owned;
+        this.scheduler = scheduler;
         StepClock stepClock = new StepClock(config.clock);
         this.clock = HybridLogicalClock.of(stepClock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
         this.context = new ReplicaContext(config.replicaId, clock);
@@ -273,19 +276,17 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * Says goodbye and stops: waits (at most half the shutdown timeout, and only on the
-     * replicator's own threads) until every reachable peer acknowledged what this node buffered,
-     * tells the peers it leaves, closes the transport, finishes the queued work and closes the
-     * store and the owned threads. Updates still queued fail with {@link IllegalStateException}.
-     * Idempotent, bounded by the shutdown timeout.
+     * Says goodbye and stops: waits (at most half the shutdown timeout) until every reachable peer
+     * acknowledged what this node buffered, tells the peers it leaves, closes the transport,
+     * finishes the queued work and closes the store and the owned threads. Updates accepted
+     * before close are applied first; later ones fail with {@link IllegalStateException}.
+     * Idempotent, bounded by the shutdown timeout. With a user-supplied {@link Scheduler} it does
+     * not wait for peers: use {@link #closeAsync()} to leave gracefully on such a scheduler.
      */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!beginClose()) {
+            return;
         }
         long timeout = config.shutdownTimeout.toMillis();
         CompletableFuture<Void> left = driver.leave();
@@ -298,6 +299,54 @@ public final class Replicator implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        finishClose();
+    }
+
+    /**
+     * {@link #close()} without blocking: leaves gracefully (waits for acknowledgements, says
+     * goodbye) and then stops, at most half the shutdown timeout later on the scheduler's clock.
+     * The future completes once the replicator is closed. Meant for a user-supplied
+     * {@link Scheduler} (a simulation on virtual time); with the replicator's own threads it
+     * completes on one of them. Idempotent: later calls return the first call's future.
+     */
+    public synchronized CompletableFuture<Void> closeAsync() {
+        if (closing != null) {
+            return closing;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        closing = done;
+        if (!beginClose()) {
+            done.complete(null);
+            return done;
+        }
+        CompletableFuture<Void> left = driver.leave();
+        Scheduler.Cancellable timer = scheduler.schedule(() -> left.complete(null), config.shutdownTimeout.toMillis() / 2);
+        left.whenComplete((v, e) -> {
+            timer.cancel();
+            if (ownedScheduler != null) {
+                // Not on the loop: shutting it down waits for it.
+                CompletableFuture.runAsync(this::finishClose).whenComplete((x, err) -> done.complete(null));
+            } else {
+                try {
+                    finishClose();
+                } finally {
+                    done.complete(null);
+                }
+            }
+        });
+        return done;
+    }
+
+    private synchronized boolean beginClose() {
+        if (closed) {
+            return false;
+        }
+        closed = true;
+        return true;
+    }
+
+    private void finishClose() {
+        long timeout = config.shutdownTimeout.toMillis();
         driver.stop();
         if (ownedScheduler != null) {
             ownedScheduler.shutdownLoop(timeout / 2);
