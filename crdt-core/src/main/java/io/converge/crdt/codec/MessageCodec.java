@@ -216,6 +216,22 @@ public final class MessageCodec {
         return HEARTBEAT;
     }
 
+    /**
+     * The bytes {@code value} takes as the only entry of a frame under {@code key}: an upper bound
+     * of what it adds to any frame (a frame's replica and codec tables are shared by its entries).
+     *
+     * @throws IllegalArgumentException if the key has no codec
+     */
+    public int encodedSize(String key, ReplicatedData<?> value) {
+        ByteBuf buf = Unpooled.buffer(256);
+        try {
+            encode(new Message.Deltas(0, 0, Map.of(key, value), Map.of()), buf);
+            return buf.readableBytes();
+        } finally {
+            buf.release();
+        }
+    }
+
     /** Decodes a frame held in a byte array. */
     public Message decode(byte[] frame) {
         Objects.requireNonNull(frame, "frame");

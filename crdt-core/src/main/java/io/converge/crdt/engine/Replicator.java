@@ -11,6 +11,7 @@ import io.converge.crdt.engine.spi.Scheduler;
 import io.converge.crdt.protocol.Input;
 import io.converge.crdt.protocol.MachineStats;
 import io.converge.crdt.protocol.SyncMachine;
+import io.converge.crdt.protocol.ValueSizer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -89,8 +90,12 @@ public final class Replicator implements AutoCloseable {
             ownedListenerExecutor = null;
         }
         this.feed = new ChangeFeed(ownedListenerExecutor != null ? ownedListenerExecutor : config.listenerExecutor);
+        // Messages are cut by the bytes their values take in this codec's frames; a key without a
+        // codec (possible only on a standalone replica) is estimated.
+        ValueSizer sizer = (key, value) -> config.codecs.codecFor(key).isPresent() ? codec.encodedSize(key, value)
+                : ValueSizer.ESTIMATE.bytes(key, value);
         SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence,
-                ReplicatedData::digest);
+                ReplicatedData::digest, sizer);
         this.view = new ReadView(restored, expiries, new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0));
         if (storePersistence != null) {
             storePersistence.attach(view);

@@ -187,11 +187,17 @@ public final class ReplicatorConfig {
         /**
          * The configuration.
          *
-         * @throws IllegalStateException if both a store and a record store were given
+         * @throws IllegalStateException if both a store and a record store were given, or the
+         *     sync message bound is above half the codec's frame limit
          */
         public ReplicatorConfig build() {
             if (store != null && recordStore != null) {
                 throw new IllegalStateException("give either a store or a record store, not both");
+            }
+            if (sync.maxMessageBytes() > limits.maxFrameBytes() / 2) {
+                throw new IllegalStateException("sync maxMessageBytes " + sync.maxMessageBytes()
+                        + " must be at most half the codec's maxFrameBytes " + limits.maxFrameBytes()
+                        + ": frames carry tables beside their values, and peers refuse larger frames");
             }
             return new ReplicatorConfig(this);
         }

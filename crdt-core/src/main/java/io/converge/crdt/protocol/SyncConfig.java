@@ -16,9 +16,12 @@ import java.util.Objects;
  *     the oldest are evicted and such peers get a full-state transfer
  * @param maxUpdatesPerStep most queued local updates the engine's driver applies in one step
  *     (group commit: one record batch, one change dispatch, one release of sends)
+ * @param maxMessageBytes most bytes of values in one message, as the machine's {@link ValueSizer}
+ *     measures them: intervals, state chunks and parts are cut below it, so no frame reaches the
+ *     receiver's frame limit; a key larger than this travels in {@link Message.StatePart}s
  */
 public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long heartbeatIntervalMillis,
-        int maxEntriesPerMessage, int bufferMaxEntries, int maxUpdatesPerStep) {
+        int maxEntriesPerMessage, int bufferMaxEntries, int maxUpdatesPerStep, int maxMessageBytes) {
     public SyncConfig {
         if (syncIntervalMillis < 1 || ackTimeoutMillis < 1 || heartbeatIntervalMillis < 1) {
             throw new IllegalArgumentException("intervals must be at least 1 ms");
@@ -26,11 +29,18 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
         if (maxEntriesPerMessage < 1 || bufferMaxEntries < 1 || maxUpdatesPerStep < 1) {
             throw new IllegalArgumentException("sizes must be at least 1");
         }
+        if (maxMessageBytes < MIN_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxMessageBytes must be at least " + MIN_MESSAGE_BYTES + ", got "
+                    + maxMessageBytes);
+        }
     }
 
+    /** The smallest {@link #maxMessageBytes()} allowed. */
+    public static final int MIN_MESSAGE_BYTES = 1024;
+
     /**
-     * The defaults: sync every 50 ms, ack timeout 2 s, heartbeat 2 s, 500 entries per message,
-     * 100,000 buffered deltas, 256 local updates per step.
+     * The defaults: sync every 50 ms, ack timeout 2 s, heartbeat 2 s, 500 entries and 256 KiB per
+     * message, 100,000 buffered deltas, 256 local updates per step.
      */
     public static SyncConfig defaults() {
         return builder().build();
@@ -49,6 +59,7 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
         private int maxEntriesPerMessage = 500;
         private int bufferMaxEntries = 100_000;
         private int maxUpdatesPerStep = 256;
+        private int maxMessageBytes = 256 * 1024;
 
         private Builder() {
         }
@@ -103,6 +114,19 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
             return this;
         }
 
+        /**
+         * Most bytes of values per message; default 256 KiB, a quarter of the codec's default
+         * {@code maxFrameBytes} (1 MiB), which leaves room for the frame's tables and for
+         * estimates. The engine refuses a setting above half its codec's frame limit.
+         */
+        public Builder maxMessageBytes(int n) {
+            if (n < MIN_MESSAGE_BYTES) {
+                throw new IllegalArgumentException("maxMessageBytes must be at least " + MIN_MESSAGE_BYTES + ", got " + n);
+            }
+            maxMessageBytes = n;
+            return this;
+        }
+
         private static long positiveMillis(Duration d) {
             Objects.requireNonNull(d, "duration");
             long ms = d.toMillis();
@@ -115,7 +139,7 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
         /** The configuration. */
         public SyncConfig build() {
             return new SyncConfig(syncIntervalMillis, ackTimeoutMillis, heartbeatIntervalMillis, maxEntriesPerMessage,
-                    bufferMaxEntries, maxUpdatesPerStep);
+                    bufferMaxEntries, maxUpdatesPerStep, maxMessageBytes);
         }
     }
 }

@@ -88,6 +88,7 @@ public final class SyncMachine {
     private final ReplicaId self;
     private final SyncConfig config;
     private final ToLongFunction<ReplicatedData<?>> digester;
+    private final ValueSizer sizer;
     /** Insertion-ordered, so offers list keys alike in every JVM. */
     private final Map<String, ReplicatedData<?>> states = new LinkedHashMap<>();
     private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
@@ -110,8 +111,52 @@ public final class SyncMachine {
     private long droppedFromUnknownPeers;
     private final long[] transfers = new long[TransferReason.values().length];
 
-    /** A delta at one buffer position. */
-    private record Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt) {
+    /** A delta at one buffer position, with its size in messages once measured. */
+    private static final class Buffered {
+        final long seq;
+        final String key;
+        final ReplicatedData<?> delta;
+        final ReplicaId origin;
+        final long expiresAt;
+        /** Bytes as the sizer measures them; -1 until needed. */
+        long bytes;
+
+        Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt, long bytes) {
+            this.seq = seq;
+            this.key = key;
+            this.delta = delta;
+            this.origin = origin;
+            this.expiresAt = expiresAt;
+            this.bytes = bytes;
+        }
+
+        long seq() {
+            return seq;
+        }
+
+        String key() {
+            return key;
+        }
+
+        ReplicatedData<?> delta() {
+            return delta;
+        }
+
+        ReplicaId origin() {
+            return origin;
+        }
+
+        long expiresAt() {
+            return expiresAt;
+        }
+    }
+
+    /** The bytes {@code b} takes in a message, measured once. */
+    private long bytesOf(Buffered b) {
+        if (b.bytes < 0) {
+            b.bytes = sizer.bytes(b.key, b.delta);
+        }
+        return b.bytes;
     }
 
     /** What we know about one peer. */
@@ -168,6 +213,17 @@ public final class SyncMachine {
      */
     public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored,
             Map<String, Long> restoredExpiries, long sequence, ToLongFunction<ReplicatedData<?>> digester) {
+        this(self, config, restored, restoredExpiries, sequence, digester, ValueSizer.ESTIMATE);
+    }
+
+    /**
+     * A machine that bounds its messages in bytes as {@code sizer} measures values (the engine
+     * passes one that encodes with the frame's codec).
+     */
+    public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored,
+            Map<String, Long> restoredExpiries, long sequence, ToLongFunction<ReplicatedData<?>> digester,
+            ValueSizer sizer) {
+        this.sizer = Objects.requireNonNull(sizer, "sizer");
         this.self = Objects.requireNonNull(self, "self");
         this.config = Objects.requireNonNull(config, "config");
         this.digester = Objects.requireNonNull(digester, "digester");
@@ -393,6 +449,8 @@ public final class SyncMachine {
         ReplicatedData<?> delta;
         boolean changed;
         long expiresAt;
+        /** The bytes of the deltas joined into {@link #delta}, summed: a bound on the join's. */
+        long bytes;
 
         Touched(ReplicatedData<?> before) {
             this.before = before;
@@ -419,12 +477,12 @@ public final class SyncMachine {
         for (Map.Entry<String, Touched> e : touched.entrySet()) {
             Touched t = e.getValue();
             if (t.changed) {
-                record(s, e.getKey(), t.before, t.after, t.delta, self, t.expiresAt);
+                record(s, e.getKey(), t.before, t.after, t.delta, self, t.expiresAt, t.bytes);
             } else if (t.delta != null) {
                 // Nothing new, but the key was touched: renew its lease through a no-op record.
                 Long old = expiries.get(e.getKey());
                 if (old == null || old < t.expiresAt) {
-                    record(s, e.getKey(), t.before, t.before, t.delta, self, t.expiresAt);
+                    record(s, e.getKey(), t.before, t.before, t.delta, self, t.expiresAt, t.bytes);
                 }
             }
         }
@@ -447,6 +505,12 @@ public final class SyncMachine {
                     + delta.getClass().getSimpleName());
         }
         long expiresAt = u.ttlMillis() > 0 ? s.now + u.ttlMillis() : 0;
+        // Refused before anything changes: a delta that cannot travel (no codec, or one entry
+        // above the message bound) would diverge from every peer, silently.
+        long bytes = sizer.bytes(u.key(), delta);
+        if (bytes > config.maxMessageBytes() && ACCESS.entryCount(delta) <= 1) {
+            throw new io.converge.crdt.ValueTooLargeException(u.key(), bytes, config.maxMessageBytes());
+        }
         // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
         ReplicatedData<?> after = join(base, delta);
         boolean changed = after != base && !after.equals(base);
@@ -455,6 +519,7 @@ public final class SyncMachine {
         }
         // Several updates of a key in one step travel as one delta: X ⊔ δ1 ⊔ δ2 = X ⊔ (δ1 ⊔ δ2).
         t.delta = t.delta == null ? delta : join(t.delta, delta);
+        t.bytes += bytes;
         t.expiresAt = Math.max(t.expiresAt, expiresAt);
         if (changed) {
             t.after = after;
@@ -466,6 +531,11 @@ public final class SyncMachine {
     /** Publishes a changed state, buffers and persists its delta, reports the change. */
     private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
             ReplicaId origin, long expiresAt) {
+        record(s, key, before, after, delta, origin, expiresAt, -1);
+    }
+
+    private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
+            ReplicaId origin, long expiresAt, long bytes) {
         if (expiresAt > 0) {
             Long old = expiries.get(key);
             if (old == null || old < expiresAt) {
@@ -483,7 +553,7 @@ public final class SyncMachine {
         }
         storeDigest += keyDigest(key, after);
         long seq = next++;
-        buffer.addLast(new Buffered(seq, key, delta, origin, expiresAt));
+        buffer.addLast(new Buffered(seq, key, delta, origin, expiresAt, bytes));
         s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
                 origin.equals(self) ? Optional.empty() : Optional.of(origin)));
@@ -694,40 +764,77 @@ public final class SyncMachine {
             return;
         }
         p.outTouchedAt = s.now;
-        Map<String, ReplicatedData<?>> chunk = new HashMap<>();
+        Map<String, ReplicatedData<?>> chunk = new LinkedHashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> keys = r.keys();
         int partsSent = 0;
         int chunkEntries = 0;
-        for (int i = 0; i < keys.size(); i++) {
-            String k = keys.get(i);
+        long chunkBytes = 0;
+        for (String k : keys) {
             ReplicatedData<?> st = states.get(k);
-            if (st != null && ACCESS.entryCount(st) > config.maxEntriesPerMessage()) {
+            if (st == null) {
+                continue;
+            }
+            int n = ACCESS.entryCount(st);
+            long b = n > config.maxEntriesPerMessage() ? Long.MAX_VALUE : sizer.bytes(k, st);
+            if (n > config.maxEntriesPerMessage() || b > config.maxMessageBytes()) {
                 // Too large for one message: send it in parts, assembled before it is joined.
-                List<Object> parts = ACCESS.split(st, config.maxEntriesPerMessage());
+                List<Object> parts = partsThatFit(k, st);
+                if (parts == null) {
+                    s.problems.add("key '" + k + "' holds an entry larger than a message ("
+                            + config.maxMessageBytes() + " bytes): not sent to " + to);
+                    continue;
+                }
                 long exp = expiries.getOrDefault(k, 0L);
-                for (int n = 0; n < parts.size(); n++) {
-                    send(s, to, p, new Message.StatePart(r.transfer(), k, n, parts.size(),
-                            (ReplicatedData<?>) parts.get(n), exp));
+                for (int i = 0; i < parts.size(); i++) {
+                    send(s, to, p, new Message.StatePart(r.transfer(), k, i, parts.size(),
+                            (ReplicatedData<?>) parts.get(i), exp));
                 }
                 partsSent += parts.size();
-            } else if (st != null) {
-                int n = ACCESS.entryCount(st);
-                if (chunkEntries + n > config.maxEntriesPerMessage()) {
-                    send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
-                    chunk = new HashMap<>();
-                    chunkExpiries = new HashMap<>();
-                    chunkEntries = 0;
-                }
-                chunk.put(k, st);
-                chunkEntries += n;
-                Long e = expiries.get(k);
-                if (e != null) {
-                    chunkExpiries.put(k, e);
-                }
+                continue;
+            }
+            if (!chunk.isEmpty() && (chunkEntries + n > config.maxEntriesPerMessage()
+                    || chunkBytes + b > config.maxMessageBytes())) {
+                send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
+                chunk = new LinkedHashMap<>();
+                chunkExpiries = new HashMap<>();
+                chunkEntries = 0;
+                chunkBytes = 0;
+            }
+            chunk.put(k, st);
+            chunkEntries += n;
+            chunkBytes += b;
+            Long e = expiries.get(k);
+            if (e != null) {
+                chunkExpiries.put(k, e);
             }
         }
         send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries, partsSent));
+    }
+
+    /**
+     * {@code state} cut into parts that each fit one message, in entries and in bytes; null if
+     * some single entry is larger than a message (it cannot travel at all).
+     */
+    private List<Object> partsThatFit(String key, ReplicatedData<?> state) {
+        List<Object> out = new ArrayList<>();
+        ArrayDeque<Object> work = new ArrayDeque<>(ACCESS.split(state, config.maxEntriesPerMessage()));
+        while (!work.isEmpty()) {
+            Object part = work.pollFirst();
+            if (sizer.bytes(key, (ReplicatedData<?>) part) <= config.maxMessageBytes()) {
+                out.add(part);
+                continue;
+            }
+            int n = ACCESS.entryCount(part);
+            List<Object> halves = n > 1 ? ACCESS.split(part, (n + 1) / 2) : List.of(part);
+            if (halves.size() < 2) {
+                return null;
+            }
+            for (int i = halves.size() - 1; i >= 0; i--) {
+                work.addFirst(halves.get(i));
+            }
+        }
+        return out;
     }
 
     private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
@@ -804,14 +911,19 @@ public final class SyncMachine {
         p.outTouchedAt = s.now;
         p.inflightEnd = -1;
         Map<String, Long> chunk = new HashMap<>();
+        long chunkBytes = 0;
         Iterator<Map.Entry<String, ReplicatedData<?>>> it = states.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, ReplicatedData<?>> e = it.next();
-            chunk.put(e.getKey(), digester.applyAsLong(e.getValue()));
-            if (chunk.size() == config.maxEntriesPerMessage() && it.hasNext()) {
+            long b = keyBytes(e.getKey()) + 8;
+            if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
+                    || chunkBytes + b > config.maxMessageBytes())) {
                 send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, false, chunk));
                 chunk = new HashMap<>();
+                chunkBytes = 0;
             }
+            chunk.put(e.getKey(), digester.applyAsLong(e.getValue()));
+            chunkBytes += b;
         }
         send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, true, chunk));
     }
@@ -850,11 +962,17 @@ public final class SyncMachine {
         return o == null || !o.up;
     }
 
+    /** An upper bound of a key name's bytes in a message (UTF-8 and its length prefix). */
+    private static long keyBytes(String key) {
+        return 3L * key.length() + 5;
+    }
+
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
     private void sendInterval(Step s, ReplicaId to, Peer p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
         int entries = 0;
+        long bytes = 0;
         long end = p.acked;
         long skip = p.acked - bufferStart;
         Iterator<Buffered> it = buffer.iterator();
@@ -864,7 +982,8 @@ public final class SyncMachine {
         while (it.hasNext()) {
             Buffered b = it.next();
             boolean carried = carries(b, to);
-            if (carried && ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()) {
+            if (carried && (ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()
+                    || bytesOf(b) > config.maxMessageBytes())) {
                 if (grouped.isEmpty()) {
                     // A single delta above the cap: this peer gets a transfer, which splits it.
                     startTransfer(s, to, p, TransferReason.OVERSIZED_DELTA);
@@ -876,10 +995,14 @@ public final class SyncMachine {
                 ReplicatedData<?> prev = grouped.get(b.key());
                 ReplicatedData<?> joinedDelta = prev == null ? b.delta() : join(prev, b.delta());
                 int grown = entries - (prev == null ? 0 : ACCESS.entryCount(prev)) + ACCESS.entryCount(joinedDelta);
-                if (!grouped.isEmpty() && grown > config.maxEntriesPerMessage()) {
+                // The sum of the deltas' sizes bounds their join's: a join never grows past its parts.
+                long grownBytes = bytes + bytesOf(b);
+                if (!grouped.isEmpty() && (grown > config.maxEntriesPerMessage()
+                        || grownBytes > config.maxMessageBytes())) {
                     break; // the rest goes in the next interval
                 }
                 entries = grown;
+                bytes = grownBytes;
                 grouped.put(b.key(), joinedDelta);
                 if (b.expiresAt() > 0) {
                     groupedExpiries.merge(b.key(), b.expiresAt(), Math::max);
