@@ -54,6 +54,7 @@ public final class MessageCodec {
      * type), which the frame stage counts and drops; see docs/architecture.md.
      */
     private static final int GOODBYE = 9;
+    private static final int UNREACHABLE = 10;
 
     private final CodecRegistry registry;
     private final CodecLimits limits;
@@ -97,6 +98,9 @@ public final class MessageCodec {
         List<CrdtCodec<?>> codecs = new ArrayList<>();
         List<String> keys = new ArrayList<>(values.keySet());
         keys.sort(null);
+        if (m instanceof Message.Unreachable u) {
+            ids.addAll(u.replicas());
+        }
         for (String k : keys) {
             CrdtCodec<?> c = registry.forKey(k);
             visit(c, values.get(k), ids);
@@ -160,6 +164,11 @@ public final class MessageCodec {
             } else if (m instanceof Message.Heartbeat h) {
                 w.writeVarLong(h.sequence());
                 out.writeLong(h.storeDigest());
+            } else if (m instanceof Message.Unreachable u) {
+                w.writeVarInt(u.replicas().size());
+                for (ReplicaId id : u.replicas()) {
+                    w.writeReplica(id);
+                }
             }
             done = true;
         } finally {
@@ -212,6 +221,9 @@ public final class MessageCodec {
         }
         if (m instanceof Message.Goodbye) {
             return GOODBYE;
+        }
+        if (m instanceof Message.Unreachable) {
+            return UNREACHABLE;
         }
         return HEARTBEAT;
     }
@@ -378,6 +390,17 @@ public final class MessageCodec {
             case GOODBYE:
                 m = new Message.Goodbye();
                 break;
+            case UNREACHABLE: {
+                int count = r.readCount("unreachable replicas", 1);
+                java.util.TreeSet<ReplicaId> replicas = new java.util.TreeSet<>();
+                for (int i = 0; i < count; i++) {
+                    if (!replicas.add(r.readReplica())) {
+                        throw r.malformed("a replica named twice");
+                    }
+                }
+                m = new Message.Unreachable(replicas);
+                break;
+            }
             default:
                 throw r.malformed("unknown message type " + type);
         }

@@ -175,4 +175,22 @@ public sealed interface Message {
             return 0;
         }
     }
+
+    /**
+     * The sender cannot reach these replicas now, though they may be up elsewhere: a peer that
+     * reaches one of them forwards that origin's deltas to the sender (and starts a transfer once,
+     * for what it skipped before), so writes cross a non-transitive partition through it. Sent
+     * when the set changes and again every heartbeat interval while it is not empty; an empty set
+     * withdraws the request.
+     */
+    record Unreachable(java.util.SortedSet<io.converge.crdt.causal.ReplicaId> replicas) implements Message {
+        public Unreachable {
+            replicas = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(replicas));
+        }
+
+        @Override
+        public int entries() {
+            return replicas.size();
+        }
+    }
 }

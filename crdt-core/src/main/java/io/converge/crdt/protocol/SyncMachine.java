@@ -109,6 +109,9 @@ public final class SyncMachine {
     private long storeDigest;
     private long transferIds;
     private long droppedFromUnknownPeers;
+    /** The unreachable peers we last told our peers about, and when. */
+    private java.util.SortedSet<ReplicaId> reportedUnreachable = java.util.Collections.emptySortedSet();
+    private long reportedAt;
     private final long[] transfers = new long[TransferReason.values().length];
 
     /** A delta at one buffer position, with its size in messages once measured. */
@@ -165,6 +168,8 @@ public final class SyncMachine {
         long incarnation;
         /** Reachable now; an unreachable peer keeps {@link #acked} for its return. */
         boolean up = true;
+        /** Replicas this peer told us it cannot reach: their deltas are forwarded to it. */
+        java.util.SortedSet<ReplicaId> cannotReach = java.util.Collections.emptySortedSet();
         /** Highest position acknowledged; -1 when unknown. */
         long acked = -1;
         long inflightEnd = -1;
@@ -344,7 +349,7 @@ public final class SyncMachine {
         } else if (input instanceof Input.PeerUp u) {
             peerUp(s, u.peer(), u.incarnation());
         } else if (input instanceof Input.PeerDown d) {
-            peerDown(d.peer(), d.reason());
+            peerDown(s, d.peer(), d.reason());
         } else if (input instanceof Input.Leave) {
             for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
                 if (e.getValue().up) {
@@ -374,9 +379,12 @@ public final class SyncMachine {
             resetSession(p);
         }
         flush(s);
+        if (!reportUnreachable(s) && !reportedUnreachable.isEmpty()) {
+            send(s, id, p, new Message.Unreachable(reportedUnreachable)); // it missed the last report
+        }
     }
 
-    private void peerDown(ReplicaId id, PeerDownReason reason) {
+    private void peerDown(Step s, ReplicaId id, PeerDownReason reason) {
         Peer p = peers.get(id);
         if (p == null) {
             return;
@@ -387,6 +395,60 @@ public final class SyncMachine {
         } else {
             peers.remove(id);
             collectGarbage();
+        }
+        reportUnreachable(s);
+    }
+
+    /** The known peers that are not reachable now, in id order. */
+    private java.util.SortedSet<ReplicaId> unreachable() {
+        java.util.TreeSet<ReplicaId> out = new java.util.TreeSet<>();
+        peers.forEach((id, p) -> {
+            if (!p.up) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Tells every reachable peer which peers we cannot reach, if that changed since we last did;
+     * returns whether it told them.
+     */
+    private boolean reportUnreachable(Step s) {
+        java.util.SortedSet<ReplicaId> now = unreachable();
+        if (now.equals(reportedUnreachable)) {
+            return false;
+        }
+        reportedUnreachable = now;
+        sendReport(s);
+        return true;
+    }
+
+    private void sendReport(Step s) {
+        reportedAt = s.now;
+        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+            if (e.getValue().up) {
+                send(s, e.getKey(), e.getValue(), new Message.Unreachable(reportedUnreachable));
+            }
+        }
+    }
+
+    /**
+     * A peer reports whom it cannot reach. If we reach one of them, what came from it is
+     * forwarded to the peer from now on; a transfer brings what it skipped before (those deltas
+     * went unforwarded while the origin reached the peer itself, and may be trimmed already).
+     */
+    private void onUnreachable(Step s, ReplicaId from, Peer p, Message.Unreachable u) {
+        boolean relayNew = false;
+        for (ReplicaId r : u.replicas()) {
+            Peer o = peers.get(r);
+            if (!p.cannotReach.contains(r) && o != null && o.up) {
+                relayNew = true;
+            }
+        }
+        p.cannotReach = u.replicas();
+        if (relayNew && p.outTransfer < 0) {
+            startTransfer(s, from, p, TransferReason.RELAY);
         }
     }
 
@@ -583,7 +645,11 @@ public final class SyncMachine {
             return;
         }
         if (m instanceof Message.Goodbye) {
-            peerDown(from, PeerDownReason.LEFT);
+            peerDown(s, from, PeerDownReason.LEFT);
+            return;
+        }
+        if (m instanceof Message.Unreachable u) {
+            onUnreachable(s, from, p, u);
             return;
         }
         if (m instanceof Message.Deltas d) {
@@ -959,7 +1025,11 @@ public final class SyncMachine {
             return true;
         }
         Peer o = peers.get(origin);
-        return o == null || !o.up;
+        if (o == null || !o.up) {
+            return true;
+        }
+        Peer receiver = peers.get(to);
+        return receiver != null && receiver.cannotReach.contains(origin);
     }
 
     /** An upper bound of a key name's bytes in a message (UTF-8 and its length prefix). */
@@ -1040,6 +1110,9 @@ public final class SyncMachine {
 
     private void tick(Step s) {
         expire(s);
+        if (!reportedUnreachable.isEmpty() && s.now - reportedAt >= config.heartbeatIntervalMillis()) {
+            sendReport(s); // reports can be lost: repeat while some peer is out of reach
+        }
         for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
             Peer p = e.getValue();
             ReplicaId to = e.getKey();

@@ -66,6 +66,25 @@ public final class InMemoryNetwork {
         }
     }
 
+    /**
+     * Cuts {@code id} off as if its process died: its frames go nowhere from now on and the
+     * others see it {@link PeerDownReason#UNREACHABLE} (a failure detector cannot tell a crash
+     * from a partition). Its transport stays deaf even if the node is closed later; a restart
+     * is a new transport, and so a new incarnation.
+     */
+    public void crash(ReplicaId id) {
+        List<Node> others;
+        synchronized (this) {
+            if (nodes.remove(id) == null) {
+                return;
+            }
+            others = new ArrayList<>(nodes.values());
+        }
+        for (Node n : others) {
+            n.receiver().peerDown(id, PeerDownReason.UNREACHABLE);
+        }
+    }
+
     /** Ends a partition: both sides see each other come back. */
     public void heal() {
         Set<ReplicaId> s = partitioned;

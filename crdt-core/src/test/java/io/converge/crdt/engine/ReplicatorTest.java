@@ -345,6 +345,7 @@ class ReplicatorTest {
             return c.increment(r.self(), 1);
         });
         assertTrue(laterStep.await(10, TimeUnit.SECONDS));
+        Await.until("the first record reached the disk", () -> !calls.isEmpty());
         assertTrue(!add.isDone() && !nothing.isDone(), "nothing acknowledged before the first record is durable");
         calls.get(0).complete(null);
         assertEquals(Set.of("milk"), nothing.get(10, TimeUnit.SECONDS).value());
@@ -465,6 +466,24 @@ class ReplicatorTest {
                 && b.get(carts).flatMap(m -> m.get("alice")).map(s -> s.value().size() == 2).orElse(false));
         assertEquals(Map.of("alice", Set.of("milk", "eggs")).get("alice"),
                 a.get(carts).orElseThrow().get("alice").orElseThrow().value());
+    }
+
+    @Test
+    void aNodeThatClosesSaysGoodbyeAndIsReleasedWhileACrashedOneIsKeptAsUnreachable() throws InterruptedException {
+        InMemoryNetwork net = new InMemoryNetwork(19);
+        Replicator a = node("a", net);
+        Replicator b = node("b", net);
+        Replicator c = node("c", net);
+        a.update(CART, (s, r) -> s.add(r.self(), "milk"));
+        Await.until("all in sync", () -> List.of(a, b, c).stream().allMatch(
+                r -> r.stats().peers().size() == 2 && r.stats().peers().values().stream().allMatch(p -> p.lag() == 0)));
+        b.close();
+        Await.until("a released b", () -> !a.stats().peers().containsKey(b.self()));
+        net.crash(c.self());
+        Await.until("a sees c unreachable", () -> !a.stats().peers().get(c.self()).up());
+        assertTrue(a.stats().peers().get(c.self()).acknowledged() >= 0, "and keeps its position for its return");
+        a.update(CART, (s, r) -> s.add(r.self(), "eggs"));
+        Await.until("a's new write is buffered for c", () -> a.stats().protocol().bufferedDeltas() == 1);
     }
 
     @Test

@@ -194,4 +194,43 @@ class ForwardingTest {
             assertEquals(Set.of("w"), elements(id), id.toString());
         }
     }
+
+    /**
+     * A reaches B, B reaches C, A does not reach C, and everybody keeps writing: A's writes reach
+     * C through B within a few sync intervals (and C's reach A), not only once links go quiet.
+     */
+    @Test
+    void writesCrossANonTransitivePartitionThroughTheMiddleNodeWhileEveryoneWrites() {
+        update(A, "s", s -> s.add(A, "before"));
+        settle();
+        Predicate<InFlight> cut = f -> (f.from().equals(A) && f.to().equals(C)) || (f.from().equals(C) && f.to().equals(A));
+        inFlight.removeIf(cut);
+        collect(A, nodes.get(A).step(new Input.PeerDown(C, PeerDownReason.UNREACHABLE), now));
+        collect(C, nodes.get(C).step(new Input.PeerDown(A, PeerDownReason.UNREACHABLE), now));
+        long cutAt = now;
+        long aReachedC = -1;
+        long cReachedA = -1;
+        for (int round = 0; round < 200 && (aReachedC < 0 || cReachedA < 0); round++) {
+            int n = round;
+            update(A, "s", s -> s.add(A, "a" + n));
+            update(B, "b", s -> s.add(B, "b" + n));
+            update(C, "c", s -> s.add(C, "c" + n));
+            tickAll();
+            inFlight.removeIf(cut);
+            deliver(cut.negate());
+            if (aReachedC < 0 && elements(C).contains("a0")) {
+                aReachedC = now - cutAt;
+            }
+            @SuppressWarnings("unchecked")
+            boolean aHasC0 = nodes.get(A).get("c").map(v -> ((ORSet<String>) v).contains("c0")).orElse(false);
+            if (cReachedA < 0 && aHasC0) {
+                cReachedA = now - cutAt;
+            }
+        }
+        assertTrue(aReachedC > 0 && aReachedC <= 10 * CONFIG.syncIntervalMillis(),
+                "A's first write after the cut reached C through B in " + aReachedC + " ms");
+        assertTrue(cReachedA > 0 && cReachedA <= 10 * CONFIG.syncIntervalMillis(),
+                "C's first write after the cut reached A through B in " + cReachedA + " ms");
+        assertTrue(elements(C).contains("before"));
+    }
 }

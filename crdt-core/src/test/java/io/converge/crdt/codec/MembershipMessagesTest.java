@@ -1,0 +1,44 @@
+package io.converge.crdt.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.protocol.Message;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The messages that carry membership facts between machines: goodbye and reachability reports. */
+class MembershipMessagesTest {
+    private final MessageCodec codec = new MessageCodec(CodecRegistry.of(), CodecLimits.defaults());
+
+    @Test
+    void aGoodbyeRoundTripsInAFewBytes() {
+        byte[] frame = codec.encodeToBytes(new Message.Goodbye());
+        assertEquals(new Message.Goodbye(), codec.decode(frame));
+        assertTrue(frame.length <= 4, "goodbye is " + frame.length + " bytes");
+    }
+
+    @Test
+    void anUnreachableReportRoundTripsWithItsReplicasInOrder() {
+        TreeSet<ReplicaId> ids = new TreeSet<>();
+        ids.add(ReplicaId.of("zeta"));
+        ids.add(ReplicaId.of("alpha"));
+        Message.Unreachable m = new Message.Unreachable(ids);
+        assertEquals(m, codec.decode(codec.encodeToBytes(m)));
+        Message.Unreachable none = new Message.Unreachable(new TreeSet<>());
+        assertEquals(none, codec.decode(codec.encodeToBytes(none)));
+    }
+
+    @Test
+    void aReportNamingOneReplicaTwiceIsMalformed() {
+        TreeSet<ReplicaId> ids = new TreeSet<>();
+        ids.add(ReplicaId.of("a"));
+        ids.add(ReplicaId.of("b"));
+        byte[] frame = codec.encodeToBytes(new Message.Unreachable(ids));
+        // The body ends with the two table indexes 0 and 1: make the second name the first again.
+        frame[frame.length - 1] = frame[frame.length - 2];
+        assertThrows(MalformedFrameException.class, () -> codec.decode(frame));
+    }
+}
