@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
+import net.jqwik.api.Assume;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
@@ -69,6 +74,30 @@ class DeltaLogProperties {
         return a;
     }
 
+    /**
+     * Whether the bytes at {@code at} pass the format's own test of a record, sequence order aside:
+     * a length that fits in {@code file} and a CRC32C that matches. The properties below ask it only
+     * where their damage has changed the record, so a yes there is a CRC collision, see below.
+     */
+    private static boolean checksumMatchesAt(byte[] file, long at) {
+        if (file.length - at < LogFormat.RECORD_HEADER_BYTES) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(file);
+        int length = b.getInt((int) at);
+        if (length < 0 || length > file.length - at - LogFormat.RECORD_HEADER_BYTES) {
+            return false;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(file, (int) at + 8, 8 + length);
+        return (int) crc.getValue() == b.getInt((int) at + 4);
+    }
+
+    /** Where the record after the first {@code count} appended starts in {@code segment} (after the header if first). */
+    private static long startOfRecordAfter(Appended a, int count, long segment) {
+        return count > 0 && a.segmentOf.get(count - 1) == segment ? a.endOffset.get(count - 1) : LogFormat.SEGMENT_HEADER_BYTES;
+    }
+
     private static void assertPrefix(Appended a, List<StoreFiles.Entry> got, int expectedLength) {
         assertEquals(expectedLength, got.size(), "recovered prefix length");
         for (int i = 0; i < got.size(); i++) {
@@ -77,8 +106,26 @@ class DeltaLogProperties {
         }
     }
 
+    /**
+     * Cuts the last segment at a random point and appends random garbage, as a crash in the middle
+     * of a write (or a file system that extended the file but never wrote its data) leaves it.
+     *
+     * <p>The oracle counts the records that lie wholly in the leading bytes of the segment that are
+     * still exactly what was appended, compared byte for byte, not the records before the cut. The
+     * garbage may begin with the very bytes the cut removed: jqwik favours small byte values, and
+     * the last bytes of a small sequence or of a short length are small too. Then the record the cut
+     * tore is whole again and recovery must keep it; counting from the cut made this property fail
+     * on such seeds (see the regressions below) although the log was right. Comparing bytes keeps
+     * every input, including those where the garbage restores a record, so the property also checks
+     * that recovery keeps a record that is whole again rather than stopping short of it. Making the
+     * first garbage byte differ from the removed one would be exact too, but would stop testing that.
+     *
+     * <p>What the comparison cannot see: bytes that differ from what was written yet pass as a
+     * record, i.e. a CRC32C collision (chance 2^-32 per try). No reader can tell that from data, so
+     * such a try is not judged ({@link Assume}) rather than misjudged.
+     */
     @Property
-    void cuttingTheLastSegmentAnywhereRecoversExactlyThePrefixBeforeTheCut(
+    void cuttingTheLastSegmentAnywhereRecoversExactlyTheRecordsLeftWhole(
             @ForAll @Size(max = 60) List<@IntRange(max = 400) Integer> lengths,
             @ForAll @Size(min = 1, max = 4) List<@IntRange(min = 1, max = 3) Integer> steps,
             @ForAll @DoubleRange(min = 0, max = 1) double cutAt,
@@ -93,17 +140,26 @@ class DeltaLogProperties {
             if (expected > 0) {
                 Path last = StoreFiles.lastSegment(dir);
                 long lastFirst = a.segmentOf.get(expected - 1);
-                long cut = (long) Math.floor(cutAt * Files.size(last));
+                byte[] written = Files.readAllBytes(last);
+                long cut = (long) Math.floor(cutAt * written.length);
                 StoreFiles.truncate(last, cut);
                 byte[] g = new byte[garbage.size()];
                 for (int i = 0; i < g.length; i++) {
                     g[i] = garbage.get(i);
                 }
                 StoreFiles.appendBytes(last, g);
+                byte[] onDisk = Files.readAllBytes(last);
+                // How many leading bytes of the segment are still exactly what was appended: at least
+                // the cut, more where the garbage happens to repeat the bytes it replaced.
+                int mismatch = Arrays.mismatch(written, onDisk);
+                long intact = mismatch < 0 ? written.length : mismatch;
                 while (expected > 0 && a.segmentOf.get(expected - 1) == lastFirst
-                        && (cut < LogFormat.SEGMENT_HEADER_BYTES || a.endOffset.get(expected - 1) > cut)) {
+                        && (intact < LogFormat.SEGMENT_HEADER_BYTES || a.endOffset.get(expected - 1) > intact)) {
                     expected--;
                 }
+                // The record after the intact ones is torn or changed; only a CRC collision makes it pass.
+                Assume.that(intact < LogFormat.SEGMENT_HEADER_BYTES
+                        || !checksumMatchesAt(onDisk, startOfRecordAfter(a, expected, lastFirst)));
             }
             try (DeltaLog log = DeltaLog.open(config(dir))) {
                 assertPrefix(a, StoreFiles.replayAll(log), expected);
@@ -121,6 +177,44 @@ class DeltaLogProperties {
         }
     }
 
+    /**
+     * Regression: seed -4706832919935176271 failed the property above under its old oracle, which
+     * expected the records before the cut (at try 154, recovery rightly kept one more, made whole
+     * by the garbage). The values a seed generates depend on the number of tries, so they are
+     * pinned here to the default 300 whatever {@code -Djqwik.tries} says; a jqwik upgrade may still
+     * change them, which is why the example below spells the case out as well.
+     */
+    @Property(seed = "-4706832919935176271", tries = 300)
+    void cuttingRegressionSeed(
+            @ForAll @Size(max = 60) List<@IntRange(max = 400) Integer> lengths,
+            @ForAll @Size(min = 1, max = 4) List<@IntRange(min = 1, max = 3) Integer> steps,
+            @ForAll @DoubleRange(min = 0, max = 1) double cutAt,
+            @ForAll @Size(max = 40) List<Byte> garbage) throws IOException {
+        cuttingTheLastSegmentAnywhereRecoversExactlyTheRecordsLeftWhole(lengths, steps, cutAt, garbage);
+    }
+
+    /**
+     * The case that seed shrank to, by hand: one record of sequence 1 with an empty payload fills
+     * bytes 16..31 of its segment; the cut at 31 removes the last byte of its sequence (0x01), and the
+     * first garbage byte is 0x01 again. The record is whole, recovery keeps it and cuts the one
+     * byte of garbage after it.
+     */
+    @Example
+    void garbageThatRewritesTheBytesACutRemovedLeavesTheirRecordWhole() throws IOException {
+        cuttingTheLastSegmentAnywhereRecoversExactlyTheRecordsLeftWhole(List.of(0), List.of(2), 31.0 / 32,
+                List.of((byte) 1, (byte) 5));
+    }
+
+    /**
+     * Flips one byte (XOR 0x5A, so it is never left as it was) anywhere in any segment.
+     *
+     * <p>Why the damaged record can never pass: a flip in a segment header changes a field compared
+     * exactly; one in a record's sequence, CRC or payload is an error burst of at most 8 bits, which
+     * CRC32C always detects; one in the three high bytes of a length (at most 400 here) makes it
+     * at least 0x5A00, past the end of any 4 KiB segment. Only a flip in the low byte of a length
+     * leaves one that may fit, and then the CRC is checked over a different range and matches only by
+     * a 2^-32 collision; such a try is not judged ({@link Assume}) rather than misjudged.
+     */
     @Property
     void aFlippedByteAnywhereEndsRecoveryExactlyBeforeTheDamagedRecord(
             @ForAll @Size(min = 1, max = 60) List<@IntRange(max = 400) Integer> lengths,
@@ -146,6 +240,7 @@ class DeltaLogProperties {
                 while (a.endOffset.get(damaged) <= offset) {
                     damaged++;
                 }
+                Assume.that(!checksumMatchesAt(Files.readAllBytes(victim), startOfRecordAfter(a, damaged, victimFirst)));
             }
             try (DeltaLog log = DeltaLog.open(config(dir))) {
                 assertPrefix(a, StoreFiles.replayAll(log), damaged);
