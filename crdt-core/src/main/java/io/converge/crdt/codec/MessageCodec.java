@@ -55,6 +55,8 @@ public final class MessageCodec {
      */
     private static final int GOODBYE = 9;
     private static final int UNREACHABLE = 10;
+    private static final int READ_REQUEST = 11;
+    private static final int READ_REPLY = 12;
 
     private final CodecRegistry registry;
     private final CodecLimits limits;
@@ -91,7 +93,9 @@ public final class MessageCodec {
         Objects.requireNonNull(out, "out");
         Map<String, ReplicatedData<?>> values = m instanceof Message.Deltas d ? d.deltas()
                 : m instanceof Message.States s ? s.states()
-                : m instanceof Message.StatePart p ? Map.of(p.key(), p.value()) : Map.of();
+                : m instanceof Message.StatePart p ? Map.of(p.key(), p.value())
+                : m instanceof Message.ReadReply rr && rr.state().isPresent() ? Map.of(rr.key(), rr.state().get())
+                : Map.of();
         // Tables first: replica ids of every value, codec ids in first-use order.
         TreeSet<ReplicaId> ids = new TreeSet<>();
         Map<String, Integer> codecIndex = new LinkedHashMap<>();
@@ -164,6 +168,18 @@ public final class MessageCodec {
             } else if (m instanceof Message.Heartbeat h) {
                 w.writeVarLong(h.sequence());
                 out.writeLong(h.storeDigest());
+            } else if (m instanceof Message.ReadRequest rq) {
+                w.writeVarLong(rq.id());
+                w.writeString(rq.key());
+            } else if (m instanceof Message.ReadReply rr) {
+                w.writeVarLong(rr.id());
+                out.writeByte(rr.tooLarge() ? 2 : rr.state().isPresent() ? 1 : 0);
+                if (rr.state().isPresent()) {
+                    writeValues(w, keys, values, rr.expiresAt() > 0 ? Map.of(rr.key(), rr.expiresAt()) : Map.of(),
+                            codecIndex);
+                } else {
+                    w.writeString(rr.key());
+                }
             } else if (m instanceof Message.Unreachable u) {
                 w.writeVarInt(u.replicas().size());
                 for (ReplicaId id : u.replicas()) {
@@ -224,6 +240,12 @@ public final class MessageCodec {
         }
         if (m instanceof Message.Unreachable) {
             return UNREACHABLE;
+        }
+        if (m instanceof Message.ReadRequest) {
+            return READ_REQUEST;
+        }
+        if (m instanceof Message.ReadReply) {
+            return READ_REPLY;
         }
         return HEARTBEAT;
     }
@@ -390,6 +412,32 @@ public final class MessageCodec {
             case GOODBYE:
                 m = new Message.Goodbye();
                 break;
+            case READ_REQUEST: {
+                long id = r.readNonNegativeLong();
+                m = new Message.ReadRequest(id, readKey(r));
+                break;
+            }
+            case READ_REPLY: {
+                long id = r.readNonNegativeLong();
+                r.require(1);
+                int kind = r.buffer().readUnsignedByte();
+                if (kind == 1) {
+                    Map<String, ReplicatedData<?>> values = new HashMap<>();
+                    Map<String, Long> expiries = new HashMap<>();
+                    readValues(r, codecs, values, expiries, learned);
+                    if (values.size() != 1) {
+                        throw r.malformed("a read reply holds " + values.size() + " keys");
+                    }
+                    var e = values.entrySet().iterator().next();
+                    m = new Message.ReadReply(id, e.getKey(), java.util.Optional.of(e.getValue()),
+                            expiries.getOrDefault(e.getKey(), 0L), false);
+                } else if (kind == 0 || kind == 2) {
+                    m = new Message.ReadReply(id, readKey(r), java.util.Optional.empty(), 0, kind == 2);
+                } else {
+                    throw r.malformed("read reply kind " + kind);
+                }
+                break;
+            }
             case UNREACHABLE: {
                 int count = r.readCount("unreachable replicas", 1);
                 java.util.TreeSet<ReplicaId> replicas = new java.util.TreeSet<>();

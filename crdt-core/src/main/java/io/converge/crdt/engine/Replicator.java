@@ -12,6 +12,7 @@ import io.converge.crdt.protocol.Input;
 import io.converge.crdt.protocol.MachineStats;
 import io.converge.crdt.protocol.SyncMachine;
 import io.converge.crdt.protocol.ValueSizer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -225,6 +226,29 @@ public final class Replicator implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
+        return updateTracked(key, mutator).thenApply(Written::state);
+    }
+
+    /**
+     * The result of a local update: the key's state right after it, and the position of this
+     * replica's delta buffer that a peer must acknowledge to hold the update
+     * ({@link #awaitAcknowledged}).
+     *
+     * @param <S> the key's type
+     */
+    public record Written<S>(S state, long position) {
+        public Written {
+            Objects.requireNonNull(state, "state");
+        }
+    }
+
+    /**
+     * {@link #updateAsync} that also tells the buffer position the update rests on, for waiting
+     * until peers acknowledged it (consistency levels above anti-entropy). Same completion and
+     * failures as {@link #updateAsync}.
+     */
+    @SuppressWarnings("unchecked")
+    public <S extends ReplicatedData<S>> CompletableFuture<Written<S>> updateTracked(Key<S> key, Mutator<S> mutator) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
         if (key.codec().isPresent()) {
@@ -241,7 +265,67 @@ public final class Replicator implements AutoCloseable {
         return driver.update(new Input.LocalUpdate(key.name(), key.bottom(),
                         state -> Objects.requireNonNull(mutator.delta((S) state, context), "the mutator returned null"),
                         key.timeToLiveMillis()))
-                .thenApply(s -> (S) s);
+                .thenApply(a -> new Written<>((S) a.state(), a.upTo()));
+    }
+
+    /**
+     * Waits until at least {@code peers} peers acknowledged {@code position} (see
+     * {@link Written#position()}): a peer acknowledges only what it joined and made durable.
+     * Completes with the peers that did; exceptionally with {@link AcknowledgementTimeoutException}
+     * after {@code timeout} (the write stays applied and keeps spreading), or
+     * {@link IllegalStateException} if the replicator closes first. Never blocks; completes on the
+     * sync thread, so keep dependent stages short.
+     *
+     * @throws IllegalArgumentException if {@code peers} is negative or the timeout is not positive
+     */
+    public CompletableFuture<java.util.Set<ReplicaId>> awaitAcknowledged(long position, int peers, Duration timeout) {
+        return awaitAcknowledged(position, peers, java.util.Set.of(), timeout);
+    }
+
+    /** {@link #awaitAcknowledged(long, int, Duration)} counting only the peers in {@code among}. */
+    public CompletableFuture<java.util.Set<ReplicaId>> awaitAcknowledged(long position, int peers,
+            java.util.Set<ReplicaId> among, Duration timeout) {
+        Objects.requireNonNull(among, "among");
+        Objects.requireNonNull(timeout, "timeout");
+        if (peers < 0) {
+            throw new IllegalArgumentException("peers must not be negative, got " + peers);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        return driver.awaitAcknowledged(position, peers, among, timeout.toMillis());
+    }
+
+    /**
+     * Reads {@code key} from {@code peer}, joins its state into this replica's (read repair) and
+     * completes with the key's state here after that join (empty if neither holds it).
+     * Exceptionally: {@link RemoteReadException} (timeout, peer not up, too large for one
+     * message, another type) or {@link CrdtTypeMismatchException} if the key holds another type
+     * here. Never blocks.
+     */
+    @SuppressWarnings("unchecked")
+    public <S extends ReplicatedData<S>> CompletableFuture<Optional<S>> readFrom(ReplicaId peer, Key<S> key,
+            Duration timeout) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        if (key.codec().isPresent()) {
+            try {
+                config.codecs.bind(key.name(), key.codec().get());
+            } catch (CrdtTypeMismatchException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return driver.read(key.name(), peer, timeout.toMillis()).thenApply(s -> {
+            if (s.isPresent() && s.get().getClass() != key.bottom().getClass()) {
+                throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
+                        + s.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
+            }
+            return (Optional<S>) (Optional<?>) s;
+        });
     }
 
     /**

@@ -65,6 +65,11 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
     private Scheduler.Cancellable tick;
     private long tickAt = Long.MAX_VALUE;
+    /** Waiters for acknowledgements, checked after every step. Loop-confined. */
+    private final List<AckWaiter> ackWaiters = new ArrayList<>();
+    /** Reads waiting for their answer, by id. Loop-confined. */
+    private final java.util.Map<Long, PendingRead> reads = new java.util.HashMap<>();
+    private long readIds;
     /** Set when the node is leaving: completed once it said goodbye. */
     private CompletableFuture<Void> leaving;
     /** No more updates are taken. */
@@ -96,9 +101,9 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
      * exception (the update then changed nothing, and the others of its step still apply), or
      * with {@link IllegalStateException} if the driver closes first.
      */
-    CompletableFuture<ReplicatedData<?>> update(Input.LocalUpdate update) {
+    CompletableFuture<Output.Applied> update(Input.LocalUpdate update) {
         Objects.requireNonNull(update, "update");
-        CompletableFuture<ReplicatedData<?>> result = new CompletableFuture<>();
+        CompletableFuture<Output.Applied> result = new CompletableFuture<>();
         if (closing) {
             result.completeExceptionally(closedException());
             return result;
@@ -114,7 +119,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     }
 
     /** A local update waiting for the loop, and its caller's future. */
-    private record Queued(Input.LocalUpdate update, CompletableFuture<ReplicatedData<?>> result) {
+    private record Queued(Input.LocalUpdate update, CompletableFuture<Output.Applied> result) {
     }
 
     /**
@@ -125,7 +130,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private void applyQueued() {
         int max = machine.config().maxUpdatesPerStep();
         List<Input.LocalUpdate> updates = new ArrayList<>(Math.min(max, 64));
-        List<CompletableFuture<ReplicatedData<?>>> results = new ArrayList<>(Math.min(max, 64));
+        List<CompletableFuture<Output.Applied>> results = new ArrayList<>(Math.min(max, 64));
         Queued q;
         while (updates.size() < max && (q = queued.poll()) != null) {
             updates.add(q.update());
@@ -152,7 +157,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
     }
 
-    private void stepUpdates(List<Input.LocalUpdate> updates, List<CompletableFuture<ReplicatedData<?>>> results) {
+    private void stepUpdates(List<Input.LocalUpdate> updates, List<CompletableFuture<Output.Applied>> results) {
         Output out;
         try {
             out = step(new Input.LocalUpdates(updates));
@@ -160,7 +165,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             // An Error thrown by a mutation (the machine runs every mutation before it changes
             // anything, so it is as it was), or a bug: no update of this step was applied.
             LOG.error("{}: a step of {} local updates failed; none was applied", machine.self(), updates.size(), e);
-            for (CompletableFuture<ReplicatedData<?>> r : results) {
+            for (CompletableFuture<Output.Applied> r : results) {
                 r.completeExceptionally(e);
             }
             return;
@@ -182,7 +187,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                         if (err != null) {
                             results.get(i).completeExceptionally(err);
                         } else {
-                            results.get(i).complete(a.state());
+                            results.get(i).complete(a);
                         }
                     }
                 }
@@ -284,11 +289,148 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                         return null;
                     });
         }
+        for (Output.ReadResult r : out.reads()) {
+            PendingRead pending = reads.remove(r.id());
+            if (pending != null) {
+                pending.finish(r);
+            }
+        }
+        if (!ackWaiters.isEmpty()) {
+            checkAckWaiters();
+        }
         scheduleTick(out.nextWakeupMillis());
         if (leaving != null) {
             leaveIfFlushed();
         }
         return durable;
+    }
+
+    /** A wait for {@code required} peers (of {@code among}, or any) to acknowledge {@code position}. */
+    private static final class AckWaiter {
+        final long position;
+        final int required;
+        final java.util.Set<ReplicaId> among;
+        final CompletableFuture<java.util.Set<ReplicaId>> result;
+        Scheduler.Cancellable timer;
+
+        AckWaiter(long position, int required, java.util.Set<ReplicaId> among,
+                CompletableFuture<java.util.Set<ReplicaId>> result) {
+            this.position = position;
+            this.required = required;
+            this.among = among;
+            this.result = result;
+        }
+    }
+
+    /**
+     * Completes with the peers that acknowledged {@code position}, once at least {@code required}
+     * of them (of {@code among}, or of any peer if it is empty) did; exceptionally with
+     * {@link AcknowledgementTimeoutException} after {@code timeoutMillis}, or with
+     * {@link IllegalStateException} if the driver stops first. Unreachable peers count once they
+     * acknowledge. Thread-safe; the future completes on the loop.
+     */
+    CompletableFuture<java.util.Set<ReplicaId>> awaitAcknowledged(long position, int required,
+            java.util.Set<ReplicaId> among, long timeoutMillis) {
+        CompletableFuture<java.util.Set<ReplicaId>> result = new CompletableFuture<>();
+        AckWaiter w = new AckWaiter(position, required, java.util.Set.copyOf(among), result);
+        if (!execute(() -> {
+            if (check(w)) {
+                return;
+            }
+            ackWaiters.add(w);
+            w.timer = scheduler.schedule(() -> {
+                if (ackWaiters.remove(w)) {
+                    w.result.completeExceptionally(new AcknowledgementTimeoutException(w.position, acknowledgedBy(w),
+                            w.required));
+                }
+            }, timeoutMillis);
+        })) {
+            result.completeExceptionally(closedException());
+        }
+        return result;
+    }
+
+    private java.util.Set<ReplicaId> acknowledgedBy(AckWaiter w) {
+        java.util.Set<ReplicaId> acked = new java.util.TreeSet<>();
+        machine.stats().peers().forEach((id, p) -> {
+            if (p.acknowledged() >= w.position && (w.among.isEmpty() || w.among.contains(id))) {
+                acked.add(id);
+            }
+        });
+        return acked;
+    }
+
+    /** Completes {@code w} if enough peers acknowledged; returns whether it did. */
+    private boolean check(AckWaiter w) {
+        java.util.Set<ReplicaId> acked = acknowledgedBy(w);
+        if (acked.size() < w.required) {
+            return false;
+        }
+        if (w.timer != null) {
+            w.timer.cancel();
+        }
+        w.result.complete(java.util.Collections.unmodifiableSet(acked));
+        return true;
+    }
+
+    private void checkAckWaiters() {
+        ackWaiters.removeIf(this::check);
+    }
+
+    /** A read of one key from a peer, waiting for its answer. */
+    private static final class PendingRead {
+        final String key;
+        final CompletableFuture<java.util.Optional<ReplicatedData<?>>> result;
+        Scheduler.Cancellable timer;
+
+        PendingRead(String key, CompletableFuture<java.util.Optional<ReplicatedData<?>>> result) {
+            this.key = key;
+            this.result = result;
+        }
+
+        void finish(Output.ReadResult r) {
+            if (timer != null) {
+                timer.cancel();
+            }
+            switch (r.status()) {
+                case FOUND:
+                case ABSENT:
+                    result.complete(r.state());
+                    break;
+                case PEER_NOT_UP:
+                    result.completeExceptionally(new RemoteReadException(key, r.from(), RemoteReadException.Reason.PEER_NOT_UP));
+                    break;
+                case TOO_LARGE:
+                    result.completeExceptionally(new RemoteReadException(key, r.from(), RemoteReadException.Reason.TOO_LARGE));
+                    break;
+                default:
+                    result.completeExceptionally(new RemoteReadException(key, r.from(), RemoteReadException.Reason.TYPE_MISMATCH));
+                    break;
+            }
+        }
+    }
+
+    /**
+     * Reads {@code key} from {@code peer} and joins the answer into the local state (read
+     * repair). Completes with the key's local state after the join; exceptionally with
+     * {@link RemoteReadException} (timeout, peer not up, too large, type mismatch, closed).
+     */
+    CompletableFuture<java.util.Optional<ReplicatedData<?>>> read(String key, ReplicaId peer, long timeoutMillis) {
+        CompletableFuture<java.util.Optional<ReplicatedData<?>>> result = new CompletableFuture<>();
+        if (!execute(() -> {
+            long id = ++readIds;
+            PendingRead pending = new PendingRead(key, result);
+            reads.put(id, pending);
+            pending.timer = scheduler.schedule(() -> {
+                if (reads.remove(id) != null) {
+                    result.completeExceptionally(new RemoteReadException(key, peer, RemoteReadException.Reason.TIMEOUT));
+                }
+            }, timeoutMillis);
+            handle(step(new Input.Read(id, key, peer)));
+        })) {
+            result.completeExceptionally(new RemoteReadException(key, peer, RemoteReadException.Reason.CLOSED));
+        }
+        return result;
     }
 
     private SyncStats stats() {
@@ -382,5 +524,16 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             t.cancel();
         }
         failQueued();
+        // Waits still pending fail once the loop runs them out; the loop is stopping, so do it
+        // from here: nothing else touches them once stopped is set and the loop drained.
+        scheduler.execute(() -> {
+            for (AckWaiter w : ackWaiters) {
+                w.result.completeExceptionally(closedException());
+            }
+            ackWaiters.clear();
+            reads.forEach((id, r) -> r.result.completeExceptionally(
+                    new RemoteReadException(r.key, machine.self(), RemoteReadException.Reason.CLOSED)));
+            reads.clear();
+        });
     }
 }

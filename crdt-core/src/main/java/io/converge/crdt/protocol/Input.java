@@ -92,4 +92,16 @@ public sealed interface Input {
      */
     record Leave() implements Input {
     }
+
+    /**
+     * Ask {@code from} for its state of {@code key} and join it into ours (read repair). The
+     * answer comes as an {@link Output.ReadResult} with the same {@code id}, chosen by the driver;
+     * the machine keeps no state for it, so a lost request or reply is the driver's timeout.
+     */
+    record Read(long id, String key, ReplicaId from) implements Input {
+        public Read {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(from, "from");
+        }
+    }
 }

@@ -193,4 +193,34 @@ public sealed interface Message {
             return replicas.size();
         }
     }
+
+    /** Asks the receiver for its state of {@code key}; answered with a {@link ReadReply}. */
+    record ReadRequest(long id, String key) implements Message {
+        public ReadRequest {
+            Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public int entries() {
+            return 1;
+        }
+    }
+
+    /**
+     * The answer to {@link ReadRequest} {@code id}: the sender's state of {@code key} and its
+     * expiry (0 for none), or none if it holds nothing; {@code tooLarge} when the state does not
+     * fit one message (then {@code state} is empty).
+     */
+    record ReadReply(long id, String key, java.util.Optional<ReplicatedData<?>> state, long expiresAt,
+            boolean tooLarge) implements Message {
+        public ReadReply {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(state, "state");
+        }
+
+        @Override
+        public int entries() {
+            return state.map(v -> io.converge.crdt.internal.Representation.access().entryCount(v)).orElse(0);
+        }
+    }
 }

@@ -17,11 +17,14 @@ import java.util.Optional;
  * @param outcomes for local updates, what became of each, in input order (empty for other inputs)
  * @param problems peer misbehaviour worth logging (the offending input changed nothing)
  * @param expired keys dropped because their time to live ran out (no tombstone is kept)
+ * @param reads answers to {@link Input.Read}s, in the order they completed
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
-        List<Outcome> outcomes, List<String> problems, List<String> expired, long nextWakeupMillis) {
+        List<Outcome> outcomes, List<String> problems, List<String> expired, List<ReadResult> reads,
+        long nextWakeupMillis) {
     public Output {
+        reads = List.copyOf(reads);
         sends = List.copyOf(sends);
         changes = List.copyOf(changes);
         persists = List.copyOf(persists);
@@ -36,9 +39,10 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
 
     /**
      * The update was applied (or changed nothing, being already included): {@code state} is the
-     * key's state right after it, before any later update of the same step.
+     * key's state right after it, before any later update of the same step. {@code upTo} is the
+     * buffer position it rests on: a peer that acknowledged {@code upTo} or beyond holds it.
      */
-    public record Applied(ReplicatedData<?> state) implements Outcome {
+    public record Applied(ReplicatedData<?> state, long upTo) implements Outcome {
         public Applied {
             Objects.requireNonNull(state, "state");
         }
@@ -72,5 +76,32 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
      * store; keys whose expiry passed are dropped on load.
      */
     public record Persist(long sequence, String key, ReplicatedData<?> delta, long expiresAt) {
+    }
+
+    /** How a read of one key from a peer ended. */
+    public enum ReadStatus {
+        /** The peer sent its state, joined into ours: {@code state} is the join. */
+        FOUND,
+        /** The peer holds nothing under the key: {@code state} is ours, if any. */
+        ABSENT,
+        /** The peer is not up: nothing was asked. */
+        PEER_NOT_UP,
+        /** The peer's state is too large for one message; read it through anti-entropy. */
+        TOO_LARGE,
+        /** The peer holds another type under the key: nothing was joined. */
+        TYPE_MISMATCH
+    }
+
+    /**
+     * The answer to {@link Input.Read} {@code id} from {@code from}.
+     *
+     * @param state the key's state here after the read (the join of ours and the peer's)
+     */
+    public record ReadResult(long id, ReplicaId from, ReadStatus status, Optional<ReplicatedData<?>> state) {
+        public ReadResult {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(state, "state");
+        }
     }
 }

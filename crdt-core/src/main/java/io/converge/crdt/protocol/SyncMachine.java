@@ -350,6 +350,14 @@ public final class SyncMachine {
             peerUp(s, u.peer(), u.incarnation());
         } else if (input instanceof Input.PeerDown d) {
             peerDown(s, d.peer(), d.reason());
+        } else if (input instanceof Input.Read r) {
+            Peer p = peers.get(r.from());
+            if (p == null || !p.up) {
+                s.reads.add(new Output.ReadResult(r.id(), r.from(), Output.ReadStatus.PEER_NOT_UP,
+                        Optional.ofNullable(states.get(r.key()))));
+            } else {
+                send(s, r.from(), p, new Message.ReadRequest(r.id(), r.key()));
+            }
         } else if (input instanceof Input.Leave) {
             for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
                 if (e.getValue().up) {
@@ -397,6 +405,44 @@ public final class SyncMachine {
             collectGarbage();
         }
         reportUnreachable(s);
+    }
+
+    private void onReadRequest(Step s, ReplicaId from, Peer p, Message.ReadRequest rq) {
+        ReplicatedData<?> st = states.get(rq.key());
+        long exp = expiries.getOrDefault(rq.key(), 0L);
+        if (st != null && (ACCESS.entryCount(st) > config.maxEntriesPerMessage()
+                || sizer.bytes(rq.key(), st) > config.maxMessageBytes())) {
+            send(s, from, p, new Message.ReadReply(rq.id(), rq.key(), Optional.empty(), 0, true));
+        } else {
+            send(s, from, p, new Message.ReadReply(rq.id(), rq.key(), Optional.ofNullable(st), exp, false));
+        }
+    }
+
+    /** Joins a read's answer into the key (read repair) and reports it. */
+    private void onReadReply(Step s, ReplicaId from, Peer p, Message.ReadReply rr) {
+        String key = rr.key();
+        if (rr.tooLarge()) {
+            s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.TOO_LARGE,
+                    Optional.ofNullable(states.get(key))));
+            return;
+        }
+        if (rr.state().isEmpty()) {
+            s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.ABSENT,
+                    Optional.ofNullable(states.get(key))));
+            return;
+        }
+        ReplicatedData<?> cur = states.get(key);
+        if (cur != null && cur.getClass() != rr.state().get().getClass()) {
+            s.problems.add(from + " answered a read of '" + key + "' with a "
+                    + rr.state().get().getClass().getSimpleName() + "; it holds a " + cur.getClass().getSimpleName());
+            s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.TYPE_MISMATCH, Optional.of(cur)));
+            return;
+        }
+        // Joined as a transfer joins a state (complete for that key, so no causal gap).
+        Map<String, Long> exp = rr.expiresAt() > 0 ? Map.of(key, rr.expiresAt()) : Map.of();
+        onStates(s, from, p, new Message.States(-1, false, Map.of(key, rr.state().get()), exp), true);
+        s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.FOUND,
+                Optional.ofNullable(states.get(key))));
     }
 
     /** The known peers that are not reachable now, in id order. */
@@ -473,13 +519,14 @@ public final class SyncMachine {
         final List<String> problems = new ArrayList<>();
         final List<String> expired = new ArrayList<>();
         final List<Output.Outcome> outcomes = new ArrayList<>();
+        final List<Output.ReadResult> reads = new ArrayList<>();
 
         Step(long now) {
             this.now = now;
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, outcomes, problems, expired, wakeup);
+            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup);
         }
     }
 
@@ -527,11 +574,22 @@ public final class SyncMachine {
      * and leaves the machine as it was.
      */
     private void localUpdates(Step s, List<Input.LocalUpdate> updates) {
+        localUpdatesRecorded(s, updates);
+        // Every update of the step rests on the step's records (and those before): a peer that
+        // acknowledged the position after them holds each one.
+        for (int i = 0; i < s.outcomes.size(); i++) {
+            if (s.outcomes.get(i) instanceof Output.Applied a) {
+                s.outcomes.set(i, new Output.Applied(a.state(), next));
+            }
+        }
+    }
+
+    private void localUpdatesRecorded(Step s, List<Input.LocalUpdate> updates) {
         Map<String, Touched> touched = new LinkedHashMap<>();
         for (Input.LocalUpdate u : updates) {
             Touched t = touched.computeIfAbsent(u.key(), k -> new Touched(states.get(k)));
             try {
-                s.outcomes.add(new Output.Applied(localUpdate(s, u, t)));
+                s.outcomes.add(new Output.Applied(localUpdate(s, u, t), -1));
             } catch (RuntimeException e) {
                 s.outcomes.add(new Output.Failed(e));
             }
@@ -650,6 +708,14 @@ public final class SyncMachine {
         }
         if (m instanceof Message.Unreachable u) {
             onUnreachable(s, from, p, u);
+            return;
+        }
+        if (m instanceof Message.ReadRequest rq) {
+            onReadRequest(s, from, p, rq);
+            return;
+        }
+        if (m instanceof Message.ReadReply rr) {
+            onReadReply(s, from, p, rr);
             return;
         }
         if (m instanceof Message.Deltas d) {
@@ -904,7 +970,12 @@ public final class SyncMachine {
     }
 
     private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
-        if (st.transfer() != p.inTransfer) {
+        onStates(s, from, p, st, false);
+    }
+
+    /** Joins full states; {@code outsideTransfer} for states that answer a read. */
+    private void onStates(Step s, ReplicaId from, Peer p, Message.States st, boolean outsideTransfer) {
+        if (!outsideTransfer && st.transfer() != p.inTransfer) {
             return;
         }
         for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
