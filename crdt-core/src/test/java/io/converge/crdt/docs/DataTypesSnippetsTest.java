@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
  * fails when the page and the code drift apart.
  */
 class DataTypesSnippetsTest {
-    private static final Path PAGE = Path.of("..", "docs", "data-types.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "crdt", "docs");
+    private static final Path PAGE = PageSnippets.DOCS.resolve("data-types.md");
+    private static final Path HERE = PageSnippets.HERE;
 
     // The conventions of the page: replicas a and b, and their clocks (physical time fixed, so
     // the outcomes are deterministic; equal readings, so ties fall to the replica id).
@@ -253,24 +253,8 @@ class DataTypesSnippetsTest {
 
     @Test
     void everyJavaSnippetOfThePageIsCompiledHere() throws IOException {
-        String page = read(PAGE);
-        List<String> sources = List.of(read(HERE.resolve("DataTypesSnippetsTest.java")),
-                read(HERE.resolve("MaxRegister.java")), read(HERE.resolve("MaxRegisterProperties.java")));
-        List<String> normalized = sources.stream().map(DataTypesSnippetsTest::normalize).toList();
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(page);
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            String block = normalize(m.group(1));
-            if (normalized.stream().noneMatch(s -> s.contains(block))) {
-                missing.add(m.group(1));
-            }
-        }
-        assertTrue(blocks > 10, "the page has its snippets (found " + blocks + ")");
-        if (!missing.isEmpty()) {
-            fail("snippets of docs/data-types.md not found in the tested sources:\n" + String.join("\n---\n", missing));
-        }
+        PageSnippets.assertEverySnippetIsIn(PAGE, 11, HERE.resolve("DataTypesSnippetsTest.java"),
+                HERE.resolve("MaxRegister.java"), HERE.resolve("MaxRegisterProperties.java"));
     }
 
     @Test
@@ -283,20 +267,10 @@ class DataTypesSnippetsTest {
     }
 
     private static String read(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            fail(p.toAbsolutePath() + " not found: run the tests from crdt-core");
-        }
-        return Files.readString(p);
+        return PageSnippets.read(p);
     }
 
-    /** Lines stripped of indentation, blank lines dropped, each line closed by a newline. */
     private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
+        return PageSnippets.normalize(s);
     }
 }
