@@ -37,6 +37,13 @@ public final class InMemoryNetwork {
     private final AtomicLong incarnations = new AtomicLong();
     private volatile double lossRate;
     private volatile Set<ReplicaId> partitioned = Set.of();
+    /**
+     * Held for writing while both ends of a link are told the other is up, and for reading while
+     * a frame is handed over: so no frame reaches a node before its sender's peer-up, which the
+     * node would rightly drop as coming from a stranger (a real transport admits both ends first).
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock admission =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private record Node(FrameTransport.FrameReceiver receiver, long incarnation) {
     }
@@ -87,13 +94,18 @@ public final class InMemoryNetwork {
 
     /** Ends a partition: both sides see each other come back. */
     public void heal() {
-        Set<ReplicaId> s = partitioned;
-        partitioned = Set.of();
-        for (Map.Entry<Node, ReplicaId> pair : pairs(s)) {
-            Node other = node(pair.getValue());
-            if (other != null) {
-                pair.getKey().receiver().peerUp(pair.getValue(), other.incarnation());
+        admission.writeLock().lock();
+        try {
+            Set<ReplicaId> s = partitioned;
+            partitioned = Set.of();
+            for (Map.Entry<Node, ReplicaId> pair : pairs(s)) {
+                Node other = node(pair.getValue());
+                if (other != null) {
+                    pair.getKey().receiver().peerUp(pair.getValue(), other.incarnation());
+                }
             }
+        } finally {
+            admission.writeLock().unlock();
         }
     }
 
@@ -160,11 +172,16 @@ public final class InMemoryNetwork {
                 }
                 self = id;
                 incarnation = inc;
-                for (Map.Entry<ReplicaId, Node> e : others) {
-                    if (!e.getKey().equals(id) && reachable(id, e.getKey())) {
-                        e.getValue().receiver().peerUp(id, inc);
-                        receiver.peerUp(e.getKey(), e.getValue().incarnation());
+                admission.writeLock().lock();
+                try {
+                    for (Map.Entry<ReplicaId, Node> e : others) {
+                        if (!e.getKey().equals(id) && reachable(id, e.getKey())) {
+                            e.getValue().receiver().peerUp(id, inc);
+                            receiver.peerUp(e.getKey(), e.getValue().incarnation());
+                        }
                     }
+                } finally {
+                    admission.writeLock().unlock();
                 }
             }
 
@@ -184,7 +201,12 @@ public final class InMemoryNetwork {
                 }
                 bytes.addAndGet(frame.length);
                 largestFrame.accumulateAndGet(frame.length, Math::max);
-                r.receiver().received(from, frame);
+                admission.readLock().lock();
+                try {
+                    r.receiver().received(from, frame);
+                } finally {
+                    admission.readLock().unlock();
+                }
             }
 
             @Override

@@ -66,8 +66,9 @@ class ConsistencyHooksTest {
         net.partition(Set.of(c.self()));
         Replicator.Written<ORSet<String>> w = a.updateTracked(CART, (s, r) -> s.add(r.self(), "eggs"))
                 .get(10, TimeUnit.SECONDS);
+        Await.until("b acknowledged", () -> a.stats().acknowledged(b.self()) >= w.position());
         ExecutionException e = assertThrows(ExecutionException.class,
-                () -> a.awaitAcknowledged(w.position(), 2, Duration.ofMillis(500)).get(20, TimeUnit.SECONDS));
+                () -> a.awaitAcknowledged(w.position(), 2, Duration.ofMillis(300)).get(20, TimeUnit.SECONDS));
         AcknowledgementTimeoutException t = (AcknowledgementTimeoutException) e.getCause();
         assertEquals(Set.of(b.self()), t.acknowledged());
         assertEquals(2, t.required());

@@ -50,8 +50,12 @@ class ReplicatorTest {
     }
 
     private Replicator node(String name, InMemoryNetwork net) {
+        return node(name, net, System::currentTimeMillis);
+    }
+
+    private Replicator node(String name, InMemoryNetwork net, java.util.function.LongSupplier clock) {
         Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(name)).transport(net.transport())
-                .codecs(codecs())
+                .codecs(codecs()).clock(clock)
                 .sync(io.converge.crdt.protocol.SyncConfig.builder().ackTimeout(Duration.ofMillis(200)).build())
                 .updateTimeout(Duration.ofSeconds(5)).build());
         open.add(r);
@@ -498,19 +502,22 @@ class ReplicatorTest {
     void aKeyWithATimeToLiveIsDroppedEverywhereAndStaysDropped() throws InterruptedException {
         Key<ORSet<String>> session = Key.of("session", ORSet.<String>empty(), SET_CODEC).withTimeToLive(Duration.ofMillis(400));
         InMemoryNetwork net = new InMemoryNetwork(12);
-        Replicator a = node("a", net);
-        Replicator b = node("b", net);
+        // One clock for all nodes, moved by the test: the lease cannot lapse before it replicated.
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        Replicator a = node("a", net, now::get);
+        Replicator b = node("b", net, now::get);
         BlockingQueue<Change> seen = new LinkedBlockingQueue<>();
         b.subscribe(session, e -> seen.addAll(e.changes()));
         a.update(session, (s, r) -> s.add(r.self(), "token"));
         Await.until("replicated", () -> b.get(session).isPresent());
         assertEquals(new Change.Added("token", "token"), seen.poll(10, TimeUnit.SECONDS));
+        now.addAndGet(500);
         Await.until("expired on a", () -> a.get(session).isEmpty());
         Await.until("expired on b", () -> b.get(session).isEmpty());
         assertEquals(new Change.Removed("token", "token"), seen.poll(10, TimeUnit.SECONDS));
         assertEquals(0, a.size());
         // A late peer's heartbeat-driven repair must not bring it back: the copies carry the past expiry.
-        Replicator c = node("c", net);
+        Replicator c = node("c", net, now::get);
         Await.until("c joined and synced", () -> c.stats().peers().values().stream().allMatch(p -> p.acknowledged() >= 0)
                 && c.stats().peers().size() == 2);
         assertTrue(c.get(session).isEmpty() && a.get(session).isEmpty() && b.get(session).isEmpty());
