@@ -103,7 +103,7 @@ public final class SyncMachine {
             return Long.compare(at, o.at);
         }
     }
-    private final Map<ReplicaId, Peer> peers = new TreeMap<>();
+    private final Map<ReplicaId, PeerState> peers = new TreeMap<>();
     private long next;
     private long bufferStart;
     private long storeDigest;
@@ -160,44 +160,6 @@ public final class SyncMachine {
             b.bytes = sizer.bytes(b.key, b.delta);
         }
         return b.bytes;
-    }
-
-    /** What we know about one peer. */
-    private static final class Peer {
-        /** The session of the peer that the transport admitted. */
-        long incarnation;
-        /** Reachable now; an unreachable peer keeps {@link #acked} for its return. */
-        boolean up = true;
-        /** Replicas this peer told us it cannot reach: their deltas are forwarded to it. */
-        java.util.SortedSet<ReplicaId> cannotReach = java.util.Collections.emptySortedSet();
-        /** Highest position acknowledged; -1 when unknown. */
-        long acked = -1;
-        long inflightEnd = -1;
-        long inflightSentAt;
-        long lastSentAt;
-        // Our transfer to the peer.
-        long outTransfer = -1;
-        long outUpTo;
-        long outTouchedAt;
-        // The peer's transfer to us.
-        long inTransfer = -1;
-        long inFinished = -1;
-        long inUpTo;
-        boolean inOfferDone;
-        int inRequests;
-        int inAnswers;
-        int inPartsExpected;
-        int inPartsReceived;
-        /** Parts of large keys being assembled, per key: the parts received so far. */
-        Map<String, Object[]> inParts = new HashMap<>();
-        /** An interval from the peer that would leave a causal gap, kept until the gap fills. */
-        Message.Deltas parked;
-        /** When the peer's intervals first left a gap; -1 when they do not. */
-        long gapSince = -1;
-
-        boolean quiet(long next) {
-            return acked >= next && inflightEnd < 0 && outTransfer < 0 && inTransfer < 0;
-        }
     }
 
     /**
@@ -311,7 +273,8 @@ public final class SyncMachine {
     public MachineStats stats() {
         Map<ReplicaId, MachineStats.PeerStats> ps = new TreeMap<>();
         peers.forEach((id, p) -> ps.put(id, new MachineStats.PeerStats(p.up, p.incarnation, p.acked,
-                p.acked < 0 ? -1 : Math.max(0, next - p.acked), p.outTransfer >= 0, p.inTransfer >= 0)));
+                p.acked < 0 ? -1 : Math.max(0, next - p.acked), p.out instanceof PeerState.Outbound.Transfer,
+                p.in instanceof PeerState.Inbound.Receiving)));
         Map<TransferReason, Long> byReason = new java.util.EnumMap<>(TransferReason.class);
         for (TransferReason r : TransferReason.values()) {
             byReason.put(r, transfers[r.ordinal()]);
@@ -351,7 +314,7 @@ public final class SyncMachine {
         } else if (input instanceof Input.PeerDown d) {
             peerDown(s, d.peer(), d.reason());
         } else if (input instanceof Input.Read r) {
-            Peer p = peers.get(r.from());
+            PeerState p = peers.get(r.from());
             if (p == null || !p.up) {
                 s.reads.add(new Output.ReadResult(r.id(), r.from(), Output.ReadStatus.PEER_NOT_UP,
                         Optional.ofNullable(states.get(r.key()))));
@@ -359,7 +322,7 @@ public final class SyncMachine {
                 send(s, r.from(), p, new Message.ReadRequest(r.id(), r.key()));
             }
         } else if (input instanceof Input.Leave) {
-            for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+            for (Map.Entry<ReplicaId, PeerState> e : peers.entrySet()) {
                 if (e.getValue().up) {
                     send(s, e.getKey(), e.getValue(), new Message.Goodbye());
                 }
@@ -372,10 +335,10 @@ public final class SyncMachine {
         if (id.equals(self)) {
             return;
         }
-        Peer p = peers.get(id);
+        PeerState p = peers.get(id);
         if (p == null || p.incarnation != incarnation) {
             // New, or restarted: we cannot know what it kept, so it starts from a transfer.
-            p = new Peer();
+            p = new PeerState();
             p.incarnation = incarnation;
             peers.put(id, p);
         } else if (p.up) {
@@ -384,7 +347,7 @@ public final class SyncMachine {
             // Back from unreachable: it kept what it acknowledged; whatever was in flight either
             // way may be lost, so resend from the acknowledged position, and restart transfers.
             p.up = true;
-            resetSession(p);
+            p.resetSession();
         }
         flush(s);
         if (!reportUnreachable(s) && !reportedUnreachable.isEmpty()) {
@@ -393,13 +356,13 @@ public final class SyncMachine {
     }
 
     private void peerDown(Step s, ReplicaId id, PeerDownReason reason) {
-        Peer p = peers.get(id);
+        PeerState p = peers.get(id);
         if (p == null) {
             return;
         }
         if (reason == PeerDownReason.UNREACHABLE) {
             p.up = false;
-            resetSession(p);
+            p.resetSession();
         } else {
             peers.remove(id);
             collectGarbage();
@@ -407,7 +370,7 @@ public final class SyncMachine {
         reportUnreachable(s);
     }
 
-    private void onReadRequest(Step s, ReplicaId from, Peer p, Message.ReadRequest rq) {
+    private void onReadRequest(Step s, ReplicaId from, PeerState p, Message.ReadRequest rq) {
         ReplicatedData<?> st = states.get(rq.key());
         long exp = expiries.getOrDefault(rq.key(), 0L);
         if (st != null && (ACCESS.entryCount(st) > config.maxEntriesPerMessage()
@@ -419,7 +382,7 @@ public final class SyncMachine {
     }
 
     /** Joins a read's answer into the key (read repair) and reports it. */
-    private void onReadReply(Step s, ReplicaId from, Peer p, Message.ReadReply rr) {
+    private void onReadReply(Step s, ReplicaId from, PeerState p, Message.ReadReply rr) {
         String key = rr.key();
         if (rr.tooLarge()) {
             s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.TOO_LARGE,
@@ -472,7 +435,7 @@ public final class SyncMachine {
 
     private void sendReport(Step s) {
         reportedAt = s.now;
-        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
+        for (Map.Entry<ReplicaId, PeerState> e : peers.entrySet()) {
             if (e.getValue().up) {
                 send(s, e.getKey(), e.getValue(), new Message.Unreachable(reportedUnreachable));
             }
@@ -484,30 +447,18 @@ public final class SyncMachine {
      * forwarded to the peer from now on; a transfer brings what it skipped before (those deltas
      * went unforwarded while the origin reached the peer itself, and may be trimmed already).
      */
-    private void onUnreachable(Step s, ReplicaId from, Peer p, Message.Unreachable u) {
+    private void onUnreachable(Step s, ReplicaId from, PeerState p, Message.Unreachable u) {
         boolean relayNew = false;
         for (ReplicaId r : u.replicas()) {
-            Peer o = peers.get(r);
+            PeerState o = peers.get(r);
             if (!p.cannotReach.contains(r) && o != null && o.up) {
                 relayNew = true;
             }
         }
         p.cannotReach = u.replicas();
-        if (relayNew && p.outTransfer < 0) {
+        if (relayNew && !(p.out instanceof PeerState.Outbound.Transfer)) {
             startTransfer(s, from, p, TransferReason.RELAY);
         }
-    }
-
-    /** Forgets what was in flight with {@code p}, keeping its acknowledged position. */
-    private static void resetSession(Peer p) {
-        p.inflightEnd = -1;
-        p.outTransfer = -1;
-        p.inTransfer = -1;
-        p.inParts.clear();
-        p.inPartsExpected = 0;
-        p.inPartsReceived = 0;
-        p.parked = null;
-        p.gapSince = -1;
     }
 
     /** Accumulates one step's output. */
@@ -532,7 +483,7 @@ public final class SyncMachine {
 
     private long wakeup(long now) {
         long at = now + config.heartbeatIntervalMillis();
-        for (Peer p : peers.values()) {
+        for (PeerState p : peers.values()) {
             if (p.up && !p.quiet(next)) {
                 at = now + config.syncIntervalMillis();
                 break;
@@ -696,7 +647,7 @@ public final class SyncMachine {
             s.problems.add(from + " sent " + m.entries() + " entries, above the limit of " + config.maxEntriesPerMessage());
             return;
         }
-        Peer p = peers.get(from);
+        PeerState p = peers.get(from);
         if (p == null || !p.up) {
             // Not admitted (or out of the view): a late frame is no sign of life.
             droppedFromUnknownPeers++;
@@ -726,17 +677,14 @@ public final class SyncMachine {
                 return;
             }
             p.acked = Math.max(p.acked, a.upTo());
-            if (p.inflightEnd >= 0 && a.upTo() >= p.inflightEnd) {
-                p.inflightEnd = -1;
-            }
-            if (p.outTransfer >= 0 && a.upTo() >= p.outUpTo) {
-                p.outTransfer = -1;
+            if ((p.out instanceof PeerState.Outbound.Interval i && a.upTo() >= i.end())
+                    || (p.out instanceof PeerState.Outbound.Transfer t && a.upTo() >= t.upTo())) {
+                p.out = PeerState.Outbound.IDLE;
             }
             collectGarbage();
             flush(s);
         } else if (m instanceof Message.Nack) {
             p.acked = -1;
-            p.inflightEnd = -1;
             startTransfer(s, from, p, TransferReason.NACK);
         } else if (m instanceof Message.Offer o) {
             onOffer(s, from, p, o);
@@ -789,7 +737,7 @@ public final class SyncMachine {
                 record(s, e.getKey(), cur, after, novel, from, expiresAt);
             }
         }
-        Peer p = peers.get(from);
+        PeerState p = peers.get(from);
         if (p != null) {
             p.gapSince = -1;
             p.parked = null;
@@ -804,7 +752,7 @@ public final class SyncMachine {
      * timeout, we ask for a transfer.
      */
     private void gap(Step s, ReplicaId from, Message.Deltas d) {
-        Peer p = peers.get(from);
+        PeerState p = peers.get(from);
         if (p.gapSince < 0) {
             p.gapSince = s.now;
         }
@@ -822,8 +770,8 @@ public final class SyncMachine {
         boolean progress = true;
         while (progress) {
             progress = false;
-            for (Map.Entry<ReplicaId, Peer> e : new ArrayList<>(peers.entrySet())) {
-                Peer p = e.getValue();
+            for (Map.Entry<ReplicaId, PeerState> e : new ArrayList<>(peers.entrySet())) {
+                PeerState p = e.getValue();
                 Message.Deltas d = p.parked;
                 if (d == null) {
                     continue;
@@ -852,19 +800,17 @@ public final class SyncMachine {
         return e == null || e < expiresAt;
     }
 
-    private void onOffer(Step s, ReplicaId from, Peer p, Message.Offer o) {
-        if (o.transfer() != p.inTransfer) {
-            if (o.transfer() <= Math.max(p.inTransfer, p.inFinished)) {
+    private void onOffer(Step s, ReplicaId from, PeerState p, Message.Offer o) {
+        PeerState.Inbound.Receiving in;
+        if (p.in instanceof PeerState.Inbound.Receiving r && r.id == o.transfer()) {
+            in = r;
+        } else {
+            if (o.transfer() <= p.newestIncomingTransfer) {
                 return; // a late chunk of an abandoned or finished transfer
             }
-            p.inTransfer = o.transfer();
-            p.inUpTo = o.upTo();
-            p.inOfferDone = false;
-            p.inRequests = 0;
-            p.inAnswers = 0;
-            p.inPartsExpected = 0;
-            p.inPartsReceived = 0;
-            p.inParts.clear();
+            in = new PeerState.Inbound.Receiving(o.transfer(), o.upTo());
+            p.in = in;
+            p.newestIncomingTransfer = o.transfer();
         }
         List<String> wanted = new ArrayList<>();
         o.digests().forEach((key, digest) -> {
@@ -874,28 +820,27 @@ public final class SyncMachine {
             }
         });
         if (o.last()) {
-            p.inOfferDone = true;
+            in.offerDone = true;
         }
         if (!wanted.isEmpty()) {
-            p.inRequests++;
+            in.requests++;
             s.sends.add(new Output.Send(from, new Message.Request(o.transfer(), o.last(), wanted)));
         }
         completeIncoming(s, from, p);
     }
 
-    private void completeIncoming(Step s, ReplicaId from, Peer p) {
-        if (p.inTransfer >= 0 && p.inOfferDone && p.inAnswers >= p.inRequests && p.inPartsReceived >= p.inPartsExpected) {
-            s.sends.add(new Output.Send(from, new Message.Ack(p.inUpTo)));
-            p.inFinished = p.inTransfer;
-            p.inTransfer = -1;
+    private void completeIncoming(Step s, ReplicaId from, PeerState p) {
+        if (p.in instanceof PeerState.Inbound.Receiving in && in.complete()) {
+            s.sends.add(new Output.Send(from, new Message.Ack(in.upTo)));
+            p.in = PeerState.Inbound.IDLE;
         }
     }
 
-    private void onRequest(Step s, ReplicaId to, Peer p, Message.Request r) {
-        if (r.transfer() != p.outTransfer) {
+    private void onRequest(Step s, ReplicaId to, PeerState p, Message.Request r) {
+        if (!(p.out instanceof PeerState.Outbound.Transfer t) || r.transfer() != t.id()) {
             return;
         }
-        p.outTouchedAt = s.now;
+        p.out = t.touched(s.now);
         Map<String, ReplicatedData<?>> chunk = new LinkedHashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> keys = r.keys();
@@ -969,13 +914,14 @@ public final class SyncMachine {
         return out;
     }
 
-    private void onStates(Step s, ReplicaId from, Peer p, Message.States st) {
+    private void onStates(Step s, ReplicaId from, PeerState p, Message.States st) {
         onStates(s, from, p, st, false);
     }
 
     /** Joins full states; {@code outsideTransfer} for states that answer a read. */
-    private void onStates(Step s, ReplicaId from, Peer p, Message.States st, boolean outsideTransfer) {
-        if (!outsideTransfer && st.transfer() != p.inTransfer) {
+    private void onStates(Step s, ReplicaId from, PeerState p, Message.States st, boolean outsideTransfer) {
+        PeerState.Inbound.Receiving in = p.in instanceof PeerState.Inbound.Receiving r ? r : null;
+        if (!outsideTransfer && (in == null || st.transfer() != in.id)) {
             return;
         }
         for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
@@ -996,17 +942,17 @@ public final class SyncMachine {
             }
         }
         if (st.last()) {
-            p.inAnswers++;
-            p.inPartsExpected += st.parts();
+            in.answers++;
+            in.partsExpected += st.parts();
             completeIncoming(s, from, p);
         }
     }
 
-    private void onStatePart(Step s, ReplicaId from, Peer p, Message.StatePart part) {
-        if (part.transfer() != p.inTransfer) {
+    private void onStatePart(Step s, ReplicaId from, PeerState p, Message.StatePart part) {
+        if (!(p.in instanceof PeerState.Inbound.Receiving in) || part.transfer() != in.id) {
             return;
         }
-        Object[] got = p.inParts.computeIfAbsent(part.key(), k -> new Object[part.parts()]);
+        Object[] got = in.parts.computeIfAbsent(part.key(), k -> new Object[part.parts()]);
         if (got.length != part.parts() || got[part.part()] != null) {
             if (got.length != part.parts()) {
                 s.problems.add(from + " sent part counts " + got.length + " and " + part.parts() + " for '" + part.key() + "'");
@@ -1014,13 +960,13 @@ public final class SyncMachine {
             return; // a duplicate
         }
         got[part.part()] = part.value();
-        p.inPartsReceived++;
+        in.partsReceived++;
         for (Object o : got) {
             if (o == null) {
                 return;
             }
         }
-        p.inParts.remove(part.key());
+        in.parts.remove(part.key());
         ReplicatedData<?> whole;
         try {
             whole = (ReplicatedData<?>) ACCESS.assemble(java.util.Arrays.asList(got));
@@ -1036,17 +982,15 @@ public final class SyncMachine {
 
     // ------------------------------------------------------------------------------------- send
 
-    private void send(Step s, ReplicaId to, Peer p, Message m) {
+    private void send(Step s, ReplicaId to, PeerState p, Message m) {
         p.lastSentAt = s.now;
         s.sends.add(new Output.Send(to, m));
     }
 
-    private void startTransfer(Step s, ReplicaId to, Peer p, TransferReason reason) {
+    private void startTransfer(Step s, ReplicaId to, PeerState p, TransferReason reason) {
         transfers[reason.ordinal()]++;
-        p.outTransfer = ++transferIds;
-        p.outUpTo = next;
-        p.outTouchedAt = s.now;
-        p.inflightEnd = -1;
+        PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, next, s.now);
+        p.out = t;
         Map<String, Long> chunk = new HashMap<>();
         long chunkBytes = 0;
         Iterator<Map.Entry<String, ReplicatedData<?>>> it = states.entrySet().iterator();
@@ -1055,21 +999,21 @@ public final class SyncMachine {
             long b = keyBytes(e.getKey()) + 8;
             if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
-                send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, false, chunk));
+                send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk));
                 chunk = new HashMap<>();
                 chunkBytes = 0;
             }
             chunk.put(e.getKey(), digester.applyAsLong(e.getValue()));
             chunkBytes += b;
         }
-        send(s, to, p, new Message.Offer(p.outTransfer, p.outUpTo, true, chunk));
+        send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk));
     }
 
     /** Sends every peer with nothing in flight what it lacks. */
     private void flush(Step s) {
-        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
-            Peer p = e.getValue();
-            if (!p.up || p.inflightEnd >= 0 || p.outTransfer >= 0) {
+        for (Map.Entry<ReplicaId, PeerState> e : peers.entrySet()) {
+            PeerState p = e.getValue();
+            if (!p.up || p.out != PeerState.Outbound.IDLE) {
                 continue;
             }
             if (p.acked < 0 || p.acked < bufferStart) {
@@ -1095,11 +1039,11 @@ public final class SyncMachine {
         if (origin.equals(self)) {
             return true;
         }
-        Peer o = peers.get(origin);
+        PeerState o = peers.get(origin);
         if (o == null || !o.up) {
             return true;
         }
-        Peer receiver = peers.get(to);
+        PeerState receiver = peers.get(to);
         return receiver != null && receiver.cannotReach.contains(origin);
     }
 
@@ -1109,7 +1053,7 @@ public final class SyncMachine {
     }
 
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
-    private void sendInterval(Step s, ReplicaId to, Peer p) {
+    private void sendInterval(Step s, ReplicaId to, PeerState p) {
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
         int entries = 0;
@@ -1157,8 +1101,7 @@ public final class SyncMachine {
             collectGarbage();
             return;
         }
-        p.inflightEnd = end;
-        p.inflightSentAt = s.now;
+        p.out = new PeerState.Outbound.Interval(end, s.now);
         send(s, to, p, new Message.Deltas(p.acked, end, grouped, groupedExpiries));
     }
 
@@ -1184,19 +1127,19 @@ public final class SyncMachine {
         if (!reportedUnreachable.isEmpty() && s.now - reportedAt >= config.heartbeatIntervalMillis()) {
             sendReport(s); // reports can be lost: repeat while some peer is out of reach
         }
-        for (Map.Entry<ReplicaId, Peer> e : peers.entrySet()) {
-            Peer p = e.getValue();
+        for (Map.Entry<ReplicaId, PeerState> e : peers.entrySet()) {
+            PeerState p = e.getValue();
             ReplicaId to = e.getKey();
             if (!p.up) {
                 continue;
             }
-            if (p.outTransfer >= 0) {
-                if (s.now - p.outTouchedAt >= config.ackTimeoutMillis()) {
+            if (p.out instanceof PeerState.Outbound.Transfer t) {
+                if (s.now - t.touchedAt() >= config.ackTimeoutMillis()) {
                     startTransfer(s, to, p, TransferReason.RESTARTED);
                 }
-            } else if (p.inflightEnd >= 0) {
-                if (s.now - p.inflightSentAt >= config.ackTimeoutMillis()) {
-                    p.inflightEnd = -1;
+            } else if (p.out instanceof PeerState.Outbound.Interval i) {
+                if (s.now - i.sentAt() >= config.ackTimeoutMillis()) {
+                    p.out = PeerState.Outbound.IDLE;
                     sendInterval(s, to, p);
                 }
             } else if (p.quiet(next) && s.now - p.lastSentAt >= config.heartbeatIntervalMillis()) {
@@ -1210,11 +1153,11 @@ public final class SyncMachine {
     /** Trims the buffer below the smallest position some peer still needs. */
     private void collectGarbage() {
         long keepFrom = next;
-        for (Peer p : peers.values()) {
+        for (PeerState p : peers.values()) {
             if (p.acked >= 0) {
                 keepFrom = Math.min(keepFrom, p.acked);
-            } else if (p.outTransfer >= 0) {
-                keepFrom = Math.min(keepFrom, p.outUpTo);
+            } else if (p.out instanceof PeerState.Outbound.Transfer t) {
+                keepFrom = Math.min(keepFrom, t.upTo());
             }
         }
         while (!buffer.isEmpty() && buffer.peekFirst().seq() < keepFrom) {

@@ -1,0 +1,107 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.causal.ReplicaId;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * What a {@link SyncMachine} knows about one peer: its session, its acknowledged position, and
+ * what is under way in each direction as explicit states rather than sentinel fields. Confined to
+ * the machine.
+ */
+final class PeerState {
+    /** The session of the peer that the transport admitted. */
+    long incarnation;
+    /** Reachable now; an unreachable peer keeps {@link #acked} for its return. */
+    boolean up = true;
+    /** Replicas this peer told us it cannot reach: their deltas are forwarded to it. */
+    SortedSet<ReplicaId> cannotReach = Collections.emptySortedSet();
+    /** Highest position of ours it acknowledged; -1 while unknown (new, restarted, nacked). */
+    long acked = -1;
+    /** When we last sent it anything (heartbeats go only to quiet links). */
+    long lastSentAt;
+    /** What we are sending it. */
+    Outbound out = Outbound.IDLE;
+    /** What it is sending us by transfer. */
+    Inbound in = Inbound.IDLE;
+    /** The newest transfer id of the peer's that we saw: older chunks are late and ignored. */
+    long newestIncomingTransfer = -1;
+    /** An interval from the peer that would leave a causal gap, kept until the gap fills. */
+    Message.Deltas parked;
+    /** When the peer's intervals first left a gap; -1 when they do not. */
+    long gapSince = -1;
+
+    /** Nothing outstanding either way and everything of ours acknowledged. */
+    boolean quiet(long next) {
+        return acked >= next && out == Outbound.IDLE && in == Inbound.IDLE;
+    }
+
+    /** Forgets what was in flight either way, keeping the acknowledged position. */
+    void resetSession() {
+        out = Outbound.IDLE;
+        in = Inbound.IDLE;
+        parked = null;
+        gapSince = -1;
+    }
+
+    /** Our side of the link. */
+    sealed interface Outbound permits Outbound.Idle, Outbound.Interval, Outbound.Transfer {
+        /** Nothing in flight. */
+        Idle IDLE = new Idle();
+
+        /** Nothing in flight: the next flush sends an interval or starts a transfer. */
+        record Idle() implements Outbound {
+        }
+
+        /** The interval {@code [.., end)} is in flight since {@code sentAt}; one at a time. */
+        record Interval(long end, long sentAt) implements Outbound {
+        }
+
+        /**
+         * Transfer {@code id} offering our store as of position {@code upTo}; restarted when the
+         * peer stays silent for an ack timeout after {@code touchedAt}.
+         */
+        record Transfer(long id, long upTo, long touchedAt) implements Outbound {
+            Transfer touched(long now) {
+                return new Transfer(id, upTo, now);
+            }
+        }
+    }
+
+    /** The peer's transfer to us. */
+    sealed interface Inbound permits Inbound.Idle, Inbound.Receiving {
+        /** No transfer from the peer under way. */
+        Idle IDLE = new Idle();
+
+        /** No transfer under way. */
+        record Idle() implements Inbound {
+        }
+
+        /**
+         * Transfer {@code id} of the peer's store as of its position {@code upTo}: complete once
+         * the offer ended, every request was answered and every announced part arrived.
+         */
+        final class Receiving implements Inbound {
+            final long id;
+            final long upTo;
+            boolean offerDone;
+            int requests;
+            int answers;
+            int partsExpected;
+            int partsReceived;
+            /** Parts of large keys being assembled, per key: the parts received so far. */
+            final Map<String, Object[]> parts = new HashMap<>();
+
+            Receiving(long id, long upTo) {
+                this.id = id;
+                this.upTo = upTo;
+            }
+
+            boolean complete() {
+                return offerDone && answers >= requests && partsReceived >= partsExpected;
+            }
+        }
+    }
+}
