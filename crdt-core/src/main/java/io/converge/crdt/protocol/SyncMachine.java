@@ -23,12 +23,16 @@ import java.util.function.ToLongFunction;
  *
  * <h2>State</h2>
  * <ul>
- *   <li>{@code X}: the state of every key ({@link #get}), readable from any thread;
+ *   <li>{@code X}: the state of every key, with expiries and a store digest ({@code KeyStates});
  *   <li>{@code c}: the next sequence number (durable: the driver persists it with each record);
- *   <li>{@code D}: the delta buffer, positions {@code [bufferStart, c)}, each a (key, delta,
- *       origin); bounded by {@link SyncConfig#bufferMaxEntries()};
- *   <li>{@code A}: per peer, the highest position it acknowledged (unknown for a new peer).
+ *   <li>{@code D}: the delta buffer, positions {@code [start, c)}, each a (key, delta, origin);
+ *       bounded by {@link SyncConfig#bufferMaxEntries()} ({@code DeltaBuffer});
+ *   <li>{@code A}: per peer, the highest position it acknowledged (unknown for a new peer), and
+ *       what is under way with it in each direction ({@code PeerState}: an interval or a
+ *       transfer out, a transfer in).
  * </ul>
+ * This class holds the steps: local updates, receiving, sending intervals, transfers out
+ * and in, and timers.
  *
  * <h2>Protocol</h2>
  * A local update joins its delta into {@code X} and appends it to {@code D}; the updates of one
@@ -46,7 +50,7 @@ import java.util.function.ToLongFunction;
  * trimmed below the smallest acknowledged position.
  *
  * <h2>Full state, driven by digests</h2>
- * A peer whose position is unknown (new, restarted, nacked) or older than {@code bufferStart}
+ * A peer whose position is unknown (new, restarted, nacked) or older than {@code buffer.start()}
  * (the buffer was trimmed or evicted past it) gets a transfer: an {@link Message.Offer} of
  * per-key digests in bounded chunks; it {@link Message.Request}s only the keys whose digest
  * differs, receives their states in bounded {@link Message.States} chunks, joins them (each
@@ -87,26 +91,10 @@ public final class SyncMachine {
 
     private final ReplicaId self;
     private final SyncConfig config;
-    private final ToLongFunction<ReplicatedData<?>> digester;
     private final ValueSizer sizer;
-    /** Insertion-ordered, so offers list keys alike in every JVM. */
-    private final Map<String, ReplicatedData<?>> states = new LinkedHashMap<>();
-    private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
-    /** Expiry (epoch ms) of the keys that have a time to live. */
-    private final Map<String, Long> expiries = new HashMap<>();
-    /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
-    private final java.util.PriorityQueue<Expiry> expiryQueue = new java.util.PriorityQueue<>();
-
-    private record Expiry(long at, String key) implements Comparable<Expiry> {
-        @Override
-        public int compareTo(Expiry o) {
-            return Long.compare(at, o.at);
-        }
-    }
+    private final KeyStates keys;
+    private final DeltaBuffer buffer;
     private final Map<ReplicaId, PeerState> peers = new TreeMap<>();
-    private long next;
-    private long bufferStart;
-    private long storeDigest;
     private long transferIds;
     private long droppedFromUnknownPeers;
     /** The unreachable peers we last told our peers about, and when. */
@@ -114,48 +102,8 @@ public final class SyncMachine {
     private long reportedAt;
     private final long[] transfers = new long[TransferReason.values().length];
 
-    /** A delta at one buffer position, with its size in messages once measured. */
-    private static final class Buffered {
-        final long seq;
-        final String key;
-        final ReplicatedData<?> delta;
-        final ReplicaId origin;
-        final long expiresAt;
-        /** Bytes as the sizer measures them; -1 until needed. */
-        long bytes;
-
-        Buffered(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt, long bytes) {
-            this.seq = seq;
-            this.key = key;
-            this.delta = delta;
-            this.origin = origin;
-            this.expiresAt = expiresAt;
-            this.bytes = bytes;
-        }
-
-        long seq() {
-            return seq;
-        }
-
-        String key() {
-            return key;
-        }
-
-        ReplicatedData<?> delta() {
-            return delta;
-        }
-
-        ReplicaId origin() {
-            return origin;
-        }
-
-        long expiresAt() {
-            return expiresAt;
-        }
-    }
-
     /** The bytes {@code b} takes in a message, measured once. */
-    private long bytesOf(Buffered b) {
+    private long bytesOf(DeltaBuffer.Entry b) {
         if (b.bytes < 0) {
             b.bytes = sizer.bytes(b.key, b.delta);
         }
@@ -193,28 +141,17 @@ public final class SyncMachine {
         this.sizer = Objects.requireNonNull(sizer, "sizer");
         this.self = Objects.requireNonNull(self, "self");
         this.config = Objects.requireNonNull(config, "config");
-        this.digester = Objects.requireNonNull(digester, "digester");
         Objects.requireNonNull(restored, "restored");
         if (sequence < 0) {
             throw new IllegalArgumentException("sequence must be at least 0, got " + sequence);
         }
-        new TreeMap<>(restored).forEach((k, v) -> {
-            states.put(k, v);
-            storeDigest += keyDigest(k, v);
-        });
-        new TreeMap<>(restoredExpiries).forEach((k, e) -> {
-            if (states.containsKey(k) && e > 0) {
-                expiries.put(k, e);
-                expiryQueue.add(new Expiry(e, k));
-            }
-        });
-        this.next = sequence;
-        this.bufferStart = sequence;
+        this.keys = new KeyStates(Objects.requireNonNull(digester, "digester"), restored, restoredExpiries);
+        this.buffer = new DeltaBuffer(sequence, config.bufferMaxEntries());
     }
 
     /** When {@code key} expires (epoch ms), if it has a time to live. */
     public Optional<Long> expiry(String key) {
-        return Optional.ofNullable(expiries.get(key));
+        return keys.expiry(key);
     }
 
     /** A new, empty machine using {@link ReplicatedData#digest()} as the state digest. */
@@ -234,22 +171,22 @@ public final class SyncMachine {
 
     /** The state of {@code key}, if any. */
     public Optional<ReplicatedData<?>> get(String key) {
-        return Optional.ofNullable(states.get(Objects.requireNonNull(key, "key")));
+        return Optional.ofNullable(keys.get(Objects.requireNonNull(key, "key")));
     }
 
     /** The keys held, in the order they were first written; a view, valid until the next step. */
     public Iterable<String> keys() {
-        return java.util.Collections.unmodifiableSet(states.keySet());
+        return keys.keys();
     }
 
     /** Number of keys held. */
     public int size() {
-        return states.size();
+        return keys.size();
     }
 
     /** The next sequence number {@code c}. */
     public long sequence() {
-        return next;
+        return buffer.next();
     }
 
     /** Number of deltas buffered for peers. */
@@ -259,7 +196,7 @@ public final class SyncMachine {
 
     /** Digest of the whole store: equal on replicas holding equal states. */
     public long storeDigest() {
-        return storeDigest;
+        return keys.digest();
     }
 
     /** Peers known, with the position each acknowledged (-1 if unknown). */
@@ -273,21 +210,14 @@ public final class SyncMachine {
     public MachineStats stats() {
         Map<ReplicaId, MachineStats.PeerStats> ps = new TreeMap<>();
         peers.forEach((id, p) -> ps.put(id, new MachineStats.PeerStats(p.up, p.incarnation, p.acked,
-                p.acked < 0 ? -1 : Math.max(0, next - p.acked), p.out instanceof PeerState.Outbound.Transfer,
+                p.acked < 0 ? -1 : Math.max(0, buffer.next() - p.acked), p.out instanceof PeerState.Outbound.Transfer,
                 p.in instanceof PeerState.Inbound.Receiving)));
         Map<TransferReason, Long> byReason = new java.util.EnumMap<>(TransferReason.class);
         for (TransferReason r : TransferReason.values()) {
             byReason.put(r, transfers[r.ordinal()]);
         }
-        return new MachineStats(next, buffer.size(), states.size(), storeDigest, ps, byReason,
+        return new MachineStats(buffer.next(), buffer.size(), keys.size(), keys.digest(), ps, byReason,
                 droppedFromUnknownPeers);
-    }
-
-    private long keyDigest(String key, ReplicatedData<?> state) {
-        long h = key.hashCode() * 0x9E3779B97F4A7C15L + digester.applyAsLong(state);
-        h ^= h >>> 31;
-        h *= 0xBF58476D1CE4E5B9L;
-        return h ^ (h >>> 29);
     }
 
     // ------------------------------------------------------------------------------------- step
@@ -317,7 +247,7 @@ public final class SyncMachine {
             PeerState p = peers.get(r.from());
             if (p == null || !p.up) {
                 s.reads.add(new Output.ReadResult(r.id(), r.from(), Output.ReadStatus.PEER_NOT_UP,
-                        Optional.ofNullable(states.get(r.key()))));
+                        Optional.ofNullable(keys.get(r.key()))));
             } else {
                 send(s, r.from(), p, new Message.ReadRequest(r.id(), r.key()));
             }
@@ -371,8 +301,8 @@ public final class SyncMachine {
     }
 
     private void onReadRequest(Step s, ReplicaId from, PeerState p, Message.ReadRequest rq) {
-        ReplicatedData<?> st = states.get(rq.key());
-        long exp = expiries.getOrDefault(rq.key(), 0L);
+        ReplicatedData<?> st = keys.get(rq.key());
+        long exp = keys.expiryOf(rq.key());
         if (st != null && (ACCESS.entryCount(st) > config.maxEntriesPerMessage()
                 || sizer.bytes(rq.key(), st) > config.maxMessageBytes())) {
             send(s, from, p, new Message.ReadReply(rq.id(), rq.key(), Optional.empty(), 0, true));
@@ -386,15 +316,15 @@ public final class SyncMachine {
         String key = rr.key();
         if (rr.tooLarge()) {
             s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.TOO_LARGE,
-                    Optional.ofNullable(states.get(key))));
+                    Optional.ofNullable(keys.get(key))));
             return;
         }
         if (rr.state().isEmpty()) {
             s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.ABSENT,
-                    Optional.ofNullable(states.get(key))));
+                    Optional.ofNullable(keys.get(key))));
             return;
         }
-        ReplicatedData<?> cur = states.get(key);
+        ReplicatedData<?> cur = keys.get(key);
         if (cur != null && cur.getClass() != rr.state().get().getClass()) {
             s.problems.add(from + " answered a read of '" + key + "' with a "
                     + rr.state().get().getClass().getSimpleName() + "; it holds a " + cur.getClass().getSimpleName());
@@ -405,7 +335,7 @@ public final class SyncMachine {
         Map<String, Long> exp = rr.expiresAt() > 0 ? Map.of(key, rr.expiresAt()) : Map.of();
         onStates(s, from, p, new Message.States(-1, false, Map.of(key, rr.state().get()), exp), true);
         s.reads.add(new Output.ReadResult(rr.id(), from, Output.ReadStatus.FOUND,
-                Optional.ofNullable(states.get(key))));
+                Optional.ofNullable(keys.get(key))));
     }
 
     /** The known peers that are not reachable now, in id order. */
@@ -484,13 +414,14 @@ public final class SyncMachine {
     private long wakeup(long now) {
         long at = now + config.heartbeatIntervalMillis();
         for (PeerState p : peers.values()) {
-            if (p.up && !p.quiet(next)) {
+            if (p.up && !p.quiet(buffer.next())) {
                 at = now + config.syncIntervalMillis();
                 break;
             }
         }
-        if (!expiryQueue.isEmpty()) {
-            at = Math.min(at, Math.max(expiryQueue.peek().at(), now + 1));
+        long expiry = keys.nextExpiry();
+        if (expiry != Long.MAX_VALUE) {
+            at = Math.min(at, Math.max(expiry, now + 1));
         }
         return at;
     }
@@ -530,7 +461,7 @@ public final class SyncMachine {
         // acknowledged the position after them holds each one.
         for (int i = 0; i < s.outcomes.size(); i++) {
             if (s.outcomes.get(i) instanceof Output.Applied a) {
-                s.outcomes.set(i, new Output.Applied(a.state(), next));
+                s.outcomes.set(i, new Output.Applied(a.state(), buffer.next()));
             }
         }
     }
@@ -538,7 +469,7 @@ public final class SyncMachine {
     private void localUpdatesRecorded(Step s, List<Input.LocalUpdate> updates) {
         Map<String, Touched> touched = new LinkedHashMap<>();
         for (Input.LocalUpdate u : updates) {
-            Touched t = touched.computeIfAbsent(u.key(), k -> new Touched(states.get(k)));
+            Touched t = touched.computeIfAbsent(u.key(), k -> new Touched(keys.get(k)));
             try {
                 s.outcomes.add(new Output.Applied(localUpdate(s, u, t), -1));
             } catch (RuntimeException e) {
@@ -551,8 +482,7 @@ public final class SyncMachine {
                 record(s, e.getKey(), t.before, t.after, t.delta, self, t.expiresAt, t.bytes);
             } else if (t.delta != null) {
                 // Nothing new, but the key was touched: renew its lease through a no-op record.
-                Long old = expiries.get(e.getKey());
-                if (old == null || old < t.expiresAt) {
+                if (keys.extendsExpiry(e.getKey(), t.expiresAt)) {
                     record(s, e.getKey(), t.before, t.before, t.delta, self, t.expiresAt, t.bytes);
                 }
             }
@@ -607,33 +537,11 @@ public final class SyncMachine {
 
     private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
             ReplicaId origin, long expiresAt, long bytes) {
-        if (expiresAt > 0) {
-            Long old = expiries.get(key);
-            if (old == null || old < expiresAt) {
-                expiries.put(key, expiresAt);
-                expiryQueue.add(new Expiry(expiresAt, key));
-            } else {
-                expiresAt = old;
-            }
-        } else {
-            expiresAt = expiries.getOrDefault(key, 0L);
-        }
-        states.put(key, after);
-        if (before != null) {
-            storeDigest -= keyDigest(key, before);
-        }
-        storeDigest += keyDigest(key, after);
-        long seq = next++;
-        buffer.addLast(new Buffered(seq, key, delta, origin, expiresAt, bytes));
+        expiresAt = keys.put(key, before, after, expiresAt);
+        long seq = buffer.append(key, delta, origin, expiresAt, bytes);
         s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
                 origin.equals(self) ? Optional.empty() : Optional.of(origin)));
-        if (buffer.size() > config.bufferMaxEntries()) {
-            // A peer that stops acknowledging cannot make the buffer grow forever: it will get a
-            // transfer instead of the evicted deltas.
-            buffer.removeFirst();
-            bufferStart = buffer.isEmpty() ? next : buffer.peekFirst().seq();
-        }
     }
 
     // ---------------------------------------------------------------------------------- receive
@@ -672,8 +580,8 @@ public final class SyncMachine {
         if (m instanceof Message.Deltas d) {
             onDeltas(s, from, d);
         } else if (m instanceof Message.Ack a) {
-            if (a.upTo() > next) {
-                s.problems.add(from + " acknowledged " + a.upTo() + " beyond our sequence " + next);
+            if (a.upTo() > buffer.next()) {
+                s.problems.add(from + " acknowledged " + a.upTo() + " beyond our sequence " + buffer.next());
                 return;
             }
             p.acked = Math.max(p.acked, a.upTo());
@@ -695,7 +603,7 @@ public final class SyncMachine {
         } else if (m instanceof Message.StatePart part) {
             onStatePart(s, from, p, part);
         } else if (m instanceof Message.Heartbeat h) {
-            if (p.quiet(next) && h.storeDigest() != storeDigest) {
+            if (p.quiet(buffer.next()) && h.storeDigest() != keys.digest()) {
                 // Both sides say they are done, yet the stores differ: repair with a transfer.
                 startTransfer(s, from, p, TransferReason.DIGEST_REPAIR);
             }
@@ -706,10 +614,10 @@ public final class SyncMachine {
         // Check everything before changing anything: a rejected interval changes nothing.
         Map<String, ReplicatedData<?>> joined = new LinkedHashMap<>();
         for (Map.Entry<String, ReplicatedData<?>> e : d.deltas().entrySet()) {
-            if (expired(d.expiries(), e.getKey(), s.now)) {
+            if (KeyStates.expired(d.expiries(), e.getKey(), s.now)) {
                 continue; // a copy of an expired key: dropping it is what keeps it dead
             }
-            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> cur = keys.get(e.getKey());
             ReplicatedData<?> delta = e.getValue();
             if (cur != null && cur.getClass() != delta.getClass()) {
                 s.problems.add(from + " sent a " + delta.getClass().getSimpleName() + " for key '" + e.getKey()
@@ -725,10 +633,10 @@ public final class SyncMachine {
             joined.put(e.getKey(), after);
         }
         for (Map.Entry<String, ReplicatedData<?>> e : joined.entrySet()) {
-            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> cur = keys.get(e.getKey());
             ReplicatedData<?> after = e.getValue();
             long expiresAt = d.expiries().getOrDefault(e.getKey(), 0L);
-            if ((after != cur && (cur == null || !after.equals(cur))) || extends_(e.getKey(), expiresAt)) {
+            if ((after != cur && (cur == null || !after.equals(cur))) || keys.extendsExpiry(e.getKey(), expiresAt)) {
                 // Buffer only what the delta added here (crdt.md §5): forwarding the delta whole
                 // would send its target writes that it already holds, again and again.
                 ReplicatedData<?> received = d.deltas().get(e.getKey());
@@ -786,20 +694,6 @@ public final class SyncMachine {
         }
     }
 
-    private static boolean expired(Map<String, Long> expiries, String key, long now) {
-        Long e = expiries.get(key);
-        return e != null && e > 0 && e <= now;
-    }
-
-    /** Whether {@code expiresAt} would push the key's expiry later. */
-    private boolean extends_(String key, long expiresAt) {
-        if (expiresAt <= 0) {
-            return false;
-        }
-        Long e = expiries.get(key);
-        return e == null || e < expiresAt;
-    }
-
     private void onOffer(Step s, ReplicaId from, PeerState p, Message.Offer o) {
         PeerState.Inbound.Receiving in;
         if (p.in instanceof PeerState.Inbound.Receiving r && r.id == o.transfer()) {
@@ -814,8 +708,8 @@ public final class SyncMachine {
         }
         List<String> wanted = new ArrayList<>();
         o.digests().forEach((key, digest) -> {
-            ReplicatedData<?> cur = states.get(key);
-            if (cur == null || digester.applyAsLong(cur) != digest) {
+            ReplicatedData<?> cur = keys.get(key);
+            if (cur == null || keys.digestOf(cur) != digest) {
                 wanted.add(key);
             }
         });
@@ -843,12 +737,12 @@ public final class SyncMachine {
         p.out = t.touched(s.now);
         Map<String, ReplicatedData<?>> chunk = new LinkedHashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
-        List<String> keys = r.keys();
+        List<String> requested = r.keys();
         int partsSent = 0;
         int chunkEntries = 0;
         long chunkBytes = 0;
-        for (String k : keys) {
-            ReplicatedData<?> st = states.get(k);
+        for (String k : requested) {
+            ReplicatedData<?> st = keys.get(k);
             if (st == null) {
                 continue;
             }
@@ -862,7 +756,7 @@ public final class SyncMachine {
                             + config.maxMessageBytes() + " bytes): not sent to " + to);
                     continue;
                 }
-                long exp = expiries.getOrDefault(k, 0L);
+                long exp = keys.expiryOf(k);
                 for (int i = 0; i < parts.size(); i++) {
                     send(s, to, p, new Message.StatePart(r.transfer(), k, i, parts.size(),
                             (ReplicatedData<?>) parts.get(i), exp));
@@ -881,8 +775,8 @@ public final class SyncMachine {
             chunk.put(k, st);
             chunkEntries += n;
             chunkBytes += b;
-            Long e = expiries.get(k);
-            if (e != null) {
+            long e = keys.expiryOf(k);
+            if (e > 0) {
                 chunkExpiries.put(k, e);
             }
         }
@@ -925,10 +819,10 @@ public final class SyncMachine {
             return;
         }
         for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
-            if (expired(st.expiries(), e.getKey(), s.now)) {
+            if (KeyStates.expired(st.expiries(), e.getKey(), s.now)) {
                 continue;
             }
-            ReplicatedData<?> cur = states.get(e.getKey());
+            ReplicatedData<?> cur = keys.get(e.getKey());
             ReplicatedData<?> incoming = e.getValue();
             if (cur != null && cur.getClass() != incoming.getClass()) {
                 s.problems.add(from + " sent a " + incoming.getClass().getSimpleName() + " for key '" + e.getKey()
@@ -937,7 +831,7 @@ public final class SyncMachine {
             }
             ReplicatedData<?> after = cur == null ? incoming : join(cur, incoming);
             long expiresAt = st.expiries().getOrDefault(e.getKey(), 0L);
-            if ((after != cur && (cur == null || !after.equals(cur))) || extends_(e.getKey(), expiresAt)) {
+            if ((after != cur && (cur == null || !after.equals(cur))) || keys.extendsExpiry(e.getKey(), expiresAt)) {
                 record(s, e.getKey(), cur, after, incoming, from, expiresAt);
             }
         }
@@ -989,11 +883,11 @@ public final class SyncMachine {
 
     private void startTransfer(Step s, ReplicaId to, PeerState p, TransferReason reason) {
         transfers[reason.ordinal()]++;
-        PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, next, s.now);
+        PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, buffer.next(), s.now);
         p.out = t;
         Map<String, Long> chunk = new HashMap<>();
         long chunkBytes = 0;
-        Iterator<Map.Entry<String, ReplicatedData<?>>> it = states.entrySet().iterator();
+        Iterator<Map.Entry<String, ReplicatedData<?>>> it = keys.entries().iterator();
         while (it.hasNext()) {
             Map.Entry<String, ReplicatedData<?>> e = it.next();
             long b = keyBytes(e.getKey()) + 8;
@@ -1003,7 +897,7 @@ public final class SyncMachine {
                 chunk = new HashMap<>();
                 chunkBytes = 0;
             }
-            chunk.put(e.getKey(), digester.applyAsLong(e.getValue()));
+            chunk.put(e.getKey(), keys.digestOf(e.getValue()));
             chunkBytes += b;
         }
         send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk));
@@ -1016,9 +910,9 @@ public final class SyncMachine {
             if (!p.up || p.out != PeerState.Outbound.IDLE) {
                 continue;
             }
-            if (p.acked < 0 || p.acked < bufferStart) {
+            if (p.acked < 0 || p.acked < buffer.start()) {
                 startTransfer(s, e.getKey(), p, p.acked < 0 ? TransferReason.NEW_PEER : TransferReason.BEHIND_BUFFER);
-            } else if (p.acked < next) {
+            } else if (p.acked < buffer.next()) {
                 sendInterval(s, e.getKey(), p);
             }
         }
@@ -1031,8 +925,8 @@ public final class SyncMachine {
      * traffic; once the origin is down its deltas are forwarded again, and whatever a peer still
      * misses is repaired when heartbeat digests differ.
      */
-    private boolean carries(Buffered b, ReplicaId to) {
-        ReplicaId origin = b.origin();
+    private boolean carries(DeltaBuffer.Entry b, ReplicaId to) {
+        ReplicaId origin = b.origin;
         if (origin.equals(to)) {
             return false;
         }
@@ -1059,15 +953,11 @@ public final class SyncMachine {
         int entries = 0;
         long bytes = 0;
         long end = p.acked;
-        long skip = p.acked - bufferStart;
-        Iterator<Buffered> it = buffer.iterator();
-        for (long i = 0; i < skip && it.hasNext(); i++) {
-            it.next();
-        }
+        Iterator<DeltaBuffer.Entry> it = buffer.from(p.acked);
         while (it.hasNext()) {
-            Buffered b = it.next();
+            DeltaBuffer.Entry b = it.next();
             boolean carried = carries(b, to);
-            if (carried && (ACCESS.entryCount(b.delta()) > config.maxEntriesPerMessage()
+            if (carried && (ACCESS.entryCount(b.delta) > config.maxEntriesPerMessage()
                     || bytesOf(b) > config.maxMessageBytes())) {
                 if (grouped.isEmpty()) {
                     // A single delta above the cap: this peer gets a transfer, which splits it.
@@ -1077,8 +967,8 @@ public final class SyncMachine {
                 break;
             }
             if (carried) {
-                ReplicatedData<?> prev = grouped.get(b.key());
-                ReplicatedData<?> joinedDelta = prev == null ? b.delta() : join(prev, b.delta());
+                ReplicatedData<?> prev = grouped.get(b.key);
+                ReplicatedData<?> joinedDelta = prev == null ? b.delta : join(prev, b.delta);
                 int grown = entries - (prev == null ? 0 : ACCESS.entryCount(prev)) + ACCESS.entryCount(joinedDelta);
                 // The sum of the deltas' sizes bounds their join's: a join never grows past its parts.
                 long grownBytes = bytes + bytesOf(b);
@@ -1088,12 +978,12 @@ public final class SyncMachine {
                 }
                 entries = grown;
                 bytes = grownBytes;
-                grouped.put(b.key(), joinedDelta);
-                if (b.expiresAt() > 0) {
-                    groupedExpiries.merge(b.key(), b.expiresAt(), Math::max);
+                grouped.put(b.key, joinedDelta);
+                if (b.expiresAt > 0) {
+                    groupedExpiries.merge(b.key, b.expiresAt, Math::max);
                 }
             }
-            end = b.seq() + 1;
+            end = b.seq + 1;
         }
         if (grouped.isEmpty()) {
             // Everything pending came from that peer (back-propagation): it has it already.
@@ -1105,25 +995,8 @@ public final class SyncMachine {
         send(s, to, p, new Message.Deltas(p.acked, end, grouped, groupedExpiries));
     }
 
-    /** Drops the keys whose time to live ran out; nothing of them is kept. */
-    private void expire(Step s) {
-        while (!expiryQueue.isEmpty() && expiryQueue.peek().at() <= s.now) {
-            Expiry e = expiryQueue.poll();
-            Long current = expiries.get(e.key());
-            if (current == null || current != e.at()) {
-                continue; // renewed since: a later entry stands for it
-            }
-            expiries.remove(e.key());
-            ReplicatedData<?> old = states.remove(e.key());
-            if (old != null) {
-                storeDigest -= keyDigest(e.key(), old);
-                s.expired.add(e.key());
-            }
-        }
-    }
-
     private void tick(Step s) {
-        expire(s);
+        keys.expire(s.now, s.expired); // nothing of an expired key is kept
         if (!reportedUnreachable.isEmpty() && s.now - reportedAt >= config.heartbeatIntervalMillis()) {
             sendReport(s); // reports can be lost: repeat while some peer is out of reach
         }
@@ -1142,8 +1015,8 @@ public final class SyncMachine {
                     p.out = PeerState.Outbound.IDLE;
                     sendInterval(s, to, p);
                 }
-            } else if (p.quiet(next) && s.now - p.lastSentAt >= config.heartbeatIntervalMillis()) {
-                send(s, to, p, new Message.Heartbeat(next, storeDigest));
+            } else if (p.quiet(buffer.next()) && s.now - p.lastSentAt >= config.heartbeatIntervalMillis()) {
+                send(s, to, p, new Message.Heartbeat(buffer.next(), keys.digest()));
             }
         }
         flush(s);
@@ -1152,7 +1025,7 @@ public final class SyncMachine {
 
     /** Trims the buffer below the smallest position some peer still needs. */
     private void collectGarbage() {
-        long keepFrom = next;
+        long keepFrom = buffer.next();
         for (PeerState p : peers.values()) {
             if (p.acked >= 0) {
                 keepFrom = Math.min(keepFrom, p.acked);
@@ -1160,9 +1033,6 @@ public final class SyncMachine {
                 keepFrom = Math.min(keepFrom, t.upTo());
             }
         }
-        while (!buffer.isEmpty() && buffer.peekFirst().seq() < keepFrom) {
-            buffer.removeFirst();
-        }
-        bufferStart = buffer.isEmpty() ? next : buffer.peekFirst().seq();
+        buffer.trimBelow(keepFrom);
     }
 }

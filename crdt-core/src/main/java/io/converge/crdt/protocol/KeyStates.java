@@ -1,0 +1,149 @@
+package io.converge.crdt.protocol;
+
+import io.converge.crdt.ReplicatedData;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.function.ToLongFunction;
+
+/**
+ * The machine's store {@code X}: every key's state, the expiry of the keys with a time to live,
+ * and a digest of the whole store kept up to date in O(1) per change. Keys iterate in the order
+ * they were first written (so offers list them alike in every JVM). Confined to the machine.
+ */
+final class KeyStates {
+    private final ToLongFunction<ReplicatedData<?>> digester;
+    private final Map<String, ReplicatedData<?>> states = new LinkedHashMap<>();
+    /** Expiry (epoch ms) of the keys that have a time to live. */
+    private final Map<String, Long> expiries = new HashMap<>();
+    /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
+    private final PriorityQueue<Expiry> queue = new PriorityQueue<>();
+    private long digest;
+
+    private record Expiry(long at, String key) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry o) {
+            int c = Long.compare(at, o.at);
+            return c != 0 ? c : key.compareTo(o.key);
+        }
+    }
+
+    KeyStates(ToLongFunction<ReplicatedData<?>> digester, Map<String, ReplicatedData<?>> restored,
+            Map<String, Long> restoredExpiries) {
+        this.digester = digester;
+        new TreeMap<>(restored).forEach((k, v) -> {
+            states.put(k, v);
+            digest += keyDigest(k, v);
+        });
+        new TreeMap<>(restoredExpiries).forEach((k, e) -> {
+            if (states.containsKey(k) && e > 0) {
+                expiries.put(k, e);
+                queue.add(new Expiry(e, k));
+            }
+        });
+    }
+
+    ReplicatedData<?> get(String key) {
+        return states.get(key);
+    }
+
+    int size() {
+        return states.size();
+    }
+
+    Iterable<String> keys() {
+        return java.util.Collections.unmodifiableSet(states.keySet());
+    }
+
+    Iterable<Map.Entry<String, ReplicatedData<?>>> entries() {
+        return states.entrySet();
+    }
+
+    /** Digest of the whole store: equal on replicas holding equal states. */
+    long digest() {
+        return digest;
+    }
+
+    /** The digest of one state, as offers carry it. */
+    long digestOf(ReplicatedData<?> state) {
+        return digester.applyAsLong(state);
+    }
+
+    /** When {@code key} expires (epoch ms), 0 if it has no time to live. */
+    long expiryOf(String key) {
+        return expiries.getOrDefault(key, 0L);
+    }
+
+    Optional<Long> expiry(String key) {
+        return Optional.ofNullable(expiries.get(key));
+    }
+
+    /** Whether {@code expiresAt} would push the key's expiry later. */
+    boolean extendsExpiry(String key, long expiresAt) {
+        if (expiresAt <= 0) {
+            return false;
+        }
+        Long e = expiries.get(key);
+        return e == null || e < expiresAt;
+    }
+
+    /**
+     * Stores {@code after} for {@code key} (whose state was {@code before}, null if new) and
+     * extends its expiry to {@code expiresAt} if later; returns the key's expiry now (0 if none).
+     */
+    long put(String key, ReplicatedData<?> before, ReplicatedData<?> after, long expiresAt) {
+        long effective;
+        if (extendsExpiry(key, expiresAt)) {
+            expiries.put(key, expiresAt);
+            queue.add(new Expiry(expiresAt, key));
+            effective = expiresAt;
+        } else {
+            effective = expiryOf(key);
+        }
+        states.put(key, after);
+        if (before != null) {
+            digest -= keyDigest(key, before);
+        }
+        digest += keyDigest(key, after);
+        return effective;
+    }
+
+    /** Drops the keys whose time to live ran out by {@code now}, adding their names to {@code dropped}. */
+    void expire(long now, List<String> dropped) {
+        while (!queue.isEmpty() && queue.peek().at() <= now) {
+            Expiry e = queue.poll();
+            Long current = expiries.get(e.key());
+            if (current == null || current != e.at()) {
+                continue; // renewed since: a later entry stands for it
+            }
+            expiries.remove(e.key());
+            ReplicatedData<?> old = states.remove(e.key());
+            if (old != null) {
+                digest -= keyDigest(e.key(), old);
+                dropped.add(e.key());
+            }
+        }
+    }
+
+    /** When the next key expires, {@link Long#MAX_VALUE} if none will. */
+    long nextExpiry() {
+        return queue.isEmpty() ? Long.MAX_VALUE : queue.peek().at();
+    }
+
+    /** Whether a copy carrying {@code expiries} is of a key already expired at {@code now}. */
+    static boolean expired(Map<String, Long> expiries, String key, long now) {
+        Long e = expiries.get(key);
+        return e != null && e > 0 && e <= now;
+    }
+
+    private long keyDigest(String key, ReplicatedData<?> state) {
+        long h = key.hashCode() * 0x9E3779B97F4A7C15L + digester.applyAsLong(state);
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 29);
+    }
+}
