@@ -90,12 +90,18 @@ public final class LawChecker {
         Replay.Mutation<S> previous = null;
         for (Replay.Mutation<S> m : replay.mutations()) {
             S after = m.before().join(m.delta());
+            // Idempotence first: without it every later law fails with values that print alike.
+            require(m.delta().join(m.delta()).equals(m.delta()), "join is not idempotent: δ ⊔ δ ≠ δ for "
+                    + m.operation().description(), m.delta(), m.delta(), m.delta().join(m.delta()), m.delta());
+            require(after.join(after).equals(after), "join is not idempotent: X ⊔ X ≠ X after "
+                    + m.operation().description(), after, after, after.join(after), after);
             if (m.full().isPresent()) {
                 require(m.full().get().equals(after), "delta-mutator law m(X) = X ⊔ mδ(X) fails for "
                         + m.operation().description(), m.before(), m.delta(), m.full().get(), after);
             }
-            require(m.delta().isLessOrEqual(after), "mδ(X) ⋢ X ⊔ mδ(X) for " + m.operation().description(),
-                    m.before(), m.delta(), after, after);
+            require(m.delta().isLessOrEqual(after), "inflation fails, mδ(X) ⋢ X ⊔ mδ(X), for "
+                    + m.operation().description() + " (got: δ ⊔ (X ⊔ δ), expected: X ⊔ δ)",
+                    m.before(), m.delta(), m.delta().join(after), after);
             if (previous != null && previous.replica() == m.replica()
                     && previous.before().join(previous.delta()).equals(m.before())) {
                 // Consecutive mutations on one replica: the group of both deltas does the same.
