@@ -73,13 +73,12 @@ public final class AWLWWMap<K, V> extends FlatDotMap<K, AWLWWMap<K, V>> implemen
         Objects.requireNonNull(value, "value");
         Object current = store.get(key);
         Tagged winner = winner(current);
-        if (winner != null) {
-            clock.observe(new HlcTimestamp(winner.stamp));
-        }
+        // One clock event per write (crdt.md §3), after the stamp it replaces.
+        HlcTimestamp stamp = winner != null ? clock.nowAfter(new HlcTimestamp(winner.stamp)) : clock.now();
         var d = context.nextDot(replica);
         CausalContext.Builder b = CausalContext.builder().add(d);
         DotEntries.addDots(current, b);
-        return singleKeyDelta(key, new Tagged(d, clock.now().packed(), value), b.build());
+        return singleKeyDelta(key, new Tagged(d, stamp.packed(), value), b.build());
     }
 
     /** The delta of removing {@code key} (its observed entries); bottom if absent. */

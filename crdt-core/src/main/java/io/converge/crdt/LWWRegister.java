@@ -57,10 +57,9 @@ public final class LWWRegister<V> implements ReplicatedData<LWWRegister<V>> {
         Objects.requireNonNull(replica, "replica");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(value, "value");
-        if (writer != null) {
-            clock.observe(stamp);
-        }
-        return new LWWRegister<>(clock.now(), replica, value);
+        // One clock event per write (crdt.md §3): equal readings on two replicas tie, and the
+        // larger replica id wins, as docs/data-types.md says.
+        return new LWWRegister<>(writer != null ? clock.nowAfter(stamp) : clock.now(), replica, value);
     }
 
     /** The current value, empty if never written. */

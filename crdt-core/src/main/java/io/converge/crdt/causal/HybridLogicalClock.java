@@ -88,6 +88,22 @@ public final class HybridLogicalClock {
     }
 
     /**
+     * A timestamp for a local write that must supersede {@code seen} (the stamp it replaces):
+     * one clock event, strictly greater than every timestamp issued before and than {@code seen}.
+     * A {@code seen} this clock already passed (its own earlier write, or one absorbed before)
+     * changes nothing: the write gets {@link #now()}. A newer one is absorbed and the absorbing
+     * event is the write's stamp, so a write never costs two events; one too far ahead (beyond
+     * {@code maxOffsetMillis}) is ignored, as {@link #observe} ignores it.
+     */
+    public synchronized HlcTimestamp nowAfter(HlcTimestamp seen) {
+        Objects.requireNonNull(seen, "seen");
+        if (seen.compareTo(HlcTimestamp.of(l, c)) <= 0 || !observe(seen)) {
+            return now();
+        }
+        return HlcTimestamp.of(l, c);
+    }
+
+    /**
      * Absorbs a timestamp received from another replica (the HLC receive rule), so that the next
      * local timestamp is greater than it.
      *
