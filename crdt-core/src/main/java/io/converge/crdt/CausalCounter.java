@@ -101,9 +101,24 @@ public final class CausalCounter extends SingleStoreBase<CausalCounter> implemen
     }
 
     /**
-     * All live contributions: increments minus decrements.
+     * All live contributions, increments minus decrements, exactly, whatever their size: a
+     * converged value may leave the range of a {@code long}, and stays readable.
+     */
+    public java.math.BigInteger bigValue() {
+        java.math.BigInteger v = java.math.BigInteger.ZERO;
+        int n = DotEntries.count(store);
+        for (int i = 0; i < n; i++) {
+            Totals t = (Totals) ((Tagged) DotEntries.get(store, i)).value;
+            v = v.add(java.math.BigInteger.valueOf(t.up())).subtract(java.math.BigInteger.valueOf(t.down()));
+        }
+        return v;
+    }
+
+    /**
+     * The value.
      *
-     * @throws CounterOverflowException if the result leaves the range of {@code long}
+     * @throws CounterOverflowException if it leaves the range of {@code long} ({@link #bigValue()}
+     *     reads it then)
      */
     public long value() {
         long v = 0;
@@ -114,7 +129,11 @@ public final class CausalCounter extends SingleStoreBase<CausalCounter> implemen
                 v = Math.addExact(v, Math.subtractExact(t.up(), t.down()));
             }
         } catch (ArithmeticException e) {
-            throw new CounterOverflowException("counter value overflows a long");
+            java.math.BigInteger big = bigValue();
+            if (big.bitLength() < Long.SIZE) {
+                return big.longValue();
+            }
+            throw new CounterOverflowException("counter value " + big + " overflows a long: read bigValue()");
         }
         return v;
     }

@@ -42,7 +42,8 @@ public final class GCounter implements ReplicatedData<GCounter> {
      * The delta of adding {@code amount} on {@code replica}: that replica's entry alone, raised.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if the replica's count or the total would overflow
+     * @throws CounterOverflowException if the replica's own count would overflow (the total may
+     *     exceed a {@code long}: {@link #bigValue()} reads it)
      */
     public GCounter increment(ReplicaId replica, long amount) {
         Objects.requireNonNull(replica, "replica");
@@ -50,7 +51,6 @@ public final class GCounter implements ReplicatedData<GCounter> {
             throw new IllegalArgumentException("increment must be at least 1, got " + amount);
         }
         try {
-            Math.addExact(value(), amount);
             return new GCounter(VersionVector.empty().with(replica, Math.addExact(counts.get(replica), amount)));
         } catch (ArithmeticException e) {
             throw new CounterOverflowException("incrementing " + this + " by " + amount + " overflows");
@@ -58,9 +58,20 @@ public final class GCounter implements ReplicatedData<GCounter> {
     }
 
     /**
+     * The sum of all replicas' counts, exactly, whatever its size: replicas may each count up to
+     * {@link Long#MAX_VALUE}, so a converged total can exceed a {@code long}, and stays readable.
+     */
+    public java.math.BigInteger bigValue() {
+        java.math.BigInteger[] sum = {java.math.BigInteger.ZERO};
+        counts.forEach((r, n) -> sum[0] = sum[0].add(java.math.BigInteger.valueOf(n)));
+        return sum[0];
+    }
+
+    /**
      * The sum of all replicas' counts.
      *
-     * @throws CounterOverflowException if the sum exceeds {@link Long#MAX_VALUE}
+     * @throws CounterOverflowException if the sum exceeds {@link Long#MAX_VALUE}; {@link #bigValue()}
+     *     reads it then
      */
     public long value() {
         try {

@@ -100,9 +100,23 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
     }
 
     /**
+     * All increments minus all decrements, exactly, whatever their size: each replica may count up
+     * to {@link Long#MAX_VALUE} each way, so a converged value can leave the range of a
+     * {@code long}, and stays readable.
+     */
+    public java.math.BigInteger bigValue() {
+        java.math.BigInteger v = java.math.BigInteger.ZERO;
+        for (int i = 0; i < counts.length; i += 2) {
+            v = v.add(java.math.BigInteger.valueOf(counts[i])).subtract(java.math.BigInteger.valueOf(counts[i + 1]));
+        }
+        return v;
+    }
+
+    /**
      * All increments minus all decrements.
      *
-     * @throws CounterOverflowException if the result leaves the range of {@code long}
+     * @throws CounterOverflowException if the value leaves the range of {@code long} ({@link #bigValue()}
+     *     reads it then); sums that overflow on the way but end in range are exact
      */
     public long value() {
         try {
@@ -114,7 +128,11 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
             }
             return Math.subtractExact(up, down);
         } catch (ArithmeticException e) {
-            throw new CounterOverflowException("counter value overflows a long");
+            java.math.BigInteger v = bigValue();
+            if (v.bitLength() < Long.SIZE) {
+                return v.longValue();
+            }
+            throw new CounterOverflowException("counter value " + v + " overflows a long: read bigValue()");
         }
     }
 
