@@ -135,20 +135,24 @@ public final class MessageCodec {
                 writeValues(w, keys, values, d.expiries(), codecIndex);
             } else if (m instanceof Message.States s) {
                 w.writeVarLong(s.transfer());
+                w.writeVarLong(s.seq());
                 out.writeByte(s.last() ? 1 : 0);
                 writeValues(w, keys, values, s.expiries(), codecIndex);
                 w.writeVarInt(s.parts());
             } else if (m instanceof Message.StatePart p) {
                 w.writeVarLong(p.transfer());
+                w.writeVarLong(p.seq());
                 w.writeVarInt(p.part());
                 w.writeVarInt(p.parts());
                 writeValues(w, keys, values, p.expiresAt() > 0 ? Map.of(p.key(), p.expiresAt()) : Map.of(), codecIndex);
             } else if (m instanceof Message.Ack a) {
                 w.writeVarLong(a.upTo());
+                w.writeVarLong(a.transfer());
             } else if (m instanceof Message.Nack n) {
                 w.writeVarLong(n.end());
             } else if (m instanceof Message.Offer o) {
                 w.writeVarLong(o.transfer());
+                w.writeVarLong(o.seq());
                 w.writeVarLong(o.upTo());
                 out.writeByte(o.last() ? 1 : 0);
                 List<String> ks = new ArrayList<>(o.digests().keySet());
@@ -341,6 +345,7 @@ public final class MessageCodec {
             }
             case STATES: {
                 long transfer = r.readNonNegativeLong();
+                long seq = r.readNonNegativeLong();
                 boolean last = readFlag(r);
                 Map<String, ReplicatedData<?>> values = new HashMap<>();
                 Map<String, Long> expiries = new HashMap<>();
@@ -349,11 +354,12 @@ public final class MessageCodec {
                 if (parts < 0) {
                     throw r.malformed("negative part count");
                 }
-                m = new Message.States(transfer, last, values, expiries, parts);
+                m = new Message.States(transfer, last, values, expiries, parts, seq);
                 break;
             }
             case STATE_PART: {
                 long transfer = r.readNonNegativeLong();
+                long seq = r.readNonNegativeLong();
                 int part = r.readVarInt();
                 int parts = r.readVarInt();
                 if (parts < 1 || part < 0 || part >= parts) {
@@ -367,17 +373,20 @@ public final class MessageCodec {
                 }
                 var e = values.entrySet().iterator().next();
                 m = new Message.StatePart(transfer, e.getKey(), part, parts, e.getValue(),
-                        expiries.getOrDefault(e.getKey(), 0L));
+                        expiries.getOrDefault(e.getKey(), 0L), seq);
                 break;
             }
-            case ACK:
-                m = new Message.Ack(r.readNonNegativeLong());
+            case ACK: {
+                long upTo = r.readNonNegativeLong();
+                m = new Message.Ack(upTo, r.readNonNegativeLong());
                 break;
+            }
             case NACK:
                 m = new Message.Nack(r.readNonNegativeLong());
                 break;
             case OFFER: {
                 long transfer = r.readNonNegativeLong();
+                long seq = r.readNonNegativeLong();
                 long upTo = r.readNonNegativeLong();
                 boolean last = readFlag(r);
                 int count = r.readCount("offered keys", 9);
@@ -389,7 +398,7 @@ public final class MessageCodec {
                         throw r.malformed("key '" + k + "' offered twice");
                     }
                 }
-                m = new Message.Offer(transfer, upTo, last, digests);
+                m = new Message.Offer(transfer, upTo, last, digests, seq);
                 break;
             }
             case REQUEST: {

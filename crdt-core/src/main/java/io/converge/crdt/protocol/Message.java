@@ -61,8 +61,17 @@ public sealed interface Message {
         }
     }
 
-    /** The receiver has joined everything the sender had before {@code upTo}. */
-    record Ack(long upTo) implements Message {
+    /**
+     * The receiver has joined everything the sender had before {@code upTo}: by the interval
+     * ending there ({@code transfer} 0), or by completing transfer {@code transfer}. Naming the
+     * transfer keeps a late acknowledgement of an older one from ending a newer one.
+     */
+    record Ack(long upTo, long transfer) implements Message {
+        /** The acknowledgement of an interval. */
+        public Ack(long upTo) {
+            this(upTo, 0);
+        }
+
         @Override
         public int entries() {
             return 0;
@@ -85,9 +94,19 @@ public sealed interface Message {
      * requests the keys whose digest it does not share. {@code upTo} is the sender's sequence
      * when the offer began: once the transfer completes, the receiver acknowledges it.
      */
-    record Offer(long transfer, long upTo, boolean last, Map<String, Long> digests) implements Message {
+    record Offer(long transfer, long upTo, boolean last, Map<String, Long> digests, long seq) implements Message {
+        /**
+         * {@code seq}: the message's place among all messages of its transfer (offers, states and
+         * parts, in the order sent): a receiver that sees one missing abandons the transfer
+         * rather than complete it without what the lost one carried.
+         */
         public Offer {
             digests = sorted(digests);
+        }
+
+        /** The first message of a transfer. */
+        public Offer(long transfer, long upTo, boolean last, Map<String, Long> digests) {
+            this(transfer, upTo, last, digests, 0);
         }
 
         @Override
@@ -113,7 +132,8 @@ public sealed interface Message {
      * {@code parts} says how many {@link StatePart}s that answer sent besides.
      */
     record States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries,
-            int parts) implements Message {
+            int parts, long seq) implements Message {
+        /** {@code seq}: as for {@link Offer}. */
         public States {
             states = sorted(states);
             expiries = sorted(expiries);
@@ -122,9 +142,15 @@ public sealed interface Message {
             }
         }
 
-        /** A chunk that sent no parts. */
+        /** A chunk at {@code seq} 0 that sent no parts. */
         public States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
-            this(transfer, last, states, expiries, 0);
+            this(transfer, last, states, expiries, 0, 0);
+        }
+
+        /** A chunk at {@code seq} 0. */
+        public States(long transfer, boolean last, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries,
+                int parts) {
+            this(transfer, last, states, expiries, parts, 0);
         }
 
         @Override
@@ -138,14 +164,20 @@ public sealed interface Message {
      * not states (each carries the whole context but only some entries): the receiver joins the
      * key only once it has assembled every part, so a large value is still applied atomically.
      */
-    record StatePart(long transfer, String key, int part, int parts, ReplicatedData<?> value, long expiresAt)
+    record StatePart(long transfer, String key, int part, int parts, ReplicatedData<?> value, long expiresAt, long seq)
             implements Message {
+        /** {@code seq}: as for {@link Offer}. */
         public StatePart {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
             if (parts < 1 || part < 0 || part >= parts) {
                 throw new IllegalArgumentException("part " + part + " of " + parts);
             }
+        }
+
+        /** A part at {@code seq} 0. */
+        public StatePart(long transfer, String key, int part, int parts, ReplicatedData<?> value, long expiresAt) {
+            this(transfer, key, part, parts, value, expiresAt, 0);
         }
 
         @Override

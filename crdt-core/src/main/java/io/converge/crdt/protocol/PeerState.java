@@ -20,8 +20,11 @@ final class PeerState {
     SortedSet<ReplicaId> cannotReach = Collections.emptySortedSet();
     /** Highest position of ours it acknowledged; -1 while unknown (new, restarted, nacked). */
     long acked = -1;
-    /** When we last sent it anything (heartbeats go only to quiet links). */
-    long lastSentAt;
+    /**
+     * When we last sent it a heartbeat: a quiet link carries one every heartbeat interval,
+     * whatever else it carried, so a digest difference is always heard in both directions.
+     */
+    long lastHeartbeatAt;
     /** What we are sending it. */
     Outbound out = Outbound.IDLE;
     /** What it is sending us by transfer. */
@@ -61,11 +64,40 @@ final class PeerState {
 
         /**
          * Transfer {@code id} offering our store as of position {@code upTo}; restarted when the
-         * peer stays silent for an ack timeout after {@code touchedAt}.
+         * peer stays silent for an ack timeout after {@link #touchedAt()}. Its messages are
+         * numbered in the order sent ({@link #nextSeq()}), so the peer can tell one was lost.
          */
-        record Transfer(long id, long upTo, long touchedAt) implements Outbound {
-            Transfer touched(long now) {
-                return new Transfer(id, upTo, now);
+        final class Transfer implements Outbound {
+            private final long id;
+            private final long upTo;
+            private long touchedAt;
+            private long nextSeq;
+
+            Transfer(long id, long upTo, long touchedAt) {
+                this.id = id;
+                this.upTo = upTo;
+                this.touchedAt = touchedAt;
+            }
+
+            long id() {
+                return id;
+            }
+
+            long upTo() {
+                return upTo;
+            }
+
+            long touchedAt() {
+                return touchedAt;
+            }
+
+            void touch(long now) {
+                touchedAt = now;
+            }
+
+            /** The number of the transfer's next message. */
+            long nextSeq() {
+                return nextSeq++;
             }
         }
     }
@@ -86,6 +118,10 @@ final class PeerState {
         final class Receiving implements Inbound {
             final long id;
             final long upTo;
+            /** The number of the transfer's next message; a higher one means one was lost. */
+            long expectedSeq;
+            /** When the transfer last made progress: it is abandoned after two ack timeouts without. */
+            long touchedAt;
             boolean offerDone;
             int requests;
             int answers;
@@ -94,9 +130,10 @@ final class PeerState {
             /** Parts of large keys being assembled, per key: the parts received so far. */
             final Map<String, Object[]> parts = new HashMap<>();
 
-            Receiving(long id, long upTo) {
+            Receiving(long id, long upTo, long now) {
                 this.id = id;
                 this.upTo = upTo;
+                this.touchedAt = now;
             }
 
             boolean complete() {

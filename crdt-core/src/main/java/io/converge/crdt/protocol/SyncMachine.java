@@ -585,8 +585,10 @@ public final class SyncMachine {
                 return;
             }
             p.acked = Math.max(p.acked, a.upTo());
+            // A transfer ends only on its own acknowledgement: a late one of an older transfer
+            // (restarted since) must not end it while the peer still waits for its states.
             if ((p.out instanceof PeerState.Outbound.Interval i && a.upTo() >= i.end())
-                    || (p.out instanceof PeerState.Outbound.Transfer t && a.upTo() >= t.upTo())) {
+                    || (p.out instanceof PeerState.Outbound.Transfer t && a.transfer() == t.id() && a.upTo() >= t.upTo())) {
                 p.out = PeerState.Outbound.IDLE;
             }
             collectGarbage();
@@ -702,9 +704,15 @@ public final class SyncMachine {
             if (o.transfer() <= p.newestIncomingTransfer) {
                 return; // a late chunk of an abandoned or finished transfer
             }
-            in = new PeerState.Inbound.Receiving(o.transfer(), o.upTo());
-            p.in = in;
             p.newestIncomingTransfer = o.transfer();
+            if (o.seq() != 0) {
+                return; // its first message was lost: the sender restarts it after a timeout
+            }
+            in = new PeerState.Inbound.Receiving(o.transfer(), o.upTo(), s.now);
+            p.in = in;
+        }
+        if (!inSequence(p, in, o.seq(), s.now)) {
+            return;
         }
         List<String> wanted = new ArrayList<>();
         o.digests().forEach((key, digest) -> {
@@ -723,9 +731,27 @@ public final class SyncMachine {
         completeIncoming(s, from, p);
     }
 
+    /**
+     * Whether message {@code seq} of the incoming transfer {@code in} is the next one; a duplicate
+     * is ignored, and a gap (a message was lost) abandons the transfer, which the sender restarts:
+     * completing it would acknowledge a position without what the lost message carried.
+     */
+    private static boolean inSequence(PeerState p, PeerState.Inbound.Receiving in, long seq, long now) {
+        if (seq < in.expectedSeq) {
+            return false;
+        }
+        if (seq > in.expectedSeq) {
+            p.in = PeerState.Inbound.IDLE;
+            return false;
+        }
+        in.expectedSeq++;
+        in.touchedAt = now;
+        return true;
+    }
+
     private void completeIncoming(Step s, ReplicaId from, PeerState p) {
         if (p.in instanceof PeerState.Inbound.Receiving in && in.complete()) {
-            s.sends.add(new Output.Send(from, new Message.Ack(in.upTo)));
+            s.sends.add(new Output.Send(from, new Message.Ack(in.upTo, in.id)));
             p.in = PeerState.Inbound.IDLE;
         }
     }
@@ -734,7 +760,7 @@ public final class SyncMachine {
         if (!(p.out instanceof PeerState.Outbound.Transfer t) || r.transfer() != t.id()) {
             return;
         }
-        p.out = t.touched(s.now);
+        t.touch(s.now);
         Map<String, ReplicatedData<?>> chunk = new LinkedHashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
         List<String> requested = r.keys();
@@ -759,14 +785,14 @@ public final class SyncMachine {
                 long exp = keys.expiryOf(k);
                 for (int i = 0; i < parts.size(); i++) {
                     send(s, to, p, new Message.StatePart(r.transfer(), k, i, parts.size(),
-                            (ReplicatedData<?>) parts.get(i), exp));
+                            (ReplicatedData<?>) parts.get(i), exp, t.nextSeq()));
                 }
                 partsSent += parts.size();
                 continue;
             }
             if (!chunk.isEmpty() && (chunkEntries + n > config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
-                send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries));
+                send(s, to, p, new Message.States(r.transfer(), false, chunk, chunkExpiries, 0, t.nextSeq()));
                 chunk = new LinkedHashMap<>();
                 chunkExpiries = new HashMap<>();
                 chunkEntries = 0;
@@ -780,7 +806,7 @@ public final class SyncMachine {
                 chunkExpiries.put(k, e);
             }
         }
-        send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries, partsSent));
+        send(s, to, p, new Message.States(r.transfer(), true, chunk, chunkExpiries, partsSent, t.nextSeq()));
     }
 
     /**
@@ -815,7 +841,7 @@ public final class SyncMachine {
     /** Joins full states; {@code outsideTransfer} for states that answer a read. */
     private void onStates(Step s, ReplicaId from, PeerState p, Message.States st, boolean outsideTransfer) {
         PeerState.Inbound.Receiving in = p.in instanceof PeerState.Inbound.Receiving r ? r : null;
-        if (!outsideTransfer && (in == null || st.transfer() != in.id)) {
+        if (!outsideTransfer && (in == null || st.transfer() != in.id || !inSequence(p, in, st.seq(), s.now))) {
             return;
         }
         for (Map.Entry<String, ReplicatedData<?>> e : st.states().entrySet()) {
@@ -843,7 +869,8 @@ public final class SyncMachine {
     }
 
     private void onStatePart(Step s, ReplicaId from, PeerState p, Message.StatePart part) {
-        if (!(p.in instanceof PeerState.Inbound.Receiving in) || part.transfer() != in.id) {
+        if (!(p.in instanceof PeerState.Inbound.Receiving in) || part.transfer() != in.id
+                || !inSequence(p, in, part.seq(), s.now)) {
             return;
         }
         Object[] got = in.parts.computeIfAbsent(part.key(), k -> new Object[part.parts()]);
@@ -870,14 +897,14 @@ public final class SyncMachine {
             return;
         }
         Map<String, Long> exp = part.expiresAt() > 0 ? Map.of(part.key(), part.expiresAt()) : Map.of();
-        onStates(s, from, p, new Message.States(part.transfer(), false, Map.of(part.key(), whole), exp));
+        // The parts were checked in sequence as they came; the whole joins as one state.
+        onStates(s, from, p, new Message.States(part.transfer(), false, Map.of(part.key(), whole), exp), true);
         completeIncoming(s, from, p);
     }
 
     // ------------------------------------------------------------------------------------- send
 
     private void send(Step s, ReplicaId to, PeerState p, Message m) {
-        p.lastSentAt = s.now;
         s.sends.add(new Output.Send(to, m));
     }
 
@@ -893,14 +920,14 @@ public final class SyncMachine {
             long b = keyBytes(e.getKey()) + 8;
             if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
-                send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk));
+                send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk, t.nextSeq()));
                 chunk = new HashMap<>();
                 chunkBytes = 0;
             }
             chunk.put(e.getKey(), keys.digestOf(e.getValue()));
             chunkBytes += b;
         }
-        send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk));
+        send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk, t.nextSeq()));
     }
 
     /** Sends every peer with nothing in flight what it lacks. */
@@ -948,6 +975,11 @@ public final class SyncMachine {
 
     /** Sends {@code Δ[A[j], m)} with the largest {@code m} that fits one message. */
     private void sendInterval(Step s, ReplicaId to, PeerState p) {
+        if (p.acked < buffer.start()) {
+            // What it lacks was evicted: only a transfer can bring it.
+            startTransfer(s, to, p, TransferReason.BEHIND_BUFFER);
+            return;
+        }
         Map<String, ReplicatedData<?>> grouped = new HashMap<>();
         Map<String, Long> groupedExpiries = new HashMap<>();
         int entries = 0;
@@ -1012,11 +1044,16 @@ public final class SyncMachine {
                 }
             } else if (p.out instanceof PeerState.Outbound.Interval i) {
                 if (s.now - i.sentAt() >= config.ackTimeoutMillis()) {
+                    // Resent by the flush below: from the acknowledged position if it is still
+                    // buffered, else (deltas evicted meanwhile) as a transfer.
                     p.out = PeerState.Outbound.IDLE;
-                    sendInterval(s, to, p);
                 }
-            } else if (p.quiet(buffer.next()) && s.now - p.lastSentAt >= config.heartbeatIntervalMillis()) {
+            } else if (p.quiet(buffer.next()) && s.now - p.lastHeartbeatAt >= config.heartbeatIntervalMillis()) {
+                p.lastHeartbeatAt = s.now;
                 send(s, to, p, new Message.Heartbeat(buffer.next(), keys.digest()));
+            }
+            if (p.in instanceof PeerState.Inbound.Receiving in && s.now - in.touchedAt >= 2 * config.ackTimeoutMillis()) {
+                p.in = PeerState.Inbound.IDLE; // every wait has a bound: the sender restarts its transfer
             }
         }
         flush(s);
