@@ -371,6 +371,18 @@ final class SimulatedNetwork {
                 + " sent before it)" : "") + (twice ? ", twice" : "");
     }
 
+    /** A frame in flight, for {@link #forEachInFlight}. */
+    interface FrameVisitor {
+        void visit(int from, int to, byte[] frame);
+    }
+
+    /** Visits the frames in flight in the order they were sent. */
+    void forEachInFlight(FrameVisitor v) {
+        for (Frame f : inFlight) {
+            v.visit(f.from, f.to, f.bytes);
+        }
+    }
+
     /** The frame {@code pick} (modulo the number in flight) is lost. */
     String drop(int pick) {
         if (inFlight.isEmpty()) {

@@ -295,7 +295,7 @@ public final class Simulator<S extends ReplicatedData<S>> {
     private final SimulatedNetwork network;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Key<S>> keys = new TreeMap<>();
-    /** Per key, the join of every delta any update produced: an upper bound when nothing crashed. */
+    /** Per key, the join of every delta any update produced: an upper bound while {@link #everyWriteKept}. */
     private final Map<String, S> written = new TreeMap<>();
     private final List<Write<S>> acknowledged = new ArrayList<>();
     private final List<String> trace = new ArrayList<>();
@@ -1009,6 +1009,16 @@ public final class Simulator<S extends ReplicatedData<S>> {
     /** Calls {@code observer} with every frame delivered from now on. */
     public void observeDeliveries(Consumer<Delivery> observer) {
         observers.add(Objects.requireNonNull(observer, "observer"));
+    }
+
+    /**
+     * The frames in flight, in the order they were sent: the {@code pick} of a {@link Schedule.Deliver},
+     * {@link Schedule.Duplicate} or {@link Schedule.Drop} is an index into this list (modulo its size).
+     */
+    public List<Delivery> inFlight() {
+        List<Delivery> out = new ArrayList<>();
+        network.forEachInFlight((from, to, frame) -> out.add(new Delivery(from, to, frame.length, frames.decode(frame))));
+        return out;
     }
 
     /** Frames delivered so far. */
