@@ -22,10 +22,9 @@ import java.util.Random;
  * sent, with gaps where frames were lost, and a duplicate right after its original; only the
  * frames a transport may send out of band (acks, nacks and heartbeats, sync.md §1) may overtake
  * others. Random loss, duplication and reordering of those apply while faults are on (off for
- * the heal). A frame is lost if
- * its link is cut when it is sent or when it arrives, if its receiver died or restarted since it
- * was sent, or if its sender crashed (a killed process's connections reset); a node that leaves
- * gracefully still delivers what it sent. A frame is delivered only if the receiver admitted the
+ * the heal). A frame is lost if its link is cut when it is sent or when it arrives, if its
+ * receiver died or restarted since it was sent, or if its sender crashed (a killed process's
+ * connections reset); a node that leaves gracefully still delivers what it sent. A frame is delivered only if the receiver admitted the
  * sender's incarnation ({@code peerUp}), as the transport contract requires.
  *
  * <h2>Views</h2>
@@ -416,10 +415,6 @@ final class SimulatedNetwork {
         }
     }
 
-    boolean linkUp(int from, int to) {
-        return link[from][to];
-    }
-
     /** {@code observer} falsely suspects {@code peer} now and re-admits it after a lag. */
     void suspect(int observer, int peer) {
         if (observer == peer || endpoints[observer] == null || !endpoints[observer].open) {
@@ -468,13 +463,14 @@ final class SimulatedNetwork {
         if (view[o][p] == UP || (view[o][p] == DOWN && nodes.left(p))) {
             if (nodes.left(p)) {
                 report(o, p, GONE, PeerDownReason.LEFT);
-            } else {
-                report(o, p, DOWN, PeerDownReason.UNREACHABLE);
-                if (!nodes.alive(p)) {
-                    long inc = viewIncarnation[o][p];
-                    time.at(time.now() + faults.removeAfterMillis(), () -> removeIfStillDead(o, p, inc));
-                }
+                return;
             }
+            report(o, p, DOWN, PeerDownReason.UNREACHABLE);
+        }
+        if (view[o][p] == DOWN && !nodes.alive(p)) {
+            // Crashed (maybe while already out of reach): the detector gives up on it later.
+            long inc = viewIncarnation[o][p];
+            time.at(time.now() + faults.removeAfterMillis(), () -> removeIfStillDead(o, p, inc));
         }
     }
 
