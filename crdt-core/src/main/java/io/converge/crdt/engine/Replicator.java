@@ -105,7 +105,7 @@ public final class Replicator implements AutoCloseable {
                 : new Standalone();
         this.driver = new SyncDriver(machine, new FrameStage(config.replicaId, codec), transport,
                 storePersistence != null ? storePersistence : Persistence.NONE, view, feed::publish, scheduler,
-                stepClock);
+                stepClock, config.failureListener);
     }
 
     /** No network: the replica has no peers. */

@@ -32,6 +32,7 @@ public final class ReplicatorConfig {
     final io.converge.crdt.store.StoreConfig store;
     final io.converge.crdt.codec.CodecRegistry codecs;
     final io.converge.crdt.codec.CodecLimits limits;
+    final java.util.function.Consumer<Throwable> failureListener;
 
     private ReplicatorConfig(Builder b) {
         this.replicaId = b.replicaId;
@@ -47,6 +48,7 @@ public final class ReplicatorConfig {
         this.store = b.store;
         this.codecs = b.codecs;
         this.limits = b.limits;
+        this.failureListener = b.failureListener;
     }
 
     /** A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a new one). */
@@ -74,6 +76,7 @@ public final class ReplicatorConfig {
         private io.converge.crdt.store.StoreConfig store;
         private io.converge.crdt.codec.CodecRegistry codecs = io.converge.crdt.codec.CodecRegistry.of();
         private io.converge.crdt.codec.CodecLimits limits = io.converge.crdt.codec.CodecLimits.defaults();
+        private java.util.function.Consumer<Throwable> failureListener = e -> { };
 
         private Builder(ReplicaId replicaId) {
             this.replicaId = replicaId;
@@ -173,6 +176,17 @@ public final class ReplicatorConfig {
         /** How long {@link Replicator#close()} waits for threads to stop; default 5 s. */
         public Builder shutdownTimeout(Duration d) {
             this.shutdownTimeout = positive(d, "shutdownTimeout");
+            return this;
+        }
+
+        /**
+         * Also tells {@code listener} of every exception the replicator catches and logs instead
+         * of letting it escape: a sync step that threw, a persist that failed. Each is a bug or a
+         * broken store, never a normal event; the simulator fails a schedule on it. Called on
+         * the sync loop or the store thread; it must not throw. Default: none (logged only).
+         */
+        public Builder failureListener(java.util.function.Consumer<Throwable> listener) {
+            this.failureListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

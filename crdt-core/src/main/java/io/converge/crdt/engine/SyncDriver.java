@@ -57,6 +57,8 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private final Consumer<Output> changes;
     private final Scheduler scheduler;
     private final StepClock clock;
+    /** Told of every exception caught below instead of escaping (see ReplicatorConfig). */
+    private final Consumer<Throwable> failures;
     private final ConcurrentLinkedQueue<Queued> queued = new ConcurrentLinkedQueue<>();
     /** Whether a group-commit step is queued on the loop or running; at most one is. */
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -78,7 +80,8 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private volatile boolean stopped;
 
     SyncDriver(SyncMachine machine, FrameStage frames, FrameTransport transport, Persistence persistence,
-            ReadView view, Consumer<Output> changes, Scheduler scheduler, StepClock clock) {
+            ReadView view, Consumer<Output> changes, Scheduler scheduler, StepClock clock,
+            Consumer<Throwable> failures) {
         this.machine = Objects.requireNonNull(machine, "machine");
         this.frames = Objects.requireNonNull(frames, "frames");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -87,6 +90,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         this.changes = Objects.requireNonNull(changes, "changes");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.failures = Objects.requireNonNull(failures, "failures");
     }
 
     /** Connects the transport and arms the first timer. */
@@ -165,6 +169,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             // An Error thrown by a mutation (the machine runs every mutation before it changes
             // anything, so it is as it was), or a bug: no update of this step was applied.
             LOG.error("{}: a step of {} local updates failed; none was applied", machine.self(), updates.size(), e);
+            failures.accept(e);
             for (CompletableFuture<Output.Applied> r : results) {
                 r.completeExceptionally(e);
             }
@@ -251,6 +256,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                 r.run();
             } catch (RuntimeException e) {
                 LOG.error("{}: sync step failed", machine.self(), e);
+                failures.accept(e);
             }
         });
     }
@@ -286,6 +292,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             released = released.thenCombine(durable, (a, b) -> (Void) null).thenRunAsync(() -> send(sends),
                     this::executeOrDrop).exceptionally(err -> {
                         LOG.error("{}: persistence failed; {} messages withheld", machine.self(), sends.size(), err);
+                        failures.accept(err);
                         return null;
                     });
         }

@@ -373,22 +373,14 @@ public final class SyncMachine {
     }
 
     /**
-     * A peer reports whom it cannot reach. If we reach one of them, what came from it is
-     * forwarded to the peer from now on; a transfer brings what it skipped before (those deltas
-     * went unforwarded while the origin reached the peer itself, and may be trimmed already).
+     * A peer reports whom it cannot reach: what came from those of them we reach is forwarded to
+     * it from now on. No transfer: an earlier delta it missed either leaves a causal gap in what
+     * we forward (it waits, then nacks and gets a transfer), is covered by a later delta of the
+     * same origin (counters carry their replica's whole count, a register its latest write), or
+     * reaches it from its origin when their link heals (the origin kept its position).
      */
     private void onUnreachable(Step s, ReplicaId from, PeerState p, Message.Unreachable u) {
-        boolean relayNew = false;
-        for (ReplicaId r : u.replicas()) {
-            PeerState o = peers.get(r);
-            if (!p.cannotReach.contains(r) && o != null && o.up) {
-                relayNew = true;
-            }
-        }
         p.cannotReach = u.replicas();
-        if (relayNew && !(p.out instanceof PeerState.Outbound.Transfer)) {
-            startTransfer(s, from, p, TransferReason.RELAY);
-        }
     }
 
     /** Accumulates one step's output. */

@@ -6,6 +6,9 @@ import io.converge.crdt.AWLWWMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.ValueCodec;
+import io.converge.crdt.simulation.Runs;
 import io.converge.crdt.testing.ConvergeArbitraries;
 import io.converge.crdt.testing.Schedule;
 import io.converge.crdt.testing.Simulator;
@@ -17,14 +20,16 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * The real protocol machines of three nodes, under schedules that reorder, duplicate and drop
- * messages, crash nodes and partition the network; then a quiet period of reliable delivery.
- * Every node must end with, for every key, exactly the join of every delta written to it.
+ * The real engine of three and four nodes on the {@link Simulator}, under jqwik schedules that
+ * reorder, duplicate and drop frames, crash, restart and remove nodes and cut links; then a heal
+ * and a quiet period. Every node must end with equal states holding every acknowledged write
+ * (and, when nothing crashed, nothing beyond what was written). jqwik shrinks a failing schedule;
+ * {@code simulation.SimulationTest} runs many more, seeded, over every type.
  */
 class SyncMachineProperties {
     /** Small messages and buffers, so chunking and eviction happen in small runs too. */
-    static final SyncConfig TIGHT = SyncConfig.builder().maxEntriesPerMessage(2).bufferMaxEntries(6)
-            .ackTimeout(Duration.ofMillis(500)).syncInterval(Duration.ofMillis(50)).build();
+    static final SyncConfig TIGHT = (SyncConfig.builder().maxEntriesPerMessage(2)
+            .bufferMaxEntries(6).ackTimeout(Duration.ofMillis(500)).syncInterval(Duration.ofMillis(50)).build());
 
     @Provide
     Arbitrary<Schedule<ORSet<String>>> orSetSchedules() {
@@ -34,14 +39,24 @@ class SyncMachineProperties {
     @Property(tries = 200)
     void orSetStoresConvergeUnderLossReorderingCrashesAndPartitions(@ForAll("orSetSchedules") Schedule<ORSet<String>> schedule) {
         for (SyncConfig config : new SyncConfig[] {TIGHT, SyncConfig.defaults()}) {
-            Simulator<ORSet<String>> sim = new Simulator<>(ORSet.empty(), schedule.nodes(), config);
-            sim.run(schedule);
-            sim.healAndSettle(200);
-            sim.checkConverged();
+            Runs.check(sets().sync(config), schedule);
         }
     }
 
-    /** Repeats each update 1 to 4 times in a row, so group commit gets groups with repeated keys. */
+    private static Simulator.Builder<ORSet<String>> sets() {
+        return Simulator.builder(ORSet.<String>empty(), CrdtCodecs.orSet(ValueCodec.string()))
+                .faults(Simulator.Faults.typical());
+    }
+
+    private static Simulator.Builder<AWLWWMap<String, Integer>> maps() {
+        return Simulator.builder(AWLWWMap.<String, Integer>empty(), CrdtCodecs.awlwwMap(ValueCodec.string(),
+                ValueCodec.int32())).faults(Simulator.Faults.typical()).sync(TIGHT);
+    }
+
+    /**
+     * Repeats each update 1 to 4 times in a row: updates in a row reach a node's sync loop
+     * together, so the driver's group commit gets groups with repeated keys.
+     */
     static <S extends io.converge.crdt.ReplicatedData<S>> Arbitrary<Schedule<S>> bursts(Arbitrary<Schedule<S>> schedules) {
         return schedules.flatMap(sch -> Arbitraries.integers().between(1, 4).list().ofSize(sch.steps().size()).map(reps -> {
             java.util.List<Schedule.Step<S>> steps = new java.util.ArrayList<>();
@@ -51,7 +66,7 @@ class SyncMachineProperties {
                     steps.add(st);
                 }
             }
-            return new Schedule<>(sch.nodes(), steps);
+            return new Schedule<>(sch.nodes(), sch.seed(), steps);
         }));
     }
 
@@ -68,11 +83,7 @@ class SyncMachineProperties {
     @Property(tries = 200)
     void orSetStoresConvergeWhenUpdatesAreAppliedInGroups(@ForAll("orSetBursts") Schedule<ORSet<String>> schedule) {
         for (SyncConfig config : new SyncConfig[] {TIGHT, SyncConfig.defaults()}) {
-            Simulator<ORSet<String>> sim = new Simulator<>(ORSet.empty(), schedule.nodes(), config);
-            sim.groupCommit(true);
-            sim.run(schedule);
-            sim.healAndSettle(200);
-            sim.checkConverged();
+            Runs.check(sets().sync(config), schedule);
         }
     }
 
@@ -84,20 +95,13 @@ class SyncMachineProperties {
 
     @Property(tries = 200)
     void awlwwMapStoresConverge(@ForAll("mapSchedules") Schedule<AWLWWMap<String, Integer>> schedule) {
-        Simulator<AWLWWMap<String, Integer>> sim = new Simulator<>(AWLWWMap.empty(), schedule.nodes(), TIGHT);
-        sim.run(schedule);
-        sim.healAndSettle(200);
-        sim.checkConverged();
+        Runs.check(maps(), schedule);
     }
 
     @Property(tries = 200)
     void awlwwMapStoresConvergeWhenUpdatesAreAppliedInGroups(
             @ForAll("mapBursts") Schedule<AWLWWMap<String, Integer>> schedule) {
-        Simulator<AWLWWMap<String, Integer>> sim = new Simulator<>(AWLWWMap.empty(), schedule.nodes(), TIGHT);
-        sim.groupCommit(true);
-        sim.run(schedule);
-        sim.healAndSettle(200);
-        sim.checkConverged();
+        Runs.check(maps(), schedule);
     }
 
     @Provide
@@ -107,10 +111,8 @@ class SyncMachineProperties {
 
     @Property(tries = 200)
     void counterStoresConvergeOnFourNodes(@ForAll("counterSchedules") Schedule<PNCounter> schedule) {
-        Simulator<PNCounter> sim = new Simulator<>(PNCounter.empty(), schedule.nodes(), TIGHT);
-        sim.run(schedule);
-        sim.healAndSettle(200);
-        sim.checkConverged();
+        Runs.check(Simulator.builder(PNCounter.empty(), CrdtCodecs.pnCounter()).faults(Simulator.Faults.harsh())
+                .sync(TIGHT), schedule);
     }
 
     @Provide
@@ -121,27 +123,20 @@ class SyncMachineProperties {
 
     @Property(tries = 100)
     void nestedMapStoresConverge(@ForAll("nestedSchedules") Schedule<ORMap<String, ORSet<String>>> schedule) {
-        Simulator<ORMap<String, ORSet<String>>> sim = new Simulator<>(ORMap.empty(ORSet.<String>empty()),
-                schedule.nodes(), TIGHT);
-        sim.run(schedule);
-        sim.healAndSettle(200);
-        sim.checkConverged();
+        Runs.check(Simulator.builder(ORMap.<String, ORSet<String>>empty(ORSet.<String>empty()),
+                CrdtCodecs.orMap(ValueCodec.string(), CrdtCodecs.orSet(ValueCodec.string())))
+                .faults(Simulator.Faults.typical()).sync(TIGHT), schedule);
     }
 
     @Property(tries = 50)
     void inSyncNodesSendOnlyHeartbeatsWhenIdle(@ForAll("orSetSchedules") Schedule<ORSet<String>> schedule) {
-        Simulator<ORSet<String>> sim = new Simulator<>(ORSet.empty(), schedule.nodes(), SyncConfig.defaults());
+        Simulator<ORSet<String>> sim = sets().sync(SyncConfig.defaults()).build(schedule);
         sim.run(schedule);
-        sim.healAndSettle(200);
-        long before = sim.messagesDelivered();
+        Runs.healAndCheck(sim);
+        long before = sim.framesDelivered();
         // Ten idle seconds: only heartbeats (every 2 s per link) may flow.
-        for (int i = 0; i < 10; i++) {
-            sim.run(new Schedule.Tick<>(1000));
-            for (int k = 0; k < 20; k++) {
-                sim.run(new Schedule.Deliver<>(0));
-            }
-        }
-        long idle = sim.messagesDelivered() - before;
+        sim.advance(10_000);
+        long idle = sim.framesDelivered() - before;
         assertTrue(idle <= 6 * 6, "3 nodes, 6 links, a heartbeat per link every 2 s: got " + idle + " messages");
     }
 }
