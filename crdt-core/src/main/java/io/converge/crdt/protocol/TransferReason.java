@@ -13,10 +13,5 @@ public enum TransferReason {
     /** A transfer went unanswered for an ack timeout and started again. */
     RESTARTED,
     /** A single buffered delta was too large for one message; the transfer sends it in parts. */
-    OVERSIZED_DELTA,
-    /**
-     * The peer reported it cannot reach a replica this node reaches: it gets what this node holds
-     * once, then that replica's deltas through this node (a non-transitive partition).
-     */
-    RELAY
+    OVERSIZED_DELTA
 }
