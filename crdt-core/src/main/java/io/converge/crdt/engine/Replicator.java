@@ -9,7 +9,6 @@ import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.engine.spi.RecordStore;
 import io.converge.crdt.engine.spi.Scheduler;
 import io.converge.crdt.protocol.Input;
-import io.converge.crdt.protocol.MachineStats;
 import io.converge.crdt.protocol.SyncMachine;
 import io.converge.crdt.protocol.ValueSizer;
 import java.time.Duration;
@@ -57,7 +56,6 @@ public final class Replicator implements AutoCloseable {
     private final ReplicatorConfig config;
     private final HybridLogicalClock clock;
     private final ReplicaContext context;
-    private final MessageCodec codec;
     private final ReadView view;
     private final SyncDriver driver;
     private final ChangeFeed feed;
@@ -74,7 +72,6 @@ public final class Replicator implements AutoCloseable {
             StorePersistence storePersistence) {
         this.storePersistence = storePersistence;
         this.config = config;
-        this.codec = codec;
         this.ownedScheduler = owned;
         this.scheduler = scheduler;
         StepClock stepClock = new StepClock(config.clock);
@@ -224,7 +221,6 @@ public final class Replicator implements AutoCloseable {
      * The future is completed on the sync thread or, with a store, on the store thread: keep
      * dependent stages added with non-async methods short, or use the {@code *Async} methods.
      */
-    @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<S> updateAsync(Key<S> key, Mutator<S> mutator) {
         return updateTracked(key, mutator).thenApply(Written::state);
     }
@@ -251,13 +247,11 @@ public final class Replicator implements AutoCloseable {
     public <S extends ReplicatedData<S>> CompletableFuture<Written<S>> updateTracked(Key<S> key, Mutator<S> mutator) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
-        if (key.codec().isPresent()) {
-            try {
-                config.codecs.bind(key.name(), key.codec().get());
-            } catch (CrdtTypeMismatchException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        } else if (storePersistence != null) {
+        Optional<CrdtTypeMismatchException> clash = bindCodec(key);
+        if (clash.isPresent()) {
+            return CompletableFuture.failedFuture(clash.get());
+        }
+        if (key.codec().isEmpty() && storePersistence != null) {
             throw new IllegalArgumentException("key " + key + " needs a codec to be stored: use Key.withCodec");
         } else if (config.transport != null && config.codecs.codecFor(key.name()).isEmpty()) {
             throw new IllegalArgumentException("key " + key + " needs a codec to be replicated: use Key.withCodec");
@@ -303,7 +297,6 @@ public final class Replicator implements AutoCloseable {
      * message, another type) or {@link CrdtTypeMismatchException} if the key holds another type
      * here. Never blocks.
      */
-    @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<Optional<S>> readFrom(ReplicaId peer, Key<S> key,
             Duration timeout) {
         Objects.requireNonNull(peer, "peer");
@@ -312,20 +305,37 @@ public final class Replicator implements AutoCloseable {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        Optional<CrdtTypeMismatchException> clash = bindCodec(key);
+        if (clash.isPresent()) {
+            return CompletableFuture.failedFuture(clash.get());
+        }
+        return driver.read(key.name(), peer, timeout.toMillis()).thenApply(s -> typed(key, s));
+    }
+
+    /** Binds the key's codec, if it names one; the clash if the key is bound to another type. */
+    private Optional<CrdtTypeMismatchException> bindCodec(Key<?> key) {
         if (key.codec().isPresent()) {
             try {
                 config.codecs.bind(key.name(), key.codec().get());
             } catch (CrdtTypeMismatchException e) {
-                return CompletableFuture.failedFuture(e);
+                return Optional.of(e);
             }
         }
-        return driver.read(key.name(), peer, timeout.toMillis()).thenApply(s -> {
-            if (s.isPresent() && s.get().getClass() != key.bottom().getClass()) {
-                throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
-                        + s.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
-            }
-            return (Optional<S>) (Optional<?>) s;
-        });
+        return Optional.empty();
+    }
+
+    /**
+     * {@code state} as the key's type.
+     *
+     * @throws CrdtTypeMismatchException if it holds another type
+     */
+    @SuppressWarnings("unchecked")
+    private static <S extends ReplicatedData<S>> Optional<S> typed(Key<S> key, Optional<ReplicatedData<?>> state) {
+        if (state.isPresent() && state.get().getClass() != key.bottom().getClass()) {
+            throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
+                    + state.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
+        }
+        return (Optional<S>) (Optional<?>) state;
     }
 
     /**
@@ -333,15 +343,9 @@ public final class Replicator implements AutoCloseable {
      *
      * @throws CrdtTypeMismatchException if the key holds another type
      */
-    @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> Optional<S> get(Key<S> key) {
         Objects.requireNonNull(key, "key");
-        Optional<ReplicatedData<?>> s = view.get(key.name());
-        if (s.isPresent() && s.get().getClass() != key.bottom().getClass()) {
-            throw new CrdtTypeMismatchException("key '" + key.name() + "' holds a "
-                    + s.get().getClass().getSimpleName() + ", not a " + key.bottom().getClass().getSimpleName());
-        }
-        return (Optional<S>) (Optional<?>) s;
+        return typed(key, view.get(key.name()));
     }
 
     /** Number of keys held. */

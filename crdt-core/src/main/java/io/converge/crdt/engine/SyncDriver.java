@@ -278,7 +278,9 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
         CompletableFuture<Void> durable = persisted;
         view.apply(out);
-        view.publish(stats());
+        // One snapshot per step: the readers, the acknowledgement waits and the leave all read it.
+        view.publish(new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
+                frames.bytesOut(), frames.rejected(), frames.unencodable()));
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
@@ -357,9 +359,10 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         return result;
     }
 
+    /** The peers that acknowledged {@code w}'s position, as of the latest step (loop only). */
     private java.util.Set<ReplicaId> acknowledgedBy(AckWaiter w) {
         java.util.Set<ReplicaId> acked = new java.util.TreeSet<>();
-        machine.stats().peers().forEach((id, p) -> {
+        view.stats().peers().forEach((id, p) -> {
             if (p.acknowledged() >= w.position && (w.among.isEmpty() || w.among.contains(id))) {
                 acked.add(id);
             }
@@ -440,11 +443,6 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         return result;
     }
 
-    private SyncStats stats() {
-        return new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
-                frames.bytesOut(), frames.rejected(), frames.unencodable());
-    }
-
     private void send(List<Output.Send> sends) {
         for (Output.Send s : sends) {
             byte[] frame = frames.encode(s.to(), s.message());
@@ -502,7 +500,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         if (!queued.isEmpty() || draining.get()) {
             return; // updates accepted before close() go first; the step that applies them checks again
         }
-        MachineStats s = machine.stats();
+        MachineStats s = view.stats().protocol();
         for (MachineStats.PeerStats p : s.peers().values()) {
             if (p.up() && (p.acknowledged() < s.sequence() || p.sendingTransfer())) {
                 return;
@@ -524,8 +522,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
         closing = true;
         transport.close();
-        stopped = true;
-        execute(() -> { }); // nothing: stopped refuses new work from here on
+        stopped = true; // execute() refuses new work from here on
         Scheduler.Cancellable t = tick;
         if (t != null) {
             t.cancel();

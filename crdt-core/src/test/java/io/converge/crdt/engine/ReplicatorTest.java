@@ -376,20 +376,11 @@ class ReplicatorTest {
         Await.until("b has milk", () -> b.get(CART).map(x -> x.contains("milk")).orElse(false));
     }
 
-    /** A record store that makes nothing durable until the test completes the call's future. */
-    private static final class GatedDisk implements RecordStore {
-        final List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-
+    /** A record store that starts empty and takes no snapshots: tests give it only appends. */
+    private abstract static class AppendOnlyDisk implements RecordStore {
         @Override
         public long recover(SnapshotConsumer snapshot, RecordConsumer records) {
             return -1;
-        }
-
-        @Override
-        public void appendAll(long[] sequences, byte[][] records) {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            calls.add(f);
-            f.join(); // the store thread waits, as on a slow disk
         }
 
         @Override
@@ -403,6 +394,22 @@ class ReplicatorTest {
 
         @Override
         public void close() {
+        }
+    }
+
+    /** A record store that makes nothing durable until the test completes the call's future. */
+    private static final class GatedDisk extends AppendOnlyDisk {
+        final List<CompletableFuture<Void>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void appendAll(long[] sequences, byte[][] records) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            calls.add(f);
+            f.join(); // the store thread waits, as on a slow disk
+        }
+
+        @Override
+        public void close() {
             calls.forEach(f -> f.complete(null));
         }
     }
@@ -411,15 +418,10 @@ class ReplicatorTest {
      * A record store that takes a millisecond per call and remembers, decoded, what it made
      * durable.
      */
-    private static final class SlowDisk implements RecordStore {
+    private static final class SlowDisk extends AppendOnlyDisk {
         private final MessageCodec codec = new MessageCodec(CodecRegistry.of(CrdtCodecs.pnCounter()), CodecLimits.defaults());
         private final java.util.Map<String, PNCounter> durable = new java.util.concurrent.ConcurrentHashMap<>();
         private final java.util.concurrent.atomic.AtomicLong records = new java.util.concurrent.atomic.AtomicLong();
-
-        @Override
-        public long recover(SnapshotConsumer snapshot, RecordConsumer records) {
-            return -1;
-        }
 
         @Override
         public void appendAll(long[] sequences, byte[][] batch) {
@@ -433,19 +435,6 @@ class ReplicatorTest {
                 d.deltas().forEach((k, v) -> durable.merge(k, (PNCounter) v, PNCounter::join));
                 records.incrementAndGet();
             }
-        }
-
-        @Override
-        public boolean snapshotDue() {
-            return false;
-        }
-
-        @Override
-        public void snapshot(long covers, byte[] state) {
-        }
-
-        @Override
-        public void close() {
         }
 
         long durableValue(String key) {
