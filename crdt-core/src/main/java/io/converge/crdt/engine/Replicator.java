@@ -59,6 +59,7 @@ public final class Replicator implements AutoCloseable {
     private final ReadView view;
     private final SyncDriver driver;
     private final ChangeFeed feed;
+    private final EventSink events;
     private final ExecutorService ownedListenerExecutor;
     /** Null when the user supplied the scheduler. */
     private final ThreadScheduler ownedScheduler;
@@ -87,7 +88,10 @@ public final class Replicator implements AutoCloseable {
         } else {
             ownedListenerExecutor = null;
         }
-        this.feed = new ChangeFeed(ownedListenerExecutor != null ? ownedListenerExecutor : config.listenerExecutor);
+        java.util.concurrent.Executor listeners = ownedListenerExecutor != null ? ownedListenerExecutor
+                : config.listenerExecutor;
+        this.feed = new ChangeFeed(listeners);
+        this.events = new EventSink(listeners, config.eventListener);
         // Messages are cut by the bytes their values take in this codec's frames; a key without a
         // codec (possible only on a standalone replica) is estimated.
         ValueSizer sizer = (key, value) -> config.codecs.codecFor(key).isPresent() ? codec.encodedSize(key, value)
@@ -102,7 +106,7 @@ public final class Replicator implements AutoCloseable {
                 : new Standalone();
         this.driver = new SyncDriver(machine, new FrameStage(config.replicaId, codec), transport,
                 storePersistence != null ? storePersistence : Persistence.NONE, view, feed::publish, scheduler,
-                stepClock, config.failureListener);
+                stepClock, config.failureListener, events);
     }
 
     /** No network: the replica has no peers. */

@@ -33,6 +33,7 @@ public final class ReplicatorConfig {
     final io.converge.crdt.codec.CodecRegistry codecs;
     final io.converge.crdt.codec.CodecLimits limits;
     final java.util.function.Consumer<Throwable> failureListener;
+    final java.util.function.Consumer<ReplicatorEvent> eventListener;
 
     private ReplicatorConfig(Builder b) {
         this.replicaId = b.replicaId;
@@ -49,6 +50,7 @@ public final class ReplicatorConfig {
         this.codecs = b.codecs;
         this.limits = b.limits;
         this.failureListener = b.failureListener;
+        this.eventListener = b.eventListener;
     }
 
     /** A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a new one). */
@@ -77,6 +79,7 @@ public final class ReplicatorConfig {
         private io.converge.crdt.codec.CodecRegistry codecs = io.converge.crdt.codec.CodecRegistry.of();
         private io.converge.crdt.codec.CodecLimits limits = io.converge.crdt.codec.CodecLimits.defaults();
         private java.util.function.Consumer<Throwable> failureListener = e -> { };
+        private java.util.function.Consumer<ReplicatorEvent> eventListener = e -> { };
 
         private Builder(ReplicaId replicaId) {
             this.replicaId = replicaId;
@@ -187,6 +190,15 @@ public final class ReplicatorConfig {
          */
         public Builder failureListener(java.util.function.Consumer<Throwable> listener) {
             this.failureListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Tells {@code listener} of every {@link ReplicatorEvent}, from the start (recovery
+         * included), on the listener executor. Default: none (events are still logged and counted).
+         */
+        public Builder eventListener(java.util.function.Consumer<ReplicatorEvent> listener) {
+            this.eventListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

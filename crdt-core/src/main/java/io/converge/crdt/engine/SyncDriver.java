@@ -59,6 +59,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private final StepClock clock;
     /** Told of every exception caught below instead of escaping (see ReplicatorConfig). */
     private final Consumer<Throwable> failures;
+    private final EventSink events;
     private final ConcurrentLinkedQueue<Queued> queued = new ConcurrentLinkedQueue<>();
     /** Whether a group-commit step is queued on the loop or running; at most one is. */
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -81,7 +82,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
 
     SyncDriver(SyncMachine machine, FrameStage frames, FrameTransport transport, Persistence persistence,
             ReadView view, Consumer<Output> changes, Scheduler scheduler, StepClock clock,
-            Consumer<Throwable> failures) {
+            Consumer<Throwable> failures, EventSink events) {
         this.machine = Objects.requireNonNull(machine, "machine");
         this.frames = Objects.requireNonNull(frames, "frames");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -91,6 +92,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.failures = Objects.requireNonNull(failures, "failures");
+        this.events = Objects.requireNonNull(events, "events");
     }
 
     /** Connects the transport and arms the first timer. */
@@ -170,6 +172,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             // anything, so it is as it was), or a bug: no update of this step was applied.
             LOG.error("{}: a step of {} local updates failed; none was applied", machine.self(), updates.size(), e);
             failures.accept(e);
+            events.publish(new ReplicatorEvent.StepFailed(machine.self(), e));
             for (CompletableFuture<Output.Applied> r : results) {
                 r.completeExceptionally(e);
             }
