@@ -48,6 +48,8 @@ final class RepresentationAccess implements Representation.Access {
                 return ORSet.empty().make(store, context, hints);
             case "AWLWWMap":
                 return AWLWWMap.empty().make(store, context, hints);
+            case "MixedORMap":
+                return MixedORMap.empty().make(store, context, hints);
             default:
                 throw new IllegalArgumentException("not a map kind: " + kind);
         }
