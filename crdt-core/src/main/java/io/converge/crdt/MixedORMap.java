@@ -75,11 +75,12 @@ public final class MixedORMap<K> extends DotMapBase<K, MixedORMap<K>> implements
     // ----------------------------------------------------------------------------- type tags
 
     /**
-     * The type tag of a nested value: its class's simple name, and for an {@link ORMap} the tag
-     * of its values in angle brackets. Every type that can nest lives in this package, so simple
-     * names are unique.
+     * The type tag that {@code value} has under a key (see {@link #typeOf}): its class's simple
+     * name ({@code "ORSet"}), and for an {@link ORMap} its values' tag too
+     * ({@code "ORMap<EWFlag>"}). Every causal type lives in this package, so the names are unique.
      */
-    static String typeTag(CausalCrdt<?> value) {
+    public static String typeTag(CausalCrdt<?> value) {
+        Objects.requireNonNull(value, "value");
         if (value instanceof ORMap<?, ?> m) {
             return "ORMap<" + typeTag(m.prototype()) + ">";
         }

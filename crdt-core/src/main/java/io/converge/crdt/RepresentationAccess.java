@@ -79,6 +79,20 @@ final class RepresentationAccess implements Representation.Access {
     }
 
     @Override
+    public java.util.List<Object> mixedValues(Object entry) {
+        return java.util.List.of((Object[]) MixedORMap.values(entry));
+    }
+
+    @Override
+    public Object mixedEntry(java.util.List<Object> values) {
+        java.util.List<CausalCrdt<?>> list = new java.util.ArrayList<>(values.size());
+        for (Object v : values) {
+            list.add((CausalCrdt<?>) v);
+        }
+        return MixedORMap.entryOf(list);
+    }
+
+    @Override
     public long[] counterTotals(Object entryValue) {
         CausalCounter.Totals t = (CausalCounter.Totals) entryValue;
         return new long[] {t.up(), t.down()};
