@@ -19,9 +19,10 @@ import java.util.function.UnaryOperator;
  * {@code "address"} (crdt.md §3: a type tag per key). The empty value passed to
  * {@link #update} and {@link #get(Object, CausalCrdt)} names the type, so reads need no cast:
  * <pre>{@code
- * MixedORMap<String> d1 = doc.update("tags", ORSet.<String>empty(), s -> s.add(a, "crdt"));
- * MixedORMap<String> d2 = doc.update("done", EWFlag.empty(), f -> f.enable(a));
- * ORSet<String> tags = doc.join(d1).join(d2).get("tags", ORSet.<String>empty()).orElseThrow();
+ * MixedORMap<String> empty = MixedORMap.empty();
+ * MixedORMap<String> withTags = empty.join(empty.update("tags", ORSet.<String>empty(), s -> s.add(a, "crdt")));
+ * MixedORMap<String> doc = withTags.join(withTags.update("done", EWFlag.empty(), f -> f.enable(a)));
+ * ORSet<String> tags = doc.get("tags", ORSet.<String>empty()).orElseThrow();  // typed: no cast
  * }</pre>
  *
  * <p><b>Types:</b> a key's type tag is its value's class ({@code "ORSet"}, {@code "EWFlag"}...;
