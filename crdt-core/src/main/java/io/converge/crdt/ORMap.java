@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * re-created key would be shadowed by its old version. The value type is fixed by the prototype
  * given to {@link #empty(CausalCrdt)}; meeting a value of another class for a key raises
  * {@link CrdtTypeMismatchException} (Pekko's ORMap instead documents that a key's type must
- * never change).
+ * never change). For a different type under each key, use {@link MixedORMap}.
  *
  * <p><b>Cost:</b> as {@link AWLWWMap}: apply, remove and get are O(log n) plus the nested
  * operation; a delta carries only the changed key's nested delta (never its full value), and
