@@ -88,8 +88,12 @@ public final class MixedORMap<K> extends DotMapBase<K, MixedORMap<K>> implements
         return value.getClass().getSimpleName();
     }
 
+    /** Whether both have the same type tag, without building the tags. */
     private static boolean sameType(CausalCrdt<?> a, CausalCrdt<?> b) {
-        return a.getClass() == b.getClass() && (!(a instanceof ORMap) || typeTag(a).equals(typeTag(b)));
+        if (a.getClass() != b.getClass()) {
+            return false;
+        }
+        return !(a instanceof ORMap<?, ?> m) || sameType(m.prototype(), ((ORMap<?, ?>) b).prototype());
     }
 
     /**
