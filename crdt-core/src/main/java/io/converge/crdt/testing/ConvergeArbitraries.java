@@ -277,7 +277,7 @@ public final class ConvergeArbitraries {
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(empty, "empty");
         Objects.requireNonNull(nested, "nested");
-        String type = empty.getClass().getSimpleName();
+        String type = MixedORMap.typeTag(empty);
         return Combinators.combine(keys, nested).as((k, op) ->
                 Operation.<MixedORMap<K>>of(k + ":" + type + "." + op.description(), (m, c) -> {
                     try {
