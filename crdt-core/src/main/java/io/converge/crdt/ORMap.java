@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * re-created key would be shadowed by its old version. The value type is fixed by the prototype
  * given to {@link #empty(CausalCrdt)}; meeting a value of another class for a key raises
  * {@link CrdtTypeMismatchException} (Pekko's ORMap instead documents that a key's type must
- * never change).
+ * never change). For a different type under each key, use {@link MixedORMap}.
  *
  * <p><b>Cost:</b> as {@link AWLWWMap}: apply, remove and get are O(log n) plus the nested
  * operation; a delta carries only the changed key's nested delta (never its full value), and
@@ -80,10 +80,24 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
     Object joinEntry(Object a, CausalContext ca, boolean aKeyed, Object b, CausalContext cb, boolean bKeyed) {
         V x = a == null ? prototype : cast(a);
         V y = b == null ? prototype : cast(b);
+        V r = joinNested(x, ca, aKeyed, y, cb, bKeyed);
+        if (r == null) {
+            return null;
+        }
+        return r == x ? a : r;
+    }
+
+    /**
+     * The causal join of two nested stores of one type (crdt.md §2), {@code x} seen under
+     * {@code ca} and {@code y} under {@code cb}, as {@link DotMapBase#joinEntry} describes;
+     * null if the result is empty, {@code x} itself if unchanged. Shared with {@link MixedORMap}.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static <V extends CausalCrdt<V>> V joinNested(V x, CausalContext ca, boolean aKeyed, V y, CausalContext cb,
+            boolean bKeyed) {
         V r;
         if (x instanceof DotMapBase nested) {
             // Nested maps get to skip unnamed keys only where the enclosing map vouches for it.
@@ -91,10 +105,7 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
         } else {
             r = x.joinStore(y, ca, cb);
         }
-        if (r.isStoreEmpty()) {
-            return null;
-        }
-        return r == x ? a : r;
+        return r.isStoreEmpty() ? null : r;
     }
 
     @Override
@@ -104,7 +115,11 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
 
     @Override
     void checkEntry(K key, Object entry, CausalContext context) {
-        V v = cast(entry);
+        checkNested(key, cast(entry), context);
+    }
+
+    /** Checks a nested store: not empty, no context of its own, valid under the map's context. */
+    static void checkNested(Object key, CausalCrdt<?> v, CausalContext context) {
         if (v.isStoreEmpty()) {
             throw new IllegalStateException("key " + key + " holds an empty value");
         }
@@ -129,27 +144,39 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends DotMapBase<K, ORMap
         Object current = store.get(key);
         V view = (current == null ? prototype : cast(current)).withContext(context);
         V delta = Objects.requireNonNull(mutation.apply(view), "the mutation returned null");
+        return nestedDelta(this, key, delta, CausalContext.empty());
+    }
+
+    /**
+     * The map delta wrapping {@code delta}, a nested delta for {@code key} made from a view under
+     * {@code map}'s context, whose context also covers {@code cover} (dots of the key that the
+     * update replaces; empty for an {@code ORMap}). Bottom if {@code delta} is. Shared with
+     * {@link MixedORMap}.
+     */
+    static <K, S extends DotMapBase<K, S>, V extends CausalCrdt<V>> S nestedDelta(DotMapBase<K, S> map, K key, V delta,
+            CausalContext cover) {
         if (delta.isBottom()) {
-            return make(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
+            return map.make(HashTrie.empty(), CausalContext.empty(), HashTrie.empty());
         }
-        if (delta.context() == context || (delta instanceof DotMapBase<?, ?> d && d.removedHints == null)) {
+        CausalContext ctx = delta.context().union(cover);
+        if (delta.context() == map.context || (delta instanceof DotMapBase<?, ?> d && d.removedHints == null)) {
             // Not a mutator's delta (the view itself, or a full state): it may cover dots of
             // other keys, so the map delta must not claim to touch only this key.
             V storePart = delta.withContext(CausalContext.empty());
             HashTrie<K, Object> s = storePart.isStoreEmpty() ? HashTrie.empty()
                     : HashTrie.<K, Object>empty().put(key, storePart);
-            return make(s, delta.context(), null);
+            return map.make(s, ctx, null);
         }
         V storePart = stripContext(delta);
         if (storePart.isStoreEmpty()) {
-            return make(HashTrie.empty(), delta.context(), HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));
+            return map.make(HashTrie.empty(), ctx, HashTrie.<K, Boolean>empty().put(key, Boolean.TRUE));
         }
-        return singleKeyDelta(key, storePart, delta.context());
+        return map.singleKeyDelta(key, storePart, ctx);
     }
 
     /** The nested delta without its context, keeping a nested map's keyed hints (see joinEntry). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private V stripContext(V delta) {
+    private static <V extends CausalCrdt<V>> V stripContext(V delta) {
         if (delta instanceof DotMapBase nested) {
             return (V) nested.withContextKeepingHints(CausalContext.empty());
         }

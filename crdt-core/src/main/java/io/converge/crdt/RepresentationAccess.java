@@ -48,6 +48,8 @@ final class RepresentationAccess implements Representation.Access {
                 return ORSet.empty().make(store, context, hints);
             case "AWLWWMap":
                 return AWLWWMap.empty().make(store, context, hints);
+            case "MixedORMap":
+                return MixedORMap.empty().make(store, context, hints);
             default:
                 throw new IllegalArgumentException("not a map kind: " + kind);
         }
@@ -74,6 +76,20 @@ final class RepresentationAccess implements Representation.Access {
             default:
                 throw new IllegalArgumentException("not a single-store kind: " + kind);
         }
+    }
+
+    @Override
+    public java.util.List<Object> mixedValues(Object entry) {
+        return java.util.List.of((Object[]) MixedORMap.values(entry));
+    }
+
+    @Override
+    public Object mixedEntry(java.util.List<Object> values) {
+        java.util.List<CausalCrdt<?>> list = new java.util.ArrayList<>(values.size());
+        for (Object v : values) {
+            list.add((CausalCrdt<?>) v);
+        }
+        return MixedORMap.entryOf(list);
     }
 
     @Override

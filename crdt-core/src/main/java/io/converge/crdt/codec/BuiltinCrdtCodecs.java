@@ -8,6 +8,7 @@ import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -433,6 +434,131 @@ final class BuiltinCrdtCodecs {
         @SuppressWarnings("unchecked")
         ORMap<K, V> make(HashTrie<Object, Object> store, CausalContext context, HashTrie<Object, Boolean> hints) {
             return (ORMap<K, V>) ACCESS.makeORMap(prototype, store, context, hints);
+        }
+    }
+
+    /**
+     * MixedORMap: as ORMap, but each key's store is {@code types}, then per type its codec's id
+     * (a string: the type tag on the wire) and its store, types in the order of their
+     * {@link MixedORMap#typeTag}s.
+     */
+    static final class MixedORMapCodec<K> extends MapCodec<K, MixedORMap<K>> {
+        private final Map<String, CausalCrdtCodec<?>> byTag = new TreeMap<>();
+        private final Map<String, CausalCrdtCodec<?>> byId = new TreeMap<>();
+        private final String id;
+
+        MixedORMapCodec(ValueCodec<K> keys, List<CausalCrdtCodec<?>> values) {
+            super(keys);
+            Objects.requireNonNull(values, "values");
+            for (CausalCrdtCodec<?> c : values) {
+                Objects.requireNonNull(c, "a value codec");
+                CausalCrdt<?> bottom = Objects.requireNonNull(c.bottom(), c.id() + ".bottom()");
+                if (!bottom.isBottom()) {
+                    throw new IllegalArgumentException("the value codec's bottom() is not a bottom: " + bottom);
+                }
+                CausalCrdtCodec<?> before = byTag.put(MixedORMap.typeTag(bottom), c);
+                if (before != null) {
+                    throw new IllegalArgumentException(before.id() + " and " + c.id() + " both encode "
+                            + MixedORMap.typeTag(bottom) + ": a mixed map holds one element type per CRDT type");
+                }
+                byId.put(c.id(), c);
+            }
+            this.id = "MixedORMap<" + keys.id() + (byId.isEmpty() ? "" : "," + String.join(",", byId.keySet()))
+                    + ">";
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public MixedORMap<K> bottom() {
+            return MixedORMap.empty();
+        }
+
+        /** The codec of a type tag; a nested MixedORMap without a codec of its own uses this one. */
+        private CausalCrdtCodec<?> codecOf(String tag) {
+            CausalCrdtCodec<?> c = byTag.get(tag);
+            if (c == null && tag.equals("MixedORMap")) {
+                return this;
+            }
+            return c;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public void visitReplicas(MixedORMap<K> value, Consumer<? super ReplicaId> visitor) {
+            visitContext(value.context(), visitor);
+            ACCESS.mapStore(value).forEach((k, entry) -> {
+                for (Object v : ACCESS.mixedValues(entry)) {
+                    CausalCrdtCodec c = codecOf(MixedORMap.typeTag((CausalCrdt<?>) v));
+                    if (c != null && !(c instanceof Builtin)) {
+                        c.visitReplicas((CausalCrdt) v, visitor);
+                    }
+                }
+            });
+        }
+
+        @Override
+        int minEntryBytes() {
+            return 4;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        void encodeEntry(Object entry, CodecWriter out) {
+            List<Object> values = ACCESS.mixedValues(entry);
+            out.writeVarInt(values.size());
+            for (Object v : values) {
+                String tag = MixedORMap.typeTag((CausalCrdt<?>) v);
+                CausalCrdtCodec c = codecOf(tag);
+                if (c == null) {
+                    throw new IllegalArgumentException("a MixedORMap holds a " + tag + ", which " + id
+                            + " has no codec for");
+                }
+                out.writeString(c.id());
+                c.encodeStore((CausalCrdt) v, out);
+            }
+        }
+
+        @Override
+        Object decodeEntry(CodecReader in) {
+            int off = in.offset();
+            int n = in.readCount("types under one key", 3);
+            if (n == 0) {
+                throw new MalformedFrameException("a key with no type", off);
+            }
+            List<Object> values = new ArrayList<>(Math.min(n, 4));
+            String prevTag = null;
+            for (int i = 0; i < n; i++) {
+                int at = in.offset();
+                String tag = in.readString();
+                CausalCrdtCodec<?> c = tag.equals(id) ? this : byId.get(tag);
+                if (c == null) {
+                    throw new MalformedFrameException("unknown type tag " + tag + " (" + id + " knows "
+                            + String.join(", ", byId.keySet()) + ")", at);
+                }
+                in.enter();
+                CausalCrdt<?> v = c.decodeStore(in);
+                in.exit();
+                if (v == null) {
+                    throw in.malformed(c.id() + " decoded null");
+                }
+                String t = MixedORMap.typeTag(v);
+                if (prevTag != null && prevTag.compareTo(t) >= 0) {
+                    throw new MalformedFrameException("types under a key not in canonical order", at);
+                }
+                prevTag = t;
+                values.add(v);
+            }
+            return ACCESS.mixedEntry(values);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        MixedORMap<K> make(HashTrie<Object, Object> store, CausalContext context, HashTrie<Object, Boolean> hints) {
+            return (MixedORMap<K>) ACCESS.makeMap("MixedORMap", store, context, hints);
         }
     }
 

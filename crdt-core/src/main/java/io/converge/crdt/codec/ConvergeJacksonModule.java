@@ -20,11 +20,16 @@ import java.util.Objects;
  * {"type":"ORSet","context":{...},"entries":[{"element":"x","dots":[["a",1]]}],"removed":["y"]}
  * {"type":"AWLWWMap","context":{...},"entries":[{"key":"k","values":[{"dot":["a",2],"stamp":[1700000000000,0],"value":"v"}]}]}
  * {"type":"ORMap","context":{...},"entries":[{"key":"cart","value":{"type":"ORSet","entries":[...]}}]}
+ * {"type":"MixedORMap","context":{...},"entries":[{"key":"tags","value":{"type":"ORSet",...}},
+ *     {"key":"k","values":[{"type":"EWFlag",...},{"type":"ORSet",...}]}]}   ("values": types in conflict, tag order)
  * {"type":"EWFlag","context":{...},"dots":[["a",1]]}            (DWFlag alike)
  * {"type":"MVRegister","context":{...},"entries":[{"dot":["a",1],"value":"v"}]}
  * {"type":"CausalCounter","context":{...},"entries":[{"dot":["a",4],"up":5,"down":1}]}
  * {"type":"LWWRegister","writer":"a","stamp":[1700000000000,3],"value":"v"}   ({"type":"LWWRegister"} when empty)
  * </pre>
+ * A {@code MixedORMap}'s nested values start with their {@code "type"}, which picks how they
+ * are read; their elements are read as {@code String}, {@code Long}, {@code Double} or
+ * {@code Boolean}, and an {@code ORMap} cannot nest in one (its value type is not written).
  * {@code "removed"} appears only on keyed deltas (see {@link CrdtCodecs}), so that a decoded
  * delta still joins in O(delta). Entries appear in the store's order, not sorted: use
  * {@link BinaryCodec#encodeCanonical} for digests.

@@ -8,9 +8,11 @@ import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
+import java.util.Objects;
 
 /**
  * The {@link CrdtCodec}s of the built-in types. All are immutable and thread-safe; element,
@@ -24,11 +26,12 @@ import io.converge.crdt.PNCounter;
  * <ul>
  *   <li>GCounter: count, then (replica index, count) in replica order. PNCounter: increments,
  *       then decrements, both so.
- *   <li>ORSet / AWLWWMap / ORMap: context, then {@code entries << 2 | mode} (0 full state; 1
+ *   <li>ORSet / AWLWWMap / ORMap / MixedORMap: context, then {@code entries << 2 | mode} (0 full state; 1
  *       keyed delta; 2 keyed delta with removal hints, followed by their count and keys), then
  *       per key: key bytes and its entries, each {@code index << 1 | more}, rank, and for
  *       AWLWWMap the HLC stamp ({@code millis << 1 | hasCounter} [, counter]) and the value;
- *       for ORMap the nested value's store, without context.
+ *       for ORMap the nested value's store, without context; for MixedORMap the number of
+ *       types, then per type its codec's id (string) and store, in type-tag order.
  *   <li>EWFlag, DWFlag, MVRegister, CausalCounter: context, then count and per entry (replica
  *       index, rank) followed by the MVRegister value or the counter's (up, down) totals.
  *   <li>LWWRegister: 0 for bottom, else {@code writer index + 1}, stamp, value.
@@ -86,6 +89,24 @@ public final class CrdtCodecs {
     public static <K, V extends CausalCrdt<V>> CausalCrdtCodec<ORMap<K, V>> orMap(ValueCodec<K> keys,
             CausalCrdtCodec<V> values) {
         return new BuiltinCrdtCodecs.ORMapCodec<>(keys, values);
+    }
+
+    /**
+     * The codec of {@link MixedORMap}s whose values {@code values} encode (without their own
+     * context: they share the map's), one codec per type tag: an {@code ORSet<String>} and an
+     * {@code ORSet<Long>} cannot share a map's codec. Each key's values are written with their
+     * codec's id as type tag, so decoding a type this codec does not know is a
+     * {@link MalformedFrameException}. A nested {@code MixedORMap} uses this same codec (to any
+     * depth below {@link CodecLimits#maxDepth()}) unless {@code values} has one for it. Id
+     * {@code MixedORMap<k,nested ids in order>}.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a codec's bottom is not a bottom value, or two codecs
+     *         encode the same type tag
+     */
+    public static <K> CausalCrdtCodec<MixedORMap<K>> mixedMap(ValueCodec<K> keys, CausalCrdtCodec<?>... values) {
+        return new BuiltinCrdtCodecs.MixedORMapCodec<>(keys, java.util.List.of(Objects.requireNonNull(values,
+                "values")));
     }
 
     /** The codec of {@link EWFlag}. Id {@code EWFlag}. */

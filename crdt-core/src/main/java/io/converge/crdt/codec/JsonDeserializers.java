@@ -22,6 +22,7 @@ import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -65,7 +66,7 @@ final class JsonDeserializers extends Deserializers.Base {
         if (raw == GCounter.class || raw == PNCounter.class) {
             return new CounterDeserializer(type, limits, raw == PNCounter.class);
         }
-        if (raw == ORSet.class || raw == AWLWWMap.class || raw == ORMap.class) {
+        if (raw == ORSet.class || raw == AWLWWMap.class || raw == ORMap.class || raw == MixedORMap.class) {
             return new MapDeserializer(type, limits, raw.getSimpleName(), null, null, null);
         }
         if (raw == EWFlag.class || raw == DWFlag.class || raw == MVRegister.class || raw == CausalCounter.class) {
@@ -313,6 +314,14 @@ final class JsonDeserializers extends Deserializers.Base {
         /** Reads the object at the current token (START_OBJECT) up to its END_OBJECT. */
         abstract Object read(In in) throws IOException;
 
+        /**
+         * Reads the rest of an object whose {@code "type"} field (already checked) came first, for
+         * a value nested in a MixedORMap; only causal types support it.
+         */
+        Object readAfterType(In in) throws IOException {
+            throw in.malformed(type + " cannot be nested in a MixedORMap");
+        }
+
         @Override
         public abstract Object getEmptyValue(DeserializationContext ctxt);
     }
@@ -445,7 +454,7 @@ final class JsonDeserializers extends Deserializers.Base {
         public JsonDeserializer<?> createContextual(DeserializationContext ctxt, BeanProperty property)
                 throws JsonMappingException {
             JsonDeserializer<Object> k = param(ctxt, property, 0);
-            if (kind.equals("ORSet")) {
+            if (kind.equals("ORSet") || kind.equals("MixedORMap")) {
                 return new MapDeserializer(type, limits, kind, k, null, null);
             }
             JsonDeserializer<Object> v = param(ctxt, property, 1);
@@ -469,6 +478,8 @@ final class JsonDeserializers extends Deserializers.Base {
                     return ORSet.empty();
                 case "AWLWWMap":
                     return AWLWWMap.empty();
+                case "MixedORMap":
+                    return MixedORMap.empty();
                 default:
                     return prototype == null ? null : ORMap.empty((CausalCrdt) prototype);
             }
@@ -477,11 +488,22 @@ final class JsonDeserializers extends Deserializers.Base {
         @Override
         Object read(In in) throws IOException {
             in.expect(JsonToken.START_OBJECT);
-            boolean typed = false;
+            return readFields(in, false);
+        }
+
+        @Override
+        Object readAfterType(In in) throws IOException {
+            return readFields(in, true);
+        }
+
+        private Object readFields(In in, boolean typed) throws IOException {
             CausalContext context = CausalContext.empty();
             HashTrie<Object, Object> store = HashTrie.empty();
             HashTrie<Object, Boolean> hints = null;
             Set<String> seen = new HashSet<>();
+            if (typed) {
+                seen.add("type");
+            }
             for (String f; (f = in.nextField(seen)) != null; ) {
                 switch (f) {
                     case "type" -> {
@@ -540,6 +562,10 @@ final class JsonDeserializers extends Deserializers.Base {
                     store = taggedList(in, "AWLWWMap", values);
                 } else if (kind.equals("ORMap") && f.equals("value")) {
                     store = nested(in);
+                } else if (kind.equals("MixedORMap") && f.equals("value") && !seen.contains("values")) {
+                    store = mixedValue(in);
+                } else if (kind.equals("MixedORMap") && f.equals("values") && !seen.contains("value")) {
+                    store = mixedValues(in);
                 } else {
                     throw in.malformed("unknown entry field " + f);
                 }
@@ -548,6 +574,53 @@ final class JsonDeserializers extends Deserializers.Base {
                 throw in.malformed("an entry needs its " + keyField + " and its value");
             }
             return new Object[] {key, store};
+        }
+
+        /**
+         * A value nested in a MixedORMap: an object whose first field is its {@code "type"}, the
+         * type tag that picks its deserializer. Elements are read as JSON-natural values.
+         */
+        private Object mixedValue(In in) throws IOException {
+            in.expect(JsonToken.START_OBJECT);
+            if (in.next() != JsonToken.FIELD_NAME || !"type".equals(in.p.currentName())) {
+                throw in.malformed("a MixedORMap value starts with its type");
+            }
+            in.next();
+            String tag = in.string();
+            Base d;
+            switch (tag) {
+                case "ORSet" -> d = new MapDeserializer(type, limits, tag, NATURAL, null, null);
+                case "AWLWWMap" -> d = new MapDeserializer(type, limits, tag, NATURAL, NATURAL, null);
+                case "MixedORMap" -> d = new MapDeserializer(type, limits, tag, keys, null, null);
+                case "EWFlag", "DWFlag", "CausalCounter" -> d = new SingleDeserializer(type, limits, tag, null);
+                case "MVRegister" -> d = new SingleDeserializer(type, limits, tag, NATURAL);
+                default -> throw in.malformed("unknown type tag " + tag + " in a MixedORMap");
+            }
+            in.enter();
+            Object v = d.readAfterType(in);
+            in.exit();
+            return v;
+        }
+
+        /** Two or more values of one MixedORMap key, in type-tag order. */
+        private Object mixedValues(In in) throws IOException {
+            in.expect(JsonToken.START_ARRAY);
+            List<Object> list = new ArrayList<>(2);
+            String prev = null;
+            int[] count = {0};
+            while (in.nextElement(count)) {
+                CausalCrdt<?> v = (CausalCrdt<?>) mixedValue(in);
+                String tag = MixedORMap.typeTag(v);
+                if (prev != null && prev.compareTo(tag) >= 0) {
+                    throw in.malformed("the values of a key are not in type-tag order");
+                }
+                prev = tag;
+                list.add(v);
+            }
+            if (list.size() < 2) {
+                throw in.malformed("\"values\" holds two or more types; one is written as \"value\"");
+            }
+            return ACCESS.mixedEntry(list);
         }
 
         private Object nested(In in) throws IOException {
@@ -560,6 +633,38 @@ final class JsonDeserializers extends Deserializers.Base {
             return v;
         }
     }
+
+    /**
+     * The elements, keys and values inside a MixedORMap, whose Java types the JSON does not name:
+     * strings as {@code String}, integers as {@code Long}, other numbers as {@code Double},
+     * booleans as {@code Boolean}; anything else is malformed.
+     */
+    static final JsonDeserializer<Object> NATURAL = new StdDeserializer<>(Object.class) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            switch (p.currentToken()) {
+                case VALUE_STRING:
+                    return p.getText();
+                case VALUE_NUMBER_INT:
+                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                        throw new MalformedFrameException("integer outside the range of a long",
+                                JacksonSupport.offsetOf(p.currentLocation()));
+                    }
+                    return p.getLongValue();
+                case VALUE_NUMBER_FLOAT:
+                    return p.getDoubleValue();
+                case VALUE_TRUE:
+                    return Boolean.TRUE;
+                case VALUE_FALSE:
+                    return Boolean.FALSE;
+                default:
+                    throw new MalformedFrameException("a MixedORMap's elements are strings, numbers or booleans, found "
+                            + p.currentToken(), JacksonSupport.offsetOf(p.currentLocation()));
+            }
+        }
+    };
 
     static Object dots(In in) throws IOException {
         in.expect(JsonToken.START_ARRAY);
@@ -667,11 +772,22 @@ final class JsonDeserializers extends Deserializers.Base {
         @Override
         Object read(In in) throws IOException {
             in.expect(JsonToken.START_OBJECT);
+            return readFields(in, false);
+        }
+
+        @Override
+        Object readAfterType(In in) throws IOException {
+            return readFields(in, true);
+        }
+
+        private Object readFields(In in, boolean typed) throws IOException {
             boolean flag = kind.equals("EWFlag") || kind.equals("DWFlag");
-            boolean typed = false;
             CausalContext context = CausalContext.empty();
             Object store = null;
             Set<String> seen = new HashSet<>();
+            if (typed) {
+                seen.add("type");
+            }
             for (String f; (f = in.nextField(seen)) != null; ) {
                 if (f.equals("type")) {
                     in.type(kind);

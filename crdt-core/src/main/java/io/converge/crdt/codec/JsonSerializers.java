@@ -15,6 +15,7 @@ import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -45,6 +46,7 @@ final class JsonSerializers {
         s.addSerializer(ORSet.class, new MapSerializer(ORSet.class, "ORSet", "element"));
         s.addSerializer(AWLWWMap.class, new MapSerializer(AWLWWMap.class, "AWLWWMap", "key"));
         s.addSerializer(ORMap.class, new MapSerializer(ORMap.class, "ORMap", "key"));
+        s.addSerializer(MixedORMap.class, new MapSerializer(MixedORMap.class, "MixedORMap", "key"));
         s.addSerializer(EWFlag.class, new SingleSerializer(EWFlag.class, "EWFlag"));
         s.addSerializer(DWFlag.class, new SingleSerializer(DWFlag.class, "DWFlag"));
         s.addSerializer(MVRegister.class, new SingleSerializer(MVRegister.class, "MVRegister"));
@@ -180,7 +182,7 @@ final class JsonSerializers {
         }
     }
 
-    /** ORSet, AWLWWMap, ORMap. */
+    /** ORSet, AWLWWMap, ORMap, MixedORMap. */
     static final class MapSerializer extends StdSerializer<Object> {
         private static final long serialVersionUID = 1L;
         private final String type;
@@ -223,6 +225,8 @@ final class JsonSerializers {
                         g.writeEndObject();
                     }
                     g.writeEndArray();
+                } else if ("MixedORMap".equals(type)) {
+                    writeMixedEntry(g, p, entry);
                 } else {
                     g.writeFieldName("value");
                     p.findValueSerializer(entry.getClass()).serialize(entry, g, p);
@@ -239,6 +243,31 @@ final class JsonSerializers {
             }
             g.writeEndObject();
         }
+    }
+
+    /**
+     * A MixedORMap key's values: {@code "value"} when it holds one type, else {@code "values"}
+     * in type-tag order. An ORMap is refused: its value type is not in the JSON, so it could not
+     * be read back (a nested MixedORMap can).
+     */
+    static void writeMixedEntry(JsonGenerator g, SerializerProvider p, Object entry) throws IOException {
+        java.util.List<Object> values = ACCESS.mixedValues(entry);
+        for (Object v : values) {
+            if (v instanceof ORMap<?, ?>) {
+                throw com.fasterxml.jackson.databind.JsonMappingException.from(g, "a MixedORMap holding an "
+                        + "ORMap cannot be written as JSON (its value type would be lost); nest a MixedORMap");
+            }
+        }
+        if (values.size() == 1) {
+            g.writeFieldName("value");
+            p.findValueSerializer(values.get(0).getClass()).serialize(values.get(0), g, p);
+            return;
+        }
+        g.writeArrayFieldStart("values");
+        for (Object v : values) {
+            p.findValueSerializer(v.getClass()).serialize(v, g, p);
+        }
+        g.writeEndArray();
     }
 
     /** EWFlag, DWFlag (dots), MVRegister, CausalCounter (entries). */

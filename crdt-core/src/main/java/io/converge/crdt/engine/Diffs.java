@@ -7,6 +7,7 @@ import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Computes the user-visible {@link Change}s between two states of a key. For sets and maps only
@@ -51,17 +53,11 @@ final class Diffs {
         } else if (after instanceof ORMap<?, ?> a) {
             ORMap<Object, ?> am = (ORMap<Object, ?>) a;
             ORMap<Object, ?> bm = before == null ? null : (ORMap<Object, ?>) before;
-            for (Object k : candidates(before, a, delta)) {
-                Optional<?> was = bm == null ? Optional.empty() : bm.get(k);
-                Optional<?> is = am.get(k);
-                if (was.isEmpty() && is.isPresent()) {
-                    out.add(new Change.Added(k, is.get()));
-                } else if (was.isPresent() && is.isEmpty()) {
-                    out.add(new Change.Removed(k, was.get()));
-                } else if (was.isPresent() && ((ReplicatedData) was.get()).digest() != ((ReplicatedData) is.get()).digest()) {
-                    out.add(new Change.Updated(k, was.get(), is.get()));
-                }
-            }
+            nestedChanges(out, candidates(before, a, delta), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
+        } else if (after instanceof MixedORMap<?> a) {
+            MixedORMap<Object> am = (MixedORMap<Object>) a;
+            MixedORMap<Object> bm = before == null ? null : (MixedORMap<Object>) before;
+            nestedChanges(out, candidates(before, a, delta), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
         } else {
             Object old = before == null ? value(after.bottom()) : value(before);
             Object now = value(after);
@@ -70,6 +66,23 @@ final class Diffs {
             }
         }
         return out;
+    }
+
+    /** Per key of a map of CRDTs: added, removed, or updated when the nested state's digest changed. */
+    @SuppressWarnings("rawtypes")
+    private static void nestedChanges(List<Change> out, Set<Object> keys, Function<Object, Optional<?>> before,
+            Function<Object, Optional<?>> after) {
+        for (Object k : keys) {
+            Optional<?> was = before.apply(k);
+            Optional<?> is = after.apply(k);
+            if (was.isEmpty() && is.isPresent()) {
+                out.add(new Change.Added(k, is.get()));
+            } else if (was.isPresent() && is.isEmpty()) {
+                out.add(new Change.Removed(k, was.get()));
+            } else if (was.isPresent() && ((ReplicatedData) was.get()).digest() != ((ReplicatedData) is.get()).digest()) {
+                out.add(new Change.Updated(k, was.get(), is.get()));
+            }
+        }
     }
 
     private static void compare(List<Change> out, Object k, Optional<Object> was, Optional<Object> is) {

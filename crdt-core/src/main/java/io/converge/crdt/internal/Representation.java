@@ -45,6 +45,12 @@ public final class Representation {
         /** Rebuilds an EWFlag, DWFlag, MVRegister or CausalCounter. */
         Object makeSingle(String kind, Object store, CausalContext context);
 
+        /** The values of one {@code MixedORMap} entry, sorted by type tag (one unless types conflict). */
+        java.util.List<Object> mixedValues(Object entry);
+
+        /** The {@code MixedORMap} entry holding {@code values} (non-empty, sorted by type tag, distinct tags). */
+        Object mixedEntry(java.util.List<Object> values);
+
         /** The per-replica totals of a CausalCounter entry, as {@code {up, down}}. */
         long[] counterTotals(Object entryValue);
 

@@ -3,11 +3,13 @@ package io.converge.crdt.testing;
 import io.converge.crdt.AWLWWMap;
 import io.converge.crdt.CausalCounter;
 import io.converge.crdt.CausalCrdt;
+import io.converge.crdt.CrdtTypeMismatchException;
 import io.converge.crdt.DWFlag;
 import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -260,6 +262,49 @@ public final class ConvergeArbitraries {
         Arbitrary<Operation<ORMap<K, V>>> clear = Arbitraries.just(
                 Operation.<ORMap<K, V>>of("clear()", (m, c) -> m.clear()));
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, apply), net.jqwik.api.Tuple.of(2, remove),
+                net.jqwik.api.Tuple.of(1, clear));
+    }
+
+    /**
+     * {@code update(k, type, nested)}: an update of a {@link MixedORMap} key with a value of the
+     * type of {@code empty} and a nested operation. Where the key already holds another type, the
+     * operation removes the key instead (a history must not throw), so mixing the updates of
+     * several types in {@link #mixedMapOperations} makes replicas give a key different types
+     * concurrently.
+     */
+    public static <K, V extends CausalCrdt<V>> Arbitrary<Operation<MixedORMap<K>>> mixedMapUpdates(Arbitrary<K> keys,
+            V empty, Arbitrary<Operation<V>> nested) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(empty, "empty");
+        Objects.requireNonNull(nested, "nested");
+        String type = MixedORMap.typeTag(empty);
+        return Combinators.combine(keys, nested).as((k, op) ->
+                Operation.<MixedORMap<K>>of(k + ":" + type + "." + op.description(), (m, c) -> {
+                    try {
+                        return m.update(k, empty, v -> op.delta(v, c));
+                    } catch (CrdtTypeMismatchException e) {
+                        return m.remove(k);
+                    }
+                }));
+    }
+
+    /**
+     * The given updates (most often, see {@link #mixedMapUpdates}), {@code remove(k)} and now and
+     * then {@code clear()}.
+     */
+    @SafeVarargs
+    public static <K> Arbitrary<Operation<MixedORMap<K>>> mixedMapOperations(Arbitrary<K> keys,
+            Arbitrary<Operation<MixedORMap<K>>>... updates) {
+        Objects.requireNonNull(keys, "keys");
+        if (updates.length == 0) {
+            throw new IllegalArgumentException("give at least one kind of update");
+        }
+        Arbitrary<Operation<MixedORMap<K>>> update = Arbitraries.oneOf(List.of(updates));
+        Arbitrary<Operation<MixedORMap<K>>> remove = keys.map(k ->
+                Operation.<MixedORMap<K>>of("remove(" + k + ")", (m, c) -> m.remove(k)));
+        Arbitrary<Operation<MixedORMap<K>>> clear = Arbitraries.just(
+                Operation.<MixedORMap<K>>of("clear()", (m, c) -> m.clear()));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, update), net.jqwik.api.Tuple.of(2, remove),
                 net.jqwik.api.Tuple.of(1, clear));
     }
 

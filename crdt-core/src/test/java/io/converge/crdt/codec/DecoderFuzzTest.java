@@ -85,6 +85,22 @@ class DecoderFuzzTest {
                         ? s.remove(word(r))
                         : s.apply(word(r), m -> r.nextInt(4) == 0 ? m.remove(r.nextInt(3))
                                 : m.apply(r.nextInt(3), k -> r.nextInt(4) == 0 ? k.reset() : k.increment(id, 1 + r.nextInt(5))))});
+        c.add(new Object[] {CrdtCodecs.mixedMap(ValueCodec.string(), CrdtCodecs.orSet(ValueCodec.string()),
+                CrdtCodecs.ewFlag(), CrdtCodecs.causalCounter()),
+                new TypeReference<io.converge.crdt.MixedORMap<String>>() { }, io.converge.crdt.MixedORMap.<String>empty(),
+                (Mutator<io.converge.crdt.MixedORMap<String>>) (s, id, clk, r) -> {
+                    String k = r.nextBoolean() ? "a" : "b";
+                    try {
+                        return switch (r.nextInt(4)) {
+                            case 0 -> s.remove(k);
+                            case 1 -> s.update(k, EWFlag.empty(), f -> f.enable(id));
+                            case 2 -> s.update(k, CausalCounter.empty(), x -> x.increment(id, 1 + r.nextInt(9)));
+                            default -> s.update(k, ORSet.<String>empty(), x -> x.add(id, word(r)));
+                        };
+                    } catch (io.converge.crdt.CrdtTypeMismatchException e) {
+                        return s.remove(k);
+                    }
+                }});
         c.add(new Object[] {CrdtCodecs.orMap(ValueCodec.uuid(), CrdtCodecs.mvRegister(ValueCodec.bytes())),
                 new TypeReference<ORMap<java.util.UUID, MVRegister<String>>>() { }, null, null});
         c.add(new Object[] {CrdtCodecs.ewFlag(), new TypeReference<EWFlag>() { }, EWFlag.empty(),

@@ -2,16 +2,19 @@ package io.converge.crdt.docs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.AWLWWMap;
 import io.converge.crdt.CausalCounter;
+import io.converge.crdt.CrdtTypeMismatchException;
 import io.converge.crdt.DWFlag;
 import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.MVRegister;
+import io.converge.crdt.MixedORMap;
 import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
@@ -220,6 +223,28 @@ class DataTypesSnippetsTest {
         features = features.join(features.apply("beta", f -> f.enable()));
         assertFalse(features.containsKey("beta"));                        // an enabled DWFlag is bottom: the key is gone
         assertTrue(features.get("beta").orElse(DWFlag.empty()).value());  // read a missing key as a fresh flag
+    }
+
+    @Test
+    void mixedMapHoldsATypePerKey() {
+        MixedORMap<String> empty = MixedORMap.empty();
+        MixedORMap<String> withTags = empty.join(empty.update("tags", ORSet.<String>empty(), s -> s.add(a, "crdt")));
+        MixedORMap<String> doc = withTags.join(withTags.update("done", EWFlag.empty(), f -> f.enable(a)));
+        ORSet<String> tags = doc.get("tags", ORSet.<String>empty()).orElseThrow();  // typed: no cast
+        assertEquals(Set.of("crdt"), tags.value());
+        assertTrue(doc.get("done", EWFlag.empty()).orElseThrow().value());
+        assertThrows(CrdtTypeMismatchException.class,   // "done" holds a flag, not a set
+                () -> doc.update("done", ORSet.<String>empty(), s -> s.add(a, "x")));
+    }
+
+    @Test
+    void mixedMapResolvesConcurrentTypesByTagOrder() {
+        MixedORMap<String> empty = MixedORMap.empty();
+        MixedORMap<String> flagAtA = empty.update("k", EWFlag.empty(), f -> f.enable(a));
+        MixedORMap<String> setAtB = empty.update("k", ORSet.<String>empty(), s -> s.add(b, "x"));
+        MixedORMap<String> merged = empty.join(flagAtA).join(setAtB);
+        assertEquals(merged, empty.join(setAtB).join(flagAtA));
+        assertEquals(Optional.of("ORSet"), merged.typeOf("k"));  // "ORSet" sorts after "EWFlag": the set wins
     }
 
     @Test
