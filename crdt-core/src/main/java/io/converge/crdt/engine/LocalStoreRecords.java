@@ -2,6 +2,7 @@ package io.converge.crdt.engine;
 
 import io.converge.crdt.engine.spi.RecordStore;
 import io.converge.crdt.store.LocalStore;
+import io.converge.crdt.store.StoreRecoveryReport;
 
 /** A {@link LocalStore} (files with fsync) as the engine's {@link RecordStore}. */
 final class LocalStoreRecords implements RecordStore {
@@ -9,6 +10,11 @@ final class LocalStoreRecords implements RecordStore {
 
     LocalStoreRecords(LocalStore store) {
         this.store = store;
+    }
+
+    /** What opening the store found. */
+    StoreRecoveryReport recovery() {
+        return store.recovery();
     }
 
     @Override

@@ -64,14 +64,17 @@ public final class Replicator implements AutoCloseable {
     /** Null when the user supplied the scheduler. */
     private final ThreadScheduler ownedScheduler;
     private final StorePersistence storePersistence;
+    /** Null without a {@link ReplicatorConfig.Builder#store store}. */
+    private final io.converge.crdt.store.StoreRecoveryReport recovery;
     private final Scheduler scheduler;
     private boolean closed;
     private CompletableFuture<Void> closing;
 
     private Replicator(ReplicatorConfig config, MessageCodec codec, Scheduler scheduler, ThreadScheduler owned,
             Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries, long sequence,
-            StorePersistence storePersistence) {
+            StorePersistence storePersistence, io.converge.crdt.store.StoreRecoveryReport recovery) {
         this.storePersistence = storePersistence;
+        this.recovery = recovery;
         this.config = config;
         this.ownedScheduler = owned;
         this.scheduler = scheduler;
@@ -126,9 +129,18 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * Starts a replicator: with a store configured, recovers the replica from it first (the
-     * latest snapshot, then the log after it, stopping cleanly at a torn tail).
+     * latest snapshot, then the log after it, cutting a torn tail) and publishes what recovery
+     * found as {@link ReplicatorEvent.Recovered} (also {@link #recovery()}). The store must belong
+     * to this replica: the first start on a directory writes the replica id there, and a later
+     * start with another id is refused (see {@link io.converge.crdt.store.LocalStore#replicaIdFor}
+     * to let the store keep the id).
      *
+     * @throws io.converge.crdt.store.ReplicaIdMismatchException if the store belongs to another replica
+     * @throws io.converge.crdt.store.StoreGapException if the store cannot prove a gap-free history
+     *     (recover it with {@link io.converge.crdt.store.StoreConfig.Builder#recoverAsNewReplica})
      * @throws io.converge.crdt.store.StoreException if the store cannot be opened or read
+     * @throws IllegalArgumentException if the store is to be recovered as a new replica other than
+     *     this one
      * @throws io.converge.crdt.codec.DecodeException if a stored record cannot be decoded
      */
     public static Replicator start(ReplicatorConfig config) {
@@ -145,16 +157,22 @@ public final class Replicator implements AutoCloseable {
         MessageCodec codec = new MessageCodec(config.codecs, config.limits);
         ThreadScheduler owned = config.scheduler == null ? new ThreadScheduler(config.replicaId.name()) : null;
         Scheduler scheduler = owned != null ? owned : config.scheduler;
-        RecordStore records = config.recordStore;
-        if (records == null && config.store != null) {
-            records = new LocalStoreRecords(io.converge.crdt.store.LocalStore.open(config.store));
-        }
         Replicator r;
         try {
+            RecordStore records = config.recordStore;
+            io.converge.crdt.store.StoreRecoveryReport report = null;
+            if (records == null && config.store != null) {
+                LocalStoreRecords local = new LocalStoreRecords(
+                        io.converge.crdt.store.LocalStore.open(config.store, config.replicaId));
+                report = local.recovery();
+                records = local;
+            }
             if (records == null) {
-                r = new Replicator(config, codec, scheduler, owned, Map.copyOf(restored), Map.of(), sequence, null);
+                r = new Replicator(config, codec, scheduler, owned, Map.copyOf(restored), Map.of(), sequence, null, null);
             } else {
-                StorePersistence persistence = new StorePersistence(records, codec, scheduler.blocking());
+                // Local records are read and written under local limits, never the network's.
+                StorePersistence persistence = new StorePersistence(records, config.codecs, config.limits,
+                        scheduler.blocking());
                 StorePersistence.Recovered rec;
                 try {
                     rec = persistence.recover();
@@ -163,7 +181,7 @@ public final class Replicator implements AutoCloseable {
                     throw e;
                 }
                 r = new Replicator(config, codec, scheduler, owned, rec.states(), rec.expiries(), rec.nextSequence(),
-                        persistence);
+                        persistence, report);
             }
         } catch (RuntimeException e) {
             if (owned != null) {
@@ -172,6 +190,9 @@ public final class Replicator implements AutoCloseable {
             }
             throw e;
         }
+        if (r.recovery != null) {
+            r.events.publish(new ReplicatorEvent.Recovered(config.replicaId, r.recovery));
+        }
         r.driver.start();
         return r;
     }
@@ -179,6 +200,17 @@ public final class Replicator implements AutoCloseable {
     /** This node's replica id. */
     public ReplicaId self() {
         return config.replicaId;
+    }
+
+    /**
+     * What recovering from the local store found at start: whose store it is, the snapshot and
+     * log records recovered, damage, files set aside in the store's {@code quarantine/}
+     * directory, holes accepted when recovered as a new replica. Empty without a
+     * {@link ReplicatorConfig.Builder#store store} (in memory, or with a custom
+     * {@link ReplicatorConfig.Builder#recordStore record store}). Immutable.
+     */
+    public Optional<io.converge.crdt.store.StoreRecoveryReport> recovery() {
+        return Optional.ofNullable(recovery);
     }
 
     /** This node's hybrid logical clock. */

@@ -53,7 +53,12 @@ public final class ReplicatorConfig {
         this.eventListener = b.eventListener;
     }
 
-    /** A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a new one). */
+    /**
+     * A builder for the replica {@code replicaId} (persist it: a node that lost its state needs a
+     * new one). With a {@link Builder#store store}, the store keeps it: pass
+     * {@link io.converge.crdt.store.LocalStore#replicaIdFor LocalStore.replicaIdFor(directory)} to
+     * reuse the id the directory holds, or get a fresh one for a fresh directory.
+     */
     public static Builder builder(ReplicaId replicaId) {
         return new Builder(Objects.requireNonNull(replicaId, "replicaId"));
     }
@@ -105,7 +110,16 @@ public final class ReplicatorConfig {
          * it is acknowledged (per the store's fsync policy), and {@link Replicator#start} recovers
          * from it. Every key then needs a codec ({@link Key#withCodec}), and the codecs of keys
          * that may be recovered or received must be registered with {@link #codecs}. Default:
-         * none (memory only). Reuse the replica id only with the same directory (crdt.md §2).
+         * none (memory only).
+         *
+         * <p>The store belongs to one replica (crdt.md §2): the first start writes this replica's
+         * id to the directory, and a start with another id is refused
+         * ({@link io.converge.crdt.store.ReplicaIdMismatchException}), as is a store that cannot
+         * prove a gap-free history ({@link io.converge.crdt.store.StoreGapException}); such a
+         * store opens only as a new replica, named by
+         * {@link io.converge.crdt.store.StoreConfig.Builder#recoverAsNewReplica} and given here as
+         * this replica's id. Records and snapshots are written and read under local limits, not
+         * {@link #codecLimits}, so whatever the store accepted reopens under any limits.
          */
         public Builder store(io.converge.crdt.store.StoreConfig store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -118,7 +132,10 @@ public final class ReplicatorConfig {
             return this;
         }
 
-        /** Decoding limits for stored and received frames; default {@code CodecLimits.defaults()}. */
+        /**
+         * Limits for frames exchanged with peers: received frames are decoded within them; default
+         * {@code CodecLimits.defaults()}. The local store is not bound by them (see {@link #store}).
+         */
         public Builder codecLimits(io.converge.crdt.codec.CodecLimits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
             return this;

@@ -1,6 +1,7 @@
 package io.converge.crdt.engine;
 
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.store.StoreRecoveryReport;
 import java.util.Objects;
 
 /**
@@ -30,6 +31,26 @@ public sealed interface ReplicatorEvent {
         public StepFailed {
             Objects.requireNonNull(replica, "replica");
             Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /**
+     * The replicator recovered from its local store at start: published once, before any other
+     * event, whenever a {@link ReplicatorConfig.Builder#store store} is configured, clean or not.
+     * The report says whose store it is, which snapshot and how many log records were recovered,
+     * what was damaged (a torn tail, a CRC mismatch, a bad snapshot), what was cut off or set
+     * aside in the store's {@code quarantine/} directory, and whether the store was recovered as
+     * a new replica with holes accepted; {@link StoreRecoveryReport#clean()} tells at a glance.
+     * Also available any time as {@link Replicator#recovery()}.
+     *
+     * @param replica this replica
+     * @param report what recovery found and did
+     */
+    record Recovered(ReplicaId replica, StoreRecoveryReport report) implements ReplicatorEvent {
+        /** Checks the components. */
+        public Recovered {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(report, "report");
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.converge.crdt.engine;
 
 import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.codec.CodecLimits;
+import io.converge.crdt.codec.CodecRegistry;
 import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.protocol.Message;
 import io.converge.crdt.protocol.Output;
@@ -24,10 +26,26 @@ import org.slf4j.LoggerFactory;
  * of every key. Snapshots are taken from the read view when the store says one is due, while
  * updates go on: a CRDT snapshot may be fuzzy, because replaying a record it already contains
  * changes nothing.
+ *
+ * <p><b>Local limits.</b> Records and snapshots are encoded and decoded with {@link #localLimits},
+ * not with the network's {@link CodecLimits}: the local files are not a hostile peer (their
+ * integrity is the record and snapshot CRCs' job), and a limit meant for untrusted input must never
+ * lock a user out of their own data. Whatever the store accepted therefore reopens, at any size
+ * and under any {@code codecLimits}, raised or default: a frame is bounded only by the record
+ * format, collections and strings not at all, and nesting only for the stack's sake.
  */
 final class StorePersistence implements Persistence, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StorePersistence.class);
+    /** Keys per snapshot chunk at first; fewer once chunks turn out large. */
     private static final int SNAPSHOT_CHUNK = 500;
+    /** The size a snapshot chunk aims at: big stores are written as many frames, not one giant one. */
+    static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+    /**
+     * The deepest nesting of values read back from the store (or the configured one, if deeper):
+     * far above what the network accepts by default, still shallow enough for the decoder's
+     * recursion on any thread's stack.
+     */
+    static final int LOCAL_MAX_DEPTH = 256;
 
     private final RecordStore store;
     private final MessageCodec codec;
@@ -35,10 +53,33 @@ final class StorePersistence implements Persistence, AutoCloseable {
     private volatile ReadView view;
     private long lastAppended = -1;
 
+    /**
+     * Persistence into {@code store}, encoding with {@code registry}'s codecs under the local
+     * limits derived from {@code network} (the replicator's configured limits).
+     */
+    StorePersistence(RecordStore store, CodecRegistry registry, CodecLimits network, Executor io) {
+        this(store, new MessageCodec(registry, localLimits(network)), io);
+    }
+
     StorePersistence(RecordStore store, MessageCodec codec, Executor io) {
         this.store = store;
         this.codec = codec;
         this.blocking = io;
+    }
+
+    /**
+     * The limits local files are written and read with: no bound on frame size (the record format
+     * bounds it), on collections, strings or replica ids, and a nesting depth of
+     * {@link #LOCAL_MAX_DEPTH} or {@code network}'s, if deeper.
+     */
+    static CodecLimits localLimits(CodecLimits network) {
+        return CodecLimits.builder()
+                .maxFrameBytes(Integer.MAX_VALUE)
+                .maxElements(Integer.MAX_VALUE)
+                .maxStringBytes(Integer.MAX_VALUE)
+                .maxReplicaIdsPerMessage(Integer.MAX_VALUE)
+                .maxDepth(Math.max(LOCAL_MAX_DEPTH, network.maxDepth()))
+                .build();
     }
 
     /** The view whose keys snapshots read (set once it exists). */
@@ -96,33 +137,48 @@ final class StorePersistence implements Persistence, AutoCloseable {
                 bytes[i] = codec.encodeToBytes(new Message.Deltas(p.sequence(), p.sequence() + 1,
                         Map.of(p.key(), p.delta()), exp));
             }
+            // The view holds every step before this one: the driver publishes a step's states only
+            // after handing its records here, so this batch may not be in the view yet.
+            long inView = lastAppended;
             // One batch: under fsync ALWAYS a step's records share one force.
             store.appendAll(sequences, bytes);
             if (sequences.length > 0) {
                 lastAppended = sequences[sequences.length - 1];
             }
             if (store.snapshotDue()) {
-                snapshot();
+                snapshot(inView);
             }
         }, blocking);
     }
 
-    /** Writes a snapshot covering everything appended so far. Runs on the blocking executor. */
-    private void snapshot() {
+    /**
+     * Writes a snapshot of the view that covers the records up to {@code covers}: those of every
+     * earlier step, which the view is known to hold. (It may hold later ones too: a fuzzy snapshot
+     * is fine, replaying a record it already contains changes nothing. Claiming to cover records
+     * the view does not hold yet would lose them once the log is truncated behind the snapshot.)
+     * Runs on the blocking executor.
+     */
+    private void snapshot(long covers) {
         ReadView v = view;
-        if (v == null || lastAppended < 0) {
+        if (v == null || covers < 0) {
             return;
         }
-        long covers = lastAppended;
         ByteBuf out = Unpooled.buffer();
         try {
             Map<String, ReplicatedData<?>> chunk = new HashMap<>();
             Map<String, Long> exp = new HashMap<>();
+            int perChunk = SNAPSHOT_CHUNK;
             for (String k : v.keys()) {
                 v.get(k).ifPresent(s -> chunk.put(k, s));
                 v.expiry(k).ifPresent(e -> exp.put(k, e));
-                if (chunk.size() == SNAPSHOT_CHUNK) {
-                    writeChunk(out, chunk, exp);
+                if (chunk.size() >= perChunk) {
+                    int bytes = writeChunk(out, chunk, exp);
+                    // Aim the next chunks at SNAPSHOT_CHUNK_BYTES: large values get chunks of their own.
+                    if (bytes > SNAPSHOT_CHUNK_BYTES) {
+                        perChunk = (int) Math.max(1, (long) chunk.size() * SNAPSHOT_CHUNK_BYTES / bytes);
+                    } else if (perChunk < SNAPSHOT_CHUNK && bytes < SNAPSHOT_CHUNK_BYTES / 2) {
+                        perChunk = Math.min(SNAPSHOT_CHUNK, perChunk * 2);
+                    }
                     chunk.clear();
                     exp.clear();
                 }
@@ -137,11 +193,14 @@ final class StorePersistence implements Persistence, AutoCloseable {
         }
     }
 
-    private void writeChunk(ByteBuf out, Map<String, ReplicatedData<?>> chunk, Map<String, Long> exp) {
+    /** Appends one length-prefixed chunk; returns its frame's size. */
+    private int writeChunk(ByteBuf out, Map<String, ReplicatedData<?>> chunk, Map<String, Long> exp) {
         int at = out.writerIndex();
         out.writeInt(0);
         codec.encode(new Message.States(0, true, chunk, exp), out);
-        out.setInt(at, out.writerIndex() - at - 4);
+        int bytes = out.writerIndex() - at - 4;
+        out.setInt(at, bytes);
+        return bytes;
     }
 
     /** Closes the store; call once the blocking executor ran what was queued on it. */

@@ -10,10 +10,11 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Guarantees.</b> {@link #append} returns once the record is as durable as the
  * {@link FsyncPolicy} promises (see there for each policy's loss window); under
  * {@link FsyncPolicy#ALWAYS} a record whose {@code append} returned survives {@code kill -9}, an
- * OS crash and a power loss. On {@link #open open} the log recovers the longest valid prefix of
- * what was appended: it stops at the first torn or corrupt record, cuts the file there, removes
- * any later segment, and says what it dropped in {@link #recovery()}. It never hands back
- * garbage: every replayed record passed its CRC32C.
+ * OS crash and a power loss. On {@link #open open} the log cuts a torn or corrupt end of its last
+ * segment (the trace of a crash during an append), sets aside in {@code quarantine/} (never
+ * deletes) any other file it cannot read, and refuses to open with {@link StoreGapException},
+ * changing nothing, if its segments do not follow on from each other; it says what it found in
+ * {@link #recovery()}. It never hands back garbage: every replayed record passed its CRC32C.
  *
  * <p><b>Thread-safety.</b> Safe for concurrent use. Appends are serialised (sequence numbers
  * must increase in the order the appends take effect). <b>Do not interrupt a thread inside
@@ -32,14 +33,24 @@ public interface DeltaLog extends AutoCloseable {
 
     /**
      * Opens (creating if needed) the log in {@link StoreConfig#logDirectory()} and recovers it:
-     * every segment is read and checked, the first torn or corrupt record and everything after
-     * it is removed (logged at WARN for a torn tail, at ERROR for a CRC mismatch, a bad header or
-     * dropped segments), and the last segment is forced, so {@link #durableSequence()} starts at
-     * {@link #lastSequence()}.
+     * every segment is read and checked; a torn or corrupt end of the last segment is cut off
+     * (logged at WARN for a torn record, at ERROR otherwise, when the cut segment is first copied
+     * to quarantine); any other file with a segment's name that cannot be read is moved to
+     * {@code quarantine/<time>/}; and the last segment is forced, so {@link #durableSequence()}
+     * starts at {@link #lastSequence()}.
+     *
+     * <p>The log alone cannot tell what a snapshot covers, so it trusts where its first segment
+     * starts and checks the links between segments; {@link LocalStore#open} checks the start
+     * against the snapshot too. A log whose segments do not follow on from each other (one
+     * deleted, cut short or damaged in the middle) is not opened, unless the configuration
+     * {@linkplain StoreConfig.Builder#recoverAsNewReplica recovers it as a new replica}; the
+     * holes are then kept in the report and accepted from then on.
      *
      * @param config the store configuration
      * @return the open log
      * @throws NullPointerException if {@code config} is null
+     * @throws StoreGapException if the segments do not prove a gap-free history (nothing changed)
+     * @throws StoreIdentityException if the store's identity file cannot be read
      * @throws StoreException if the directory cannot be created, is locked by another process
      *     or another open log in this JVM, or an I/O error occurs
      */

@@ -4,18 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,12 +43,13 @@ import org.slf4j.LoggerFactory;
  * new one receives a record, so forcing only the active segment is enough, and creating or
  * deleting a segment forces the directory.
  *
- * <p><b>Recovery</b> reads every segment in order and keeps the longest valid prefix: at the
- * first torn record, CRC mismatch, out-of-order sequence or bad header it truncates that file
- * there and deletes every later segment (crdt.md §5 needs a prefix: a hole would hand the engine
- * deltas whose predecessors are missing). A crash under ALWAYS can only tear the record being
- * appended, which was not acknowledged. The last segment is then forced, because a process
- * killed under NEVER may have left its records in the page cache only.
+ * <p><b>Recovery</b> happens before the log exists, in {@link Recovery}: it reads every segment,
+ * cuts a torn or corrupt end of the last one, sets aside (never deletes) what it cannot read, and
+ * refuses to open a log whose segments do not follow on from each other (each segment's header
+ * names the sequence it continues from, see {@link LogFormat}), unless the store is being
+ * recovered as a new replica. A crash under ALWAYS can only tear the record being appended, which
+ * was not acknowledged. The last segment is then forced, because a process killed under NEVER
+ * may have left its records in the page cache only.
  *
  * <p><b>Locks.</b> {@code lock} guards the segment list, the active channel and the write
  * buffer; it is held for one {@code write}, never for an {@code fdatasync} except at roll-over
@@ -73,9 +68,10 @@ final class FileDeltaLog implements DeltaLog {
     private final StoreConfig config;
     private final Path dir;
     private final FsyncPolicy policy;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    private final StoreLock storeLock;
     private final RecoveryReport recovery;
+    /** The sequence the log continues from while it is empty (a snapshot's); see {@link #roll}. */
+    private final long base;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock syncLock = new ReentrantLock();
@@ -101,29 +97,54 @@ final class FileDeltaLog implements DeltaLog {
     private final AtomicReference<StoreException> failure = new AtomicReference<>();
 
     /** One segment file. {@code channel} is open only for the active segment. */
-    private static final class Segment {
+    static final class Segment {
         final Path path;
         final long firstSequence;
+        /** Where its records start: the header's length (32, or 16 in a version 1 segment). */
+        final int headerBytes;
         FileChannel channel;
         long size;
         long lastSequence = -1;
         volatile boolean retired;
 
-        Segment(Path path, long firstSequence, FileChannel channel, long size) {
+        Segment(Path path, long firstSequence, int headerBytes, FileChannel channel, long size) {
             this.path = path;
             this.firstSequence = firstSequence;
+            this.headerBytes = headerBytes;
             this.channel = channel;
             this.size = size;
         }
     }
 
-    private FileDeltaLog(StoreConfig config, FileChannel lockChannel, FileLock fileLock) throws IOException {
+    /**
+     * A log over the segments recovery kept (oldest first, each with at least one record, already
+     * cut to their valid size), holding {@code storeLock} until it closes.
+     *
+     * @param base the sequence a snapshot covers, which a segment created while the log is empty
+     *     names as the one it continues from ({@code -1} if none)
+     */
+    FileDeltaLog(StoreConfig config, StoreLock storeLock, List<Segment> kept, long base, RecoveryReport recovery)
+            throws IOException {
         this.config = config;
         this.dir = config.logDirectory();
         this.policy = config.fsyncPolicy();
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
-        this.recovery = recover();
+        this.storeLock = storeLock;
+        this.base = base;
+        this.recovery = recovery;
+        List<Segment> segments = new ArrayList<>(kept);
+        if (!segments.isEmpty()) {
+            Segment last = segments.remove(segments.size() - 1);
+            last.channel = FileChannel.open(last.path, StandardOpenOption.WRITE);
+            last.channel.position(last.size);
+            last.channel.force(false); // a killed process may have left its tail in the page cache only
+            active = last;
+            lastSequence = last.lastSequence;
+            firstSequence = segments.isEmpty() ? last.firstSequence : segments.get(0).firstSequence;
+        } else {
+            lastSequence = -1;
+            firstSequence = -1;
+        }
+        sealed.addAll(segments);
         this.forced = new AtomicLong(lastSequence);
         if (policy.mode() == FsyncPolicy.Mode.EVERY_N_MILLIS) {
             flusher = new Thread(this::flushLoop, FLUSH_THREAD_NAME);
@@ -134,143 +155,9 @@ final class FileDeltaLog implements DeltaLog {
         }
     }
 
+    /** Opens the log alone (no snapshots, no identity check): {@link DeltaLog#open}. */
     static FileDeltaLog open(StoreConfig config) {
-        Objects.requireNonNull(config, "config");
-        Path dir = config.logDirectory();
-        FileChannel lockChannel = null;
-        try {
-            Files.createDirectories(dir);
-            lockChannel = FileChannel.open(dir.resolve(LogFormat.LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock;
-            try {
-                fileLock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                fileLock = null;
-            }
-            if (fileLock == null) {
-                throw new StoreException(dir + " is in use by another open log");
-            }
-            return new FileDeltaLog(config, lockChannel, fileLock);
-        } catch (IOException e) {
-            closeQuietly(lockChannel);
-            throw new StoreException("cannot open the log in " + dir, e);
-        } catch (RuntimeException | Error e) {
-            closeQuietly(lockChannel);
-            throw e;
-        }
-    }
-
-    // ---------------------------------------------------------------- recovery
-
-    private RecoveryReport recover() throws IOException {
-        long start = System.nanoTime();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> LogFormat.parseSegmentName(p) >= 0)
-                    .sorted(Comparator.comparingLong(LogFormat::parseSegmentName))
-                    .collect(java.util.stream.Collectors.toList());
-        }
-        List<Segment> kept = new ArrayList<>();
-        RecoveryReport.Damage damage = null;
-        long previous = -1;
-        long records = 0;
-        long firstRecord = -1;
-        long dropped = 0;
-        int droppedSegments = 0;
-        boolean changed = false;
-        for (Path f : files) {
-            long size = Files.size(f);
-            if (damage != null) {
-                dropped += size;
-                droppedSegments++;
-                Files.delete(f);
-                changed = true;
-                continue;
-            }
-            long first = LogFormat.parseSegmentName(f);
-            String problem;
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                problem = SegmentReader.readHeader(ch, size, first);
-            }
-            if (problem == null && first <= previous) {
-                damage = new RecoveryReport.Damage(f, 0, RecoveryReport.Reason.SEQUENCE_ORDER,
-                        "segment starts at " + first + " but the previous one reaches " + previous);
-            } else if (problem != null) {
-                damage = new RecoveryReport.Damage(f, 0, size < LogFormat.SEGMENT_HEADER_BYTES
-                        ? RecoveryReport.Reason.TORN : RecoveryReport.Reason.BAD_SEGMENT_HEADER, problem);
-            }
-            if (damage != null) {
-                dropped += size;
-                droppedSegments++;
-                Files.delete(f);
-                changed = true;
-                continue;
-            }
-            Segment seg = new Segment(f, first, null, LogFormat.SEGMENT_HEADER_BYTES);
-            long segmentRecords = 0;
-            try (SegmentReader r = SegmentReader.open(f, size, first, previous)) {
-                for (;;) {
-                    SegmentReader.Status st = r.next();
-                    if (st == SegmentReader.Status.RECORD) {
-                        segmentRecords++;
-                        previous = r.sequence();
-                        if (firstRecord < 0) {
-                            firstRecord = previous;
-                        }
-                        seg.lastSequence = previous;
-                        continue;
-                    }
-                    seg.size = r.validEnd();
-                    if (st == SegmentReader.Status.BAD) {
-                        damage = new RecoveryReport.Damage(f, r.recordOffset(), r.reason(), r.detail());
-                        dropped += size - r.validEnd();
-                    }
-                    break;
-                }
-            }
-            if (segmentRecords == 0) {
-                // Created just before a crash (or cut to nothing): a segment exists only with records.
-                Files.delete(f);
-                changed = true;
-                continue;
-            }
-            if (seg.size < size) {
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                    ch.truncate(seg.size);
-                    ch.force(true);
-                }
-            }
-            records += segmentRecords;
-            kept.add(seg);
-        }
-        if (changed) {
-            DirectorySync.force(dir);
-        }
-        if (!kept.isEmpty()) {
-            Segment last = kept.remove(kept.size() - 1);
-            last.channel = FileChannel.open(last.path, StandardOpenOption.WRITE);
-            last.channel.position(last.size);
-            last.channel.force(false); // a killed process may have left its tail in the page cache only
-            active = last;
-        }
-        sealed.addAll(kept);
-        lastSequence = previous;
-        firstSequence = firstRecord;
-        RecoveryReport report = new RecoveryReport(kept.size() + (active == null ? 0 : 1), records, firstRecord, previous,
-                Optional.ofNullable(damage), dropped, droppedSegments, Duration.ofNanos(System.nanoTime() - start));
-        if (damage != null) {
-            String msg = "Recovery of {}: {} at {} offset {} ({}); dropped {} bytes including {} later segment(s); kept {} records up to sequence {}";
-            Object[] args = {dir, damage.reason(), damage.segment().getFileName(), damage.offset(), damage.detail(), dropped,
-                droppedSegments, records, previous};
-            if (droppedSegments > 0 || damage.reason() != RecoveryReport.Reason.TORN) {
-                LOG.error(msg, args);
-            } else {
-                LOG.warn(msg, args);
-            }
-        } else {
-            LOG.debug("Recovery of {}: {} records in {} segment(s), last sequence {}", dir, records, report.segments(), previous);
-        }
-        return report;
+        return Recovery.openLog(config);
     }
 
     // ---------------------------------------------------------------- appending
@@ -369,8 +256,8 @@ final class FileDeltaLog implements DeltaLog {
         Path p = dir.resolve(LogFormat.segmentName(sequence));
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            ByteBuffer h = ByteBuffer.allocate(LogFormat.SEGMENT_HEADER_BYTES);
-            h.putInt(LogFormat.SEGMENT_MAGIC).putInt(LogFormat.SEGMENT_VERSION).putLong(sequence).flip();
+            // The segment names what it continues from, so recovery can tell a hole before it.
+            ByteBuffer h = LogFormat.header(sequence, Math.max(lastSequence, base));
             while (h.hasRemaining()) {
                 ch.write(h);
             }
@@ -379,7 +266,7 @@ final class FileDeltaLog implements DeltaLog {
             closeQuietly(ch);
             throw e;
         }
-        active = new Segment(p, sequence, ch, LogFormat.SEGMENT_HEADER_BYTES);
+        active = new Segment(p, sequence, LogFormat.SEGMENT_HEADER_BYTES, ch, LogFormat.SEGMENT_HEADER_BYTES);
     }
 
     // ---------------------------------------------------------------- durability
@@ -525,17 +412,17 @@ final class FileDeltaLog implements DeltaLog {
         truncation.readLock().lock();
         try {
             List<Path> paths = new ArrayList<>();
-            List<long[]> bounds = new ArrayList<>(); // {first, lastSequence, size}
+            List<long[]> bounds = new ArrayList<>(); // {first, lastSequence, size, headerBytes}
             lock.lock();
             try {
                 ensureUsable();
                 for (Segment s : sealed) {
                     paths.add(s.path);
-                    bounds.add(new long[] {s.firstSequence, s.lastSequence, s.size});
+                    bounds.add(new long[] {s.firstSequence, s.lastSequence, s.size, s.headerBytes});
                 }
                 if (active != null) {
                     paths.add(active.path);
-                    bounds.add(new long[] {active.firstSequence, active.lastSequence, active.size});
+                    bounds.add(new long[] {active.firstSequence, active.lastSequence, active.size, active.headerBytes});
                 }
             } finally {
                 lock.unlock();
@@ -546,7 +433,7 @@ final class FileDeltaLog implements DeltaLog {
                 if (b[1] <= fromSequenceExclusive) {
                     continue;
                 }
-                try (SegmentReader r = SegmentReader.open(paths.get(i), b[2], b[0], -1)) {
+                try (SegmentReader r = SegmentReader.open(paths.get(i), b[2], b[0], -1, (int) b[3])) {
                     for (;;) {
                         SegmentReader.Status st = r.next();
                         if (st == SegmentReader.Status.END) {
@@ -595,10 +482,12 @@ final class FileDeltaLog implements DeltaLog {
             if (victims.isEmpty()) {
                 return 0;
             }
+            // Oldest first, each deletion made durable before the next: a crash midway leaves the
+            // log a contiguous run of segments, never one with a hole that recovery would refuse.
             for (Segment s : victims) {
                 Files.deleteIfExists(s.path);
+                DirectorySync.force(dir);
             }
-            DirectorySync.force(dir);
             LOG.debug("Truncated {} segment(s) of {} before sequence {}", victims.size(), dir, sequence);
             return victims.size();
         } catch (IOException e) {
@@ -675,12 +564,7 @@ final class FileDeltaLog implements DeltaLog {
                 }
                 closeQuietly(active.channel);
             }
-            try {
-                fileLock.release();
-            } catch (IOException e) {
-                LOG.debug("Releasing the lock of {}", dir, e);
-            }
-            closeQuietly(lockChannel);
+            storeLock.close();
         } finally {
             lock.unlock();
         }

@@ -29,13 +29,13 @@ final class FileSnapshotStore implements SnapshotStore {
     static final int VERSION = 1;
     static final int HEADER_BYTES = 28;
     private static final Pattern NAME = Pattern.compile("snapshot-(\\d{20})\\.snap");
-    private static final String TEMP_SUFFIX = ".tmp";
+    static final String TEMP_SUFFIX = ".tmp";
     /** Largest state a Java array can hold, leaving the VM's header slack. */
     private static final long MAX_STATE_BYTES = Integer.MAX_VALUE - 8;
 
     private final Path dir;
 
-    private FileSnapshotStore(Path dir) {
+    FileSnapshotStore(Path dir) {
         this.dir = dir;
     }
 
@@ -141,10 +141,23 @@ final class FileSnapshotStore implements SnapshotStore {
 
     /** Reads and checks one snapshot; null (and a WARN) if it is not valid. */
     private static Snapshot read(Path p, long expectedSequence) throws IOException {
+        Checked c = check(p, expectedSequence);
+        if (c.snapshot() == null) {
+            LOG.warn("Skipping snapshot {}: {}", p, c.problem());
+        }
+        return c.snapshot();
+    }
+
+    /** A snapshot file read and checked: the snapshot, or why it is not valid. */
+    record Checked(Snapshot snapshot, String problem) {
+    }
+
+    /** Reads and checks the snapshot in {@code p}, which its name says covers {@code expectedSequence}. */
+    static Checked check(Path p, long expectedSequence) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < HEADER_BYTES) {
-                return invalid(p, "file of " + size + " bytes is shorter than the header");
+                return invalid("file of " + size + " bytes is shorter than the header");
             }
             ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES);
             SegmentReader.readFully(ch, h, 0);
@@ -155,14 +168,14 @@ final class FileSnapshotStore implements SnapshotStore {
             int storedCrc = h.getInt();
             long sequence = h.getLong();
             if (magic != MAGIC || version != VERSION) {
-                return invalid(p, String.format("bad magic 0x%08x or version %d", magic, version));
+                return invalid(String.format("bad magic 0x%08x or version %d", magic, version));
             }
             if (sequence != expectedSequence) {
-                return invalid(p, "header names sequence " + sequence);
+                return invalid("header names sequence " + sequence);
             }
             // Check the declared length against the file before allocating anything.
             if (length < 0 || length > MAX_STATE_BYTES || length != size - HEADER_BYTES) {
-                return invalid(p, "state length " + length + " does not match the file size " + size);
+                return invalid("state length " + length + " does not match the file size " + size);
             }
             byte[] state = new byte[(int) length];
             SegmentReader.readFully(ch, ByteBuffer.wrap(state), HEADER_BYTES);
@@ -170,18 +183,22 @@ final class FileSnapshotStore implements SnapshotStore {
             crc.update(ByteBuffer.allocate(Long.BYTES).putLong(0, sequence).array(), 0, Long.BYTES);
             crc.update(state, 0, state.length);
             if ((int) crc.getValue() != storedCrc) {
-                return invalid(p, "CRC32C mismatch");
+                return invalid("CRC32C mismatch");
             }
-            return new Snapshot(sequence, state);
+            return new Checked(new Snapshot(sequence, state), null);
         }
     }
 
-    private static Snapshot invalid(Path p, String why) {
-        LOG.warn("Skipping snapshot {}: {}", p, why);
-        return null;
+    private static Checked invalid(String why) {
+        return new Checked(null, why);
     }
 
     private List<Path> snapshotFiles() throws IOException {
+        return snapshotFiles(dir);
+    }
+
+    /** The files in {@code dir} named as snapshots, oldest first. */
+    static List<Path> snapshotFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> sequenceOf(p) >= 0)
                     .sorted(Comparator.comparingLong(FileSnapshotStore::sequenceOf))
@@ -189,7 +206,7 @@ final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
-    private static long sequenceOf(Path p) {
+    static long sequenceOf(Path p) {
         Matcher m = NAME.matcher(p.getFileName().toString());
         if (!m.matches()) {
             return -1;

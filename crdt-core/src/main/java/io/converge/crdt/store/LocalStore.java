@@ -1,5 +1,9 @@
 package io.converge.crdt.store;
 
+import io.converge.crdt.causal.ReplicaId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,8 +36,20 @@ import java.util.function.Consumer;
  * {@link FsyncPolicy} says; a snapshot is durable before the log is truncated behind it, so a
  * crash at any point leaves a snapshot plus a log that together cover every acknowledged record.
  * Records must carry sequences above every snapshot's (the log enforces order among records).
- * Losing the store's directory means the replica must come back with a new replica id
- * (crdt.md §2).
+ *
+ * <p><b>Opening never loses history silently.</b> {@link #open} opens a store only if what it
+ * holds is a gap-free history: the snapshot, then log segments that each follow on from the one
+ * before (a torn end of the last segment, the trace of a crash, is cut). A missing, damaged or
+ * truncated segment or snapshot makes it refuse with {@link StoreGapException}, changing nothing;
+ * files it cannot read but does not need are moved to {@code quarantine/}, never deleted; what
+ * it found is in {@link #recovery()}.
+ *
+ * <p><b>Identity.</b> A store belongs to one replica: {@link #open(StoreConfig, ReplicaId)} writes
+ * the id to the directory's {@code IDENTITY} file at the first open and refuses any other id
+ * afterwards ({@link ReplicaIdMismatchException}). {@link #replicaIdFor(Path)} lets the store
+ * choose and keep the id. Losing the store's directory, or recovering a damaged one, means the
+ * replica must come back with a new replica id (crdt.md §2):
+ * {@link StoreConfig.Builder#recoverAsNewReplica}.
  *
  * <p><b>Thread-safety.</b> Safe for concurrent use; snapshots are serialised. Owns the log's
  * resources (file channel, directory lock, flusher thread); {@link #close()} is idempotent and
@@ -43,36 +59,130 @@ public final class LocalStore implements AutoCloseable {
     private final StoreConfig config;
     private final DeltaLog log;
     private final SnapshotStore snapshots;
+    private final StoreRecoveryReport report;
+    /** The snapshot recovery found at open, until {@link #recover} hands it over; then null. */
+    private Snapshot recovered;
     private final Object snapshotLock = new Object();
     private final AtomicLong recordsSinceSnapshot = new AtomicLong();
     private final AtomicLong bytesSinceSnapshot = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long snapshotSequence = -1;
 
-    private LocalStore(StoreConfig config, DeltaLog log, SnapshotStore snapshots) {
+    private LocalStore(StoreConfig config, Recovery.OpenedStore opened) {
         this.config = config;
-        this.log = log;
-        this.snapshots = snapshots;
+        this.log = opened.log;
+        this.snapshots = opened.snapshots;
+        this.report = opened.report;
+        this.recovered = opened.snapshot;
+        this.snapshotSequence = opened.report.snapshotSequence();
         // Until recover() counts what lies past the snapshot, assume the whole log does.
-        RecoveryReport r = log.recovery();
-        recordsSinceSnapshot.set(r.records());
+        recordsSinceSnapshot.set(log.recovery().records());
     }
 
     /**
-     * Opens the store in {@link StoreConfig#directory()}, recovering its log (see
-     * {@link DeltaLog#open}).
+     * Opens the store in {@link StoreConfig#directory()} without naming a replica: as whichever
+     * replica its identity file names, if any (it writes none). See
+     * {@link #open(StoreConfig, ReplicaId)} for recovery and its refusals.
      *
      * @throws NullPointerException if {@code config} is null
+     * @throws StoreGapException if the store cannot prove a gap-free history
+     * @throws StoreIdentityException if its identity file cannot be read
      * @throws StoreException if the directory is in use or an I/O error occurs
      */
     public static LocalStore open(StoreConfig config) {
         Objects.requireNonNull(config, "config");
-        DeltaLog log = DeltaLog.open(config);
+        return new LocalStore(config, Recovery.openStore(config, null));
+    }
+
+    /**
+     * Opens the store in {@link StoreConfig#directory()} as replica {@code replica} and recovers
+     * it: reads the identity file, the snapshots and every log segment without changing anything,
+     * and opens only if they prove a gap-free history. Then it cuts a torn end of the last
+     * segment (the trace of a crash during an append), moves every file it could not read to
+     * {@code quarantine/<time>/} (never deleting one), and reports it all in {@link #recovery()}.
+     *
+     * <p>The first open with an id writes it to the directory's {@code IDENTITY} file (atomically,
+     * forced); later opens must name the same id. With
+     * {@link StoreConfig.Builder#recoverAsNewReplica(ReplicaId)} set to {@code replica}, a store
+     * that belongs to another replica, or holds holes, or whose identity file is unreadable, is
+     * opened as the new replica {@code replica}: holes and all, keeping what it can read.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the configuration recovers the store as another new replica
+     * @throws ReplicaIdMismatchException if the store belongs to another replica
+     * @throws StoreIdentityException if its identity file cannot be read
+     * @throws StoreGapException if the store cannot prove a gap-free history (nothing is changed)
+     * @throws StoreException if the directory is in use or an I/O error occurs
+     */
+    public static LocalStore open(StoreConfig config, ReplicaId replica) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(replica, "replica");
+        return new LocalStore(config, Recovery.openStore(config, replica));
+    }
+
+    /**
+     * The replica id kept in the store directory {@code directory}, or, if it holds none, a fresh
+     * {@link ReplicaId#random() random} one written there (atomically, forced) and kept from then
+     * on. The way to let the store choose the id: a node restarted on its directory keeps its id,
+     * a node given a fresh (or wiped) directory gets a new one, as crdt.md §2 requires.
+     *
+     * <pre>{@code
+     * ReplicaId me = LocalStore.replicaIdFor(dataDir);
+     * Replicator node = Replicator.start(ReplicatorConfig.builder(me)
+     *         .store(StoreConfig.builder(dataDir).build()) ...
+     * }</pre>
+     *
+     * A directory that holds data from before identity files existed also gets a fresh id (safe:
+     * the replica then mints dots under an id nobody used); to keep its old id, open it once with
+     * {@link #open(StoreConfig, ReplicaId)} instead.
+     *
+     * @throws NullPointerException if {@code directory} is null
+     * @throws StoreIdentityException if the identity file cannot be read
+     * @throws StoreException if the directory is in use by an open store and holds no id yet, or
+     *     on an I/O error
+     */
+    public static ReplicaId replicaIdFor(Path directory) {
+        Objects.requireNonNull(directory, "directory");
+        Optional<ReplicaId> existing = storedReplicaId(directory);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        StoreConfig c = StoreConfig.builder(directory).build();
+        StoreLock lock = StoreLock.acquire(c);
         try {
-            return new LocalStore(config, log, SnapshotStore.open(config));
-        } catch (RuntimeException | Error e) {
-            log.close();
-            throw e;
+            Optional<ReplicaId> again = storedReplicaId(directory); // another process may have won
+            if (again.isPresent()) {
+                return again.get();
+            }
+            ReplicaId fresh = ReplicaId.random();
+            IdentityFile.write(directory, new IdentityFile.Identity(fresh, Optional.empty(), -1));
+            return fresh;
+        } catch (IOException e) {
+            throw new StoreException("cannot write the identity of " + directory, e);
+        } finally {
+            lock.close();
+        }
+    }
+
+    /**
+     * The replica id the identity file in store directory {@code directory} names; empty if there
+     * is none (a fresh directory, or one never opened with an id).
+     *
+     * @throws NullPointerException if {@code directory} is null
+     * @throws StoreIdentityException if the identity file cannot be read
+     * @throws StoreException on an I/O error
+     */
+    public static Optional<ReplicaId> storedReplicaId(Path directory) {
+        Objects.requireNonNull(directory, "directory");
+        if (!Files.isDirectory(directory)) {
+            return Optional.empty();
+        }
+        try {
+            return IdentityFile.read(directory).map(IdentityFile.Identity::replicaId);
+        } catch (IdentityFile.Unreadable e) {
+            throw new StoreIdentityException("the identity file of store " + directory + " cannot be read: " + e.getMessage());
+        } catch (IOException e) {
+            throw new StoreException("cannot read the identity of " + directory, e);
         }
     }
 
@@ -90,7 +200,12 @@ public final class LocalStore implements AutoCloseable {
     public long recover(Consumer<Snapshot> onSnapshot, DeltaLog.RecordConsumer onRecord) {
         Objects.requireNonNull(onSnapshot, "onSnapshot");
         Objects.requireNonNull(onRecord, "onRecord");
-        Optional<Snapshot> snapshot = snapshots.latest();
+        Optional<Snapshot> snapshot;
+        synchronized (snapshotLock) {
+            // The one open checked, held until now; a later call reads the latest again.
+            snapshot = recovered != null ? Optional.of(recovered) : snapshotSequence < 0 ? Optional.empty() : snapshots.latest();
+            recovered = null;
+        }
         long from = snapshot.map(Snapshot::sequence).orElse(-1L);
         snapshot.ifPresent(onSnapshot);
         snapshotSequence = from;
@@ -166,6 +281,19 @@ public final class LocalStore implements AutoCloseable {
             bytesSinceSnapshot.set(0);
             log.truncateBefore(sequence == Long.MAX_VALUE ? sequence : sequence + 1);
         }
+    }
+
+    /**
+     * What opening the store found and did: identity, snapshot, damage, files set aside, holes
+     * accepted. Immutable.
+     */
+    public StoreRecoveryReport recovery() {
+        return report;
+    }
+
+    /** The replica the store belongs to, if its identity file names one. */
+    public Optional<ReplicaId> replicaId() {
+        return report.replicaId();
     }
 
     /** The sequence of the latest snapshot written or recovered, {@code -1} if none. */

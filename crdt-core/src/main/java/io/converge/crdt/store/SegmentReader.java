@@ -40,53 +40,98 @@ final class SegmentReader implements AutoCloseable {
     private long previousSequence;
 
     /**
-     * Opens {@code path} to read {@code limit} bytes; the header must already have been checked
-     * ({@link #readHeader}) or is checked by {@link #open}.
+     * Opens {@code path} to read {@code limit} bytes, records starting at {@code dataStart}; the
+     * header must already have been checked ({@link #readHeader}).
      */
-    private SegmentReader(Path path, FileChannel channel, long limit, long firstSequence, long previousSequence) {
+    private SegmentReader(Path path, FileChannel channel, long limit, long firstSequence, long previousSequence,
+            int dataStart) {
         this.path = path;
         this.channel = channel;
         this.limit = limit;
         this.firstSequence = firstSequence;
         this.previousSequence = previousSequence;
-        this.offset = LogFormat.SEGMENT_HEADER_BYTES;
-        this.filled = LogFormat.SEGMENT_HEADER_BYTES;
+        this.offset = dataStart;
+        this.filled = dataStart;
         buf.limit(0);
     }
 
     /**
-     * Opens a segment whose header is valid, to read records up to {@code limit}.
-     * {@code previousSequence} is the last sequence before this segment ({@code -1} if none).
+     * Opens a segment whose header is valid, to read records from {@code dataStart} (the header's
+     * length) up to {@code limit}. {@code previousSequence} is the last sequence before this
+     * segment ({@code -1} if none).
      */
-    static SegmentReader open(Path path, long limit, long firstSequence, long previousSequence) throws IOException {
+    static SegmentReader open(Path path, long limit, long firstSequence, long previousSequence, int dataStart)
+            throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-        return new SegmentReader(path, ch, limit, firstSequence, previousSequence);
+        return new SegmentReader(path, ch, limit, firstSequence, previousSequence, dataStart);
     }
 
     /**
-     * Checks a segment's header: returns null if it is valid, else why not. A file shorter
-     * than the header is {@link RecoveryReport.Reason#TORN}.
+     * A segment header as read: valid ({@link #problem} null) with its version, length and
+     * previous sequence, or not, with why.
      */
-    static String readHeader(FileChannel ch, long size, long expectedFirst) throws IOException {
-        if (size < LogFormat.SEGMENT_HEADER_BYTES) {
-            return "segment header is " + size + " of " + LogFormat.SEGMENT_HEADER_BYTES + " bytes";
+    static final class Header {
+        final int version;
+        final int bytes;
+        final long previous;
+        /** Null if the header is valid. */
+        final String problem;
+        /** The file ends inside the header: the trace of a crash while a segment was created. */
+        final boolean torn;
+
+        private Header(int version, int bytes, long previous, String problem, boolean torn) {
+            this.version = version;
+            this.bytes = bytes;
+            this.previous = previous;
+            this.problem = problem;
+            this.torn = torn;
         }
-        ByteBuffer h = ByteBuffer.allocate(LogFormat.SEGMENT_HEADER_BYTES);
-        readFully(ch, h, 0);
-        h.flip();
-        int magic = h.getInt();
-        int version = h.getInt();
-        long first = h.getLong();
+
+        static Header bad(String problem, boolean torn) {
+            return new Header(0, 0, 0, problem, torn);
+        }
+    }
+
+    /**
+     * Reads and checks a segment's header: magic, version, the first sequence against the file
+     * name and, in version 2, the header's CRC. A file shorter than its header is torn.
+     */
+    static Header readHeader(FileChannel ch, long size, long expectedFirst) throws IOException {
+        if (size < 8) {
+            return Header.bad("segment header is " + size + " of " + LogFormat.SEGMENT_HEADER_BYTES + " bytes", true);
+        }
+        ByteBuffer start = ByteBuffer.allocate(8);
+        readFully(ch, start, 0);
+        int magic = start.getInt(0);
+        int version = start.getInt(4);
         if (magic != LogFormat.SEGMENT_MAGIC) {
-            return String.format("bad magic 0x%08x", magic);
+            return Header.bad(String.format("bad magic 0x%08x", magic), false);
         }
-        if (version != LogFormat.SEGMENT_VERSION) {
-            return "unsupported segment version " + version;
+        int length;
+        if (version == LogFormat.SEGMENT_VERSION) {
+            length = LogFormat.SEGMENT_HEADER_BYTES;
+        } else if (version == LogFormat.SEGMENT_VERSION_1) {
+            length = LogFormat.SEGMENT_HEADER_BYTES_V1;
+        } else {
+            return Header.bad("unsupported segment version " + version, false);
         }
+        if (size < length) {
+            return Header.bad("segment header is " + size + " of " + length + " bytes", true);
+        }
+        ByteBuffer h = ByteBuffer.allocate(length);
+        readFully(ch, h, 0);
+        long first = h.getLong(8);
         if (first != expectedFirst) {
-            return "header names first sequence " + first + " but the file name " + expectedFirst;
+            return Header.bad("header names first sequence " + first + " but the file name " + expectedFirst, false);
         }
-        return null;
+        if (version == LogFormat.SEGMENT_VERSION_1) {
+            return new Header(version, length, first - 1, null, false);
+        }
+        int crc = h.getInt(28);
+        if (crc != LogFormat.headerCrc(h.array())) {
+            return Header.bad("segment header CRC32C mismatch", false);
+        }
+        return new Header(version, length, h.getLong(16), null, false);
     }
 
     static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {

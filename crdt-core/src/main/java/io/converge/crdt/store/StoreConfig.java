@@ -1,8 +1,10 @@
 package io.converge.crdt.store;
 
+import io.converge.crdt.causal.ReplicaId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The settings of a local store: where it lives, when it forces writes, how its log is cut into
@@ -12,7 +14,10 @@ import java.util.Objects;
  *
  * <p>Layout under {@link #directory()}: {@code log/} holds the segments of the {@link DeltaLog}
  * ({@code <first sequence, 20 digits>.log}) and a {@code LOCK} file, {@code snapshots/} the
- * {@link SnapshotStore}'s files ({@code snapshot-<sequence, 20 digits>.snap}).
+ * {@link SnapshotStore}'s files ({@code snapshot-<sequence, 20 digits>.snap}), {@code IDENTITY} the
+ * replica id the store belongs to (written at the first open with an id, see
+ * {@link LocalStore#open(StoreConfig, ReplicaId)}), and {@code quarantine/<time>/} the files a
+ * recovery could not use and set aside instead of deleting them (see {@link RecoveryReport}).
  *
  * <p>Immutable and safe to share between threads.
  */
@@ -40,6 +45,7 @@ public final class StoreConfig {
     private final long snapshotEveryRecords;
     private final long snapshotEveryBytes;
     private final Duration closeTimeout;
+    private final ReplicaId recoverAsNewReplica;
 
     private StoreConfig(Builder b) {
         this.directory = b.directory;
@@ -51,6 +57,7 @@ public final class StoreConfig {
         this.snapshotEveryRecords = b.snapshotEveryRecords == 0 ? DEFAULT_SNAPSHOT_EVERY_RECORDS : b.snapshotEveryRecords;
         this.snapshotEveryBytes = b.snapshotEveryBytes == 0 ? DEFAULT_SNAPSHOT_EVERY_BYTES : b.snapshotEveryBytes;
         this.closeTimeout = b.closeTimeout == null ? DEFAULT_CLOSE_TIMEOUT : b.closeTimeout;
+        this.recoverAsNewReplica = b.recoverAsNewReplica;
     }
 
     /**
@@ -107,11 +114,20 @@ public final class StoreConfig {
         return closeTimeout;
     }
 
+    /**
+     * The new replica id the store is to be recovered as, if the operator asked for it with
+     * {@link Builder#recoverAsNewReplica}; empty by default.
+     */
+    public Optional<ReplicaId> recoverAsNewReplica() {
+        return Optional.ofNullable(recoverAsNewReplica);
+    }
+
     @Override
     public String toString() {
         return "StoreConfig{directory=" + directory + ", fsyncPolicy=" + fsyncPolicy + ", segmentBytes=" + segmentBytes
                 + ", maxRecordBytes=" + maxRecordBytes + ", snapshotEveryRecords=" + snapshotEveryRecords
-                + ", snapshotEveryBytes=" + snapshotEveryBytes + ", closeTimeout=" + closeTimeout + "}";
+                + ", snapshotEveryBytes=" + snapshotEveryBytes + ", closeTimeout=" + closeTimeout
+                + (recoverAsNewReplica == null ? "" : ", recoverAsNewReplica=" + recoverAsNewReplica) + "}";
     }
 
     /**
@@ -126,6 +142,7 @@ public final class StoreConfig {
         private long snapshotEveryRecords;
         private long snapshotEveryBytes;
         private Duration closeTimeout;
+        private ReplicaId recoverAsNewReplica;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -222,6 +239,33 @@ public final class StoreConfig {
             }
             check(closeTimeout == null, "closeTimeout");
             this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Opens the store as the new replica {@code newId}, accepting the loss of whatever it
+         * cannot read. Without this option (the default) a store that cannot prove a gap-free
+         * history refuses to open ({@link StoreGapException}), and one whose identity file names
+         * another replica or cannot be read refuses too ({@link StoreIdentityException}): a replica
+         * that lost acknowledged writes must not go on minting dots under its old id (crdt.md §2).
+         *
+         * <p>With it, opening (as {@code newId}: the id given to
+         * {@link LocalStore#open(StoreConfig, ReplicaId)} or the replicator must be this one) keeps
+         * every snapshot and record it can read, moves what it cannot read to the quarantine
+         * directory, and, before anything else changes, records {@code newId} in the identity file
+         * together with the holes it accepts; the report ({@link StoreRecoveryReport}) lists them.
+         * From then on the replica mints dots only under {@code newId}, which must never have been
+         * used by any replica: use {@link ReplicaId#random()}. If the store already belongs to
+         * {@code newId} (the option left in place after the recovery), it opens normally and
+         * accepts only the holes recorded then; new damage is refused again.
+         *
+         * @throws NullPointerException if {@code newId} is null
+         * @throws IllegalStateException if already set
+         */
+        public Builder recoverAsNewReplica(ReplicaId newId) {
+            Objects.requireNonNull(newId, "newId");
+            check(recoverAsNewReplica == null, "recoverAsNewReplica");
+            this.recoverAsNewReplica = newId;
             return this;
         }
 

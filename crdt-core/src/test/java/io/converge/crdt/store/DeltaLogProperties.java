@@ -2,6 +2,8 @@ package io.converge.crdt.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -195,25 +197,32 @@ class DeltaLogProperties {
 
     /**
      * The case that seed shrank to, by hand: one record of sequence 1 with an empty payload fills
-     * bytes 16..31 of its segment; the cut at 31 removes the last byte of its sequence (0x01), and the
-     * first garbage byte is 0x01 again. The record is whole, recovery keeps it and cuts the one
-     * byte of garbage after it.
+     * bytes 32..47 of its segment (after the 32-byte header); the cut at 47 removes the last byte of
+     * its sequence (0x01), and the first garbage byte is 0x01 again. The record is whole, recovery
+     * keeps it and cuts the one byte of garbage after it.
      */
     @Example
     void garbageThatRewritesTheBytesACutRemovedLeavesTheirRecordWhole() throws IOException {
-        cuttingTheLastSegmentAnywhereRecoversExactlyTheRecordsLeftWhole(List.of(0), List.of(2), 31.0 / 32,
+        cuttingTheLastSegmentAnywhereRecoversExactlyTheRecordsLeftWhole(List.of(0), List.of(2), 47.0 / 48,
                 List.of((byte) 1, (byte) 5));
     }
 
     /**
      * Flips one byte (XOR 0x5A, so it is never left as it was) anywhere in any segment.
      *
+     * <p>In the last segment, recovery keeps exactly the records before the damaged one (the rest
+     * is the crash-trace case: cut). In an earlier segment, records after the damaged one were
+     * complete and later ones follow them, so the log has a hole: it refuses to open and changes
+     * nothing; opened as a new replica it keeps every record it can read, in order, and sets the
+     * damaged segment's original aside.
+     *
      * <p>Why the damaged record can never pass: a flip in a segment header changes a field compared
-     * exactly; one in a record's sequence, CRC or payload is an error burst of at most 8 bits, which
-     * CRC32C always detects; one in the three high bytes of a length (at most 400 here) makes it
-     * at least 0x5A00, past the end of any 4 KiB segment. Only a flip in the low byte of a length
-     * leaves one that may fit, and then the CRC is checked over a different range and matches only by
-     * a 2^-32 collision; such a try is not judged ({@link Assume}) rather than misjudged.
+     * exactly or covered by the header's CRC32C; one in a record's sequence, CRC or payload is an
+     * error burst of at most 8 bits, which CRC32C always detects; one in the three high bytes of a
+     * length (at most 400 here) makes it at least 0x5A00, past the end of any 4 KiB segment. Only a
+     * flip in the low byte of a length leaves one that may fit, and then the CRC is checked over a
+     * different range and matches only by a 2^-32 collision; such a try is not judged
+     * ({@link Assume}) rather than misjudged.
      */
     @Property
     void aFlippedByteAnywhereEndsRecoveryExactlyBeforeTheDamagedRecord(
@@ -227,7 +236,8 @@ class DeltaLogProperties {
                 a = append(log, lengths, List.of(1));
             }
             List<Path> segments = StoreFiles.segments(dir);
-            Path victim = segments.get(whichSegment % segments.size());
+            int victimIndex = whichSegment % segments.size();
+            Path victim = segments.get(victimIndex);
             long victimFirst = LogFormat.parseSegmentName(victim);
             long offset = Math.min(Files.size(victim) - 1, (long) Math.floor(where * Files.size(victim)));
             StoreFiles.flipByte(victim, offset);
@@ -242,10 +252,45 @@ class DeltaLogProperties {
                 }
                 Assume.that(!checksumMatchesAt(Files.readAllBytes(victim), startOfRecordAfter(a, damaged, victimFirst)));
             }
-            try (DeltaLog log = DeltaLog.open(config(dir))) {
-                assertPrefix(a, StoreFiles.replayAll(log), damaged);
-                assertEquals(victim, log.recovery().damage().orElseThrow().segment());
+            if (victimIndex == segments.size() - 1) {
+                try (DeltaLog log = DeltaLog.open(config(dir))) {
+                    assertPrefix(a, StoreFiles.replayAll(log), damaged);
+                    assertEquals(victim, log.recovery().damage().orElseThrow().segment());
+                    log.append(log.lastSequence() + 1, new byte[0]);
+                }
+                return;
+            }
+            byte[] before = Files.readAllBytes(victim);
+            StoreGapException refused = assertThrows(StoreGapException.class, () -> DeltaLog.open(config(dir)));
+            assertEquals(victim, refused.damages().get(0).segment());
+            assertEquals(a.sequences.get(damaged), refused.gaps().get(0).from(), "the hole starts at the damaged record");
+            assertArrayEquals(before, Files.readAllBytes(victim), "a refused open changes nothing");
+            assertEquals(segments, StoreFiles.segments(dir));
+            // Recovered as a new replica: every readable record, in order, the victim's original set aside.
+            int lostUpTo = damaged;
+            while (lostUpTo < a.sequences.size() && a.segmentOf.get(lostUpTo) == victimFirst) {
+                lostUpTo++;
+            }
+            StoreConfig asNew = StoreConfig.builder(dir).fsyncPolicy(FsyncPolicy.NEVER).segmentBytes(SEGMENT_BYTES)
+                    .recoverAsNewReplica(io.converge.crdt.causal.ReplicaId.of("fresh")).build();
+            try (DeltaLog log = DeltaLog.open(asNew)) {
+                List<StoreFiles.Entry> got = StoreFiles.replayAll(log);
+                assertEquals(a.sequences.size() - (lostUpTo - damaged), got.size());
+                for (int i = 0, j = 0; i < a.sequences.size(); i++) {
+                    if (i >= damaged && i < lostUpTo) {
+                        continue;
+                    }
+                    assertEquals(a.sequences.get(i), got.get(j).sequence());
+                    assertArrayEquals(a.payloads.get(i), got.get(j).payload());
+                    j++;
+                }
+                RecoveryReport r = log.recovery();
+                assertEquals(1, r.acceptedGaps().size());
+                assertTrue(r.quarantined().stream().anyMatch(q -> q.original().equals(victim)), r.toString());
                 log.append(log.lastSequence() + 1, new byte[0]);
+            }
+            try (DeltaLog log = DeltaLog.open(config(dir))) {
+                assertTrue(log.recovery().clean(), "the accepted hole is on record: " + log.recovery());
             }
         } finally {
             StoreFiles.deleteRecursively(dir);

@@ -313,7 +313,7 @@ class DeltaLogTest {
     }
 
     @Test
-    void corruptRecordInTheMiddleEndsTheLogThere() throws IOException {
+    void corruptRecordInAnEarlierSegmentIsRefusedThenKeptAroundAsANewReplica() throws IOException {
         try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
             appendRange(log, 1, 300, 100);
         }
@@ -321,42 +321,77 @@ class DeltaLogTest {
         assertTrue(before.size() >= 4);
         Path victim = before.get(1);
         long firstInVictim = Long.parseLong(victim.getFileName().toString().substring(0, 20));
-        // flip a payload byte of the victim's third record: header 16, then records
-        long offset = 16;
+        long firstInNext = Long.parseLong(before.get(2).getFileName().toString().substring(0, 20));
+        // flip a payload byte of the victim's third record: header, then records
+        long offset = LogFormat.SEGMENT_HEADER_BYTES;
         byte[][] recs = {payload(firstInVictim, 100), payload(firstInVictim + 1, 100), payload(firstInVictim + 2, 100)};
         offset += 16 + recs[0].length + 16 + recs[1].length;
         StoreFiles.flipByte(victim, offset + 16 + recs[2].length / 2 + (recs[2].length == 0 ? 4 : 0));
-        try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
+        byte[] damaged = Files.readAllBytes(victim);
+        // The records after the damage were complete (a later segment follows them): a hole, refused.
+        StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(smallSegments(FsyncPolicy.NEVER)));
+        assertEquals(1, e.gaps().size());
+        assertEquals(firstInVictim + 2, e.gaps().get(0).from());
+        assertEquals(firstInNext - 1, e.gaps().get(0).to());
+        RecoveryReport.Damage d = e.damages().get(0);
+        assertEquals(victim, d.segment());
+        assertEquals(offset, d.offset());
+        assertEquals(RecoveryReport.Reason.CRC_MISMATCH, d.reason());
+        assertTrue(e.getMessage().contains(victim.getFileName().toString()), e.getMessage());
+        assertArrayEquals(damaged, Files.readAllBytes(victim), "nothing changed");
+        assertEquals(before, segments(dir));
+        // As a new replica: every readable record, the damaged segment cut and its original set aside.
+        StoreConfig asNew = StoreConfig.builder(dir).fsyncPolicy(FsyncPolicy.NEVER).segmentBytes(4096)
+                .recoverAsNewReplica(io.converge.crdt.causal.ReplicaId.of("n2")).build();
+        try (DeltaLog log = DeltaLog.open(asNew)) {
             RecoveryReport r = log.recovery();
-            RecoveryReport.Damage d = r.damage().orElseThrow();
-            assertEquals(victim, d.segment());
-            assertEquals(offset, d.offset());
-            assertEquals(RecoveryReport.Reason.CRC_MISMATCH, d.reason());
-            assertEquals(before.size() - 2, r.droppedSegments());
-            assertEquals(firstInVictim + 1, log.lastSequence());
-            assertEquals(2, segments(dir).size());
+            assertEquals(List.of(e.gaps().get(0)), r.acceptedGaps());
+            assertEquals(victim, r.quarantined().get(0).original());
+            assertArrayEquals(damaged, Files.readAllBytes(r.quarantined().get(0).quarantined()));
             assertEquals(offset, Files.size(victim));
-            assertRecords(replayAll(log), 1, firstInVictim + 1, 100);
-            log.append(firstInVictim + 2, payload(firstInVictim + 2, 100));
+            List<StoreFiles.Entry> got = replayAll(log);
+            assertRecords(got.subList(0, (int) (firstInVictim + 1)), 1, firstInVictim + 1, 100);
+            assertRecords(got.subList((int) (firstInVictim + 1), got.size()), firstInNext, 300, 100);
+            log.append(301, payload(301, 100));
         }
         try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
-            assertTrue(log.recovery().clean());
-            assertRecords(replayAll(log), 1, firstInVictim + 2, 100);
+            assertTrue(log.recovery().clean(), "the hole was accepted once, on record: " + log.recovery());
+            assertEquals(301, log.lastSequence());
         }
     }
 
     @Test
-    void badSegmentHeaderEndsTheLogBeforeThatSegment() throws IOException {
+    void badSegmentHeaderInAnEarlierSegmentIsRefused() throws IOException {
         try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
             appendRange(log, 1, 300, 100);
         }
         List<Path> before = segments(dir);
         StoreFiles.flipByte(before.get(2), 1);
         long firstOfBad = Long.parseLong(before.get(2).getFileName().toString().substring(0, 20));
+        long firstOfNext = Long.parseLong(before.get(3).getFileName().toString().substring(0, 20));
+        StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(smallSegments(FsyncPolicy.NEVER)));
+        assertEquals(RecoveryReport.Reason.BAD_SEGMENT_HEADER, e.damages().get(0).reason());
+        assertEquals(firstOfBad, e.gaps().get(0).from());
+        assertEquals(firstOfNext - 1, e.gaps().get(0).to());
+        assertTrue(e.getMessage().contains(before.get(2).getFileName().toString()), e.getMessage());
+        assertEquals(before, segments(dir));
+    }
+
+    @Test
+    void badHeaderOfTheLastSegmentEndsTheLogBeforeItAndSetsItAside() throws IOException {
+        try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
+            appendRange(log, 1, 300, 100);
+        }
+        List<Path> before = segments(dir);
+        Path last = before.get(before.size() - 1);
+        StoreFiles.flipByte(last, 1);
+        long firstOfLast = LogFormat.parseSegmentName(last);
         try (DeltaLog log = DeltaLog.open(smallSegments(FsyncPolicy.NEVER))) {
             assertEquals(RecoveryReport.Reason.BAD_SEGMENT_HEADER, log.recovery().damage().orElseThrow().reason());
-            assertEquals(before.size() - 2, log.recovery().droppedSegments());
-            assertRecords(replayAll(log), 1, firstOfBad - 1, 100);
+            assertEquals(1, log.recovery().droppedSegments());
+            assertEquals(last, log.recovery().quarantined().get(0).original());
+            assertTrue(Files.exists(log.recovery().quarantined().get(0).quarantined()));
+            assertRecords(replayAll(log), 1, firstOfLast - 1, 100);
         }
     }
 

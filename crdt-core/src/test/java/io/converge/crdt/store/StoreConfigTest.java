@@ -28,7 +28,7 @@ class StoreConfigTest {
     @Test
     void smallSegmentsLowerTheDefaultRecordLimitToFit() {
         StoreConfig c = StoreConfig.builder(dir).segmentBytes(4096).build();
-        assertEquals(4096 - 32, c.maxRecordBytes());
+        assertEquals(4096 - 48, c.maxRecordBytes());
     }
 
     @Test
@@ -52,8 +52,8 @@ class StoreConfigTest {
     @Test
     void buildRejectsRecordsThatCannotFitInASegment() {
         assertThrows(IllegalArgumentException.class,
-                () -> StoreConfig.builder(dir).segmentBytes(4096).maxRecordBytes(4096 - 31).build());
-        StoreConfig.builder(dir).segmentBytes(4096).maxRecordBytes(4096 - 32).build();
+                () -> StoreConfig.builder(dir).segmentBytes(4096).maxRecordBytes(4096 - 47).build());
+        StoreConfig.builder(dir).segmentBytes(4096).maxRecordBytes(4096 - 48).build();
     }
 
     @Test
