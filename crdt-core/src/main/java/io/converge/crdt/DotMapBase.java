@@ -221,6 +221,65 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
         return make(s, rc, hints);
     }
 
+    // ----------------------------------------------------------------------------- conflicts
+
+    /**
+     * The first event {@code other} holds that this state holds with another payload (see
+     * {@link ReplicatedData#conflict}). Each of {@code other}'s entries is looked up under its own
+     * key here: O(|other| log n). A dot of {@code other} that this state has seen but does not
+     * hold under that key was either removed here (honest, and usual for a delta delivered
+     * again) or is held under another key (a conflict); only when there are such dots does one
+     * pass over this state's entries tell the two apart, because the store is indexed by key,
+     * not by dot, and an index by dot would double the memory of every set.
+     */
+    public final java.util.Optional<Conflict> conflict(S other) {
+        Objects.requireNonNull(other, "other");
+        if (other == this || other.store.isEmpty() || store.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.util.Map<io.converge.crdt.causal.Dot, K> unplaced = new java.util.HashMap<>();
+        for (var it = other.store.iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Conflict c = entryConflict(e.getKey(), store.get(e.getKey()), e.getValue(), unplaced);
+            if (c != null) {
+                return java.util.Optional.of(c);
+            }
+        }
+        if (unplaced.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        for (var it = store.iterator(); it.hasNext(); ) {
+            Conflict c = heldElsewhere(it.next().getValue(), unplaced);
+            if (c != null) {
+                return java.util.Optional.of(c);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The conflict between this state's store {@code mine} (null if absent) and
+     * {@code theirs}, both under {@code key}; adds to {@code unplaced} the dots of
+     * {@code theirs} that this state has seen but {@code mine} lacks. The default serves nested
+     * causal values (an {@link ORMap}): it checks the nested stores against the map's context.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Conflict entryConflict(K key, Object mine, Object theirs, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        if (mine instanceof CausalCrdt m && theirs instanceof CausalCrdt t && mine.getClass() == theirs.getClass()) {
+            java.util.Optional<Conflict> c = m.withContext(context).conflict(t);
+            if (c.isPresent()) {
+                Conflict n = c.get();
+                return new Conflict(n.kind(), n.replica(), n.event(), key + "/" + n.entry());
+            }
+        }
+        return null;
+    }
+
+    /** The conflict if the store {@code mine} holds one of the {@code unplaced} dots. Default: none. */
+    Conflict heldElsewhere(Object mine, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        return null;
+    }
+
     public final boolean isBottom() {
         return store.isEmpty() && context.isEmpty();
     }
