@@ -32,7 +32,7 @@ final class Integrity {
      * has a time to live: its state is dropped on expiry and may be recreated, so this replica's
      * own count for it can honestly restart, and only conflicts are checked.
      */
-    static Output.Refusal check(ReplicaId self, ReplicaId from, String key, ReplicatedData<?> current,
+    static Output.Contradiction check(ReplicaId self, ReplicaId from, String key, ReplicatedData<?> current,
             ReplicatedData<?> incoming, boolean ttl) {
         if (!ttl) {
             String beyond = ownEventsBeyond(self, current, incoming);
@@ -50,7 +50,7 @@ final class Integrity {
         if (c.get().replica().equals(self)) {
             return new Output.ReplicaIdReused(from, key, "it holds " + c.get());
         }
-        return new Output.ConflictRefused(from, key, c.get());
+        return new Output.ConflictingInput(from, key, c.get());
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

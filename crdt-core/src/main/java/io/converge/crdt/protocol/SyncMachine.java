@@ -397,14 +397,14 @@ public final class SyncMachine {
         final List<String> expired = new ArrayList<>();
         final List<Output.Outcome> outcomes = new ArrayList<>();
         final List<Output.ReadResult> reads = new ArrayList<>();
-        final List<Output.Refusal> refusals = new ArrayList<>();
+        final List<Output.Contradiction> contradictions = new ArrayList<>();
 
         Step(long now) {
             this.now = now;
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup, refusals);
+            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup, contradictions);
         }
     }
 
@@ -512,6 +512,7 @@ public final class SyncMachine {
         if (bytes > config.maxMessageBytes() && ACCESS.entryCount(delta) <= 1) {
             throw new io.converge.crdt.ValueTooLargeException(u.key(), bytes, config.maxMessageBytes());
         }
+        sizer.checkSendable(u.key(), delta, bytes);
         // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
         ReplicatedData<?> after = join(base, delta);
         boolean changed = after != base && !after.equals(base);
@@ -884,16 +885,16 @@ public final class SyncMachine {
     private boolean refused(Step s, ReplicaId from, String key, ReplicatedData<?> cur, ReplicatedData<?> incoming,
             Map<String, Long> expiries) {
         boolean ttl = expiries.getOrDefault(key, 0L) > 0 || keys.expiryOf(key) > 0;
-        Output.Refusal r = Integrity.check(self, from, key, cur, incoming, ttl);
+        Output.Contradiction r = Integrity.check(self, from, key, cur, incoming, ttl);
         if (r == null) {
             return false;
         }
         if (r instanceof Output.ReplicaIdReused reused && idReusedEvidence == null) {
             idReusedEvidence = from + " sent '" + key + "': " + reused.evidence();
-        } else if (r instanceof Output.ConflictRefused) {
+        } else if (r instanceof Output.ConflictingInput) {
             conflictsRefused++;
         }
-        s.refusals.add(r);
+        s.contradictions.add(r);
         return true;
     }
 

@@ -51,9 +51,9 @@ class IntegrityTest {
         assertEquals(Set.of("milk"), ((ORSet<?>) realFirst.get("cart").orElseThrow()).value());
         assertEquals(Set.of("milj"), ((ORSet<?>) flippedFirst.get("cart").orElseThrow()).value(),
                 "neither joins the other's copy: the difference stays visible instead of being merged away");
-        assertEquals(java.util.List.of(new Output.ConflictRefused(C, "cart",
-                new Conflict(Conflict.Kind.DOT, A, 1, "milj"))), out.refusals());
-        assertEquals(1, back.refusals().size());
+        assertEquals(java.util.List.of(new Output.ConflictingInput(C, "cart",
+                new Conflict(Conflict.Kind.DOT, A, 1, "milj"))), out.contradictions());
+        assertEquals(1, back.contradictions().size());
         assertTrue(realFirst.get("other").isPresent(), "the other key of the message was joined");
         assertTrue(out.sends().stream().anyMatch(s -> s.message() instanceof Message.Ack),
                 "the interval is acknowledged: the bad key must not stall the link");
@@ -68,7 +68,7 @@ class IntegrityTest {
         deltas(b, A, 1, Map.of("cart", real));
         Output out = b.step(new Input.Received(A, new Message.ReadReply(7, "cart",
                 java.util.Optional.of(ORSet.<String>empty().add(A, "milj")), 0, false)), NOW);
-        assertEquals(1, out.refusals().size());
+        assertEquals(1, out.contradictions().size());
         assertEquals(Set.of("milk"), ((ORSet<?>) b.get("cart").orElseThrow()).value());
     }
 
@@ -78,7 +78,7 @@ class IntegrityTest {
         ORSet<String> earlier = ORSet.<String>empty().add(B, "x1");
         SyncMachine b = machine(B, A);
         Output out = deltas(b, A, 1, Map.of("k", earlier));
-        assertInstanceOf(Output.ReplicaIdReused.class, out.refusals().get(0));
+        assertInstanceOf(Output.ReplicaIdReused.class, out.contradictions().get(0));
         assertTrue(b.get("k").isEmpty(), "nothing joined");
         assertTrue(b.stats().replicaIdReused());
 
@@ -94,7 +94,7 @@ class IntegrityTest {
         SyncMachine b = machine(B, A);
         b.step(new Input.LocalUpdate("k", ORSet.<String>empty(), s -> ((ORSet<String>) s).add(B, "x2"), 0), NOW);
         Output out = deltas(b, A, 1, Map.of("k", ORSet.<String>empty().add(B, "x1")));
-        assertInstanceOf(Output.ReplicaIdReused.class, out.refusals().get(0));
+        assertInstanceOf(Output.ReplicaIdReused.class, out.contradictions().get(0));
         assertEquals(Set.of("x2"), ((ORSet<?>) b.get("k").orElseThrow()).value());
     }
 
@@ -102,7 +102,7 @@ class IntegrityTest {
     void aCounterHoldingMoreOfThisReplicaThanItCountedProvesTheReuse() {
         SyncMachine b = machine(B, A);
         Output out = deltas(b, A, 1, Map.of("n", GCounter.empty().increment(B, 5)));
-        assertInstanceOf(Output.ReplicaIdReused.class, out.refusals().get(0));
+        assertInstanceOf(Output.ReplicaIdReused.class, out.contradictions().get(0));
     }
 
     @Test
@@ -113,16 +113,16 @@ class IntegrityTest {
             String e = "e" + i;
             Output w = a.step(new Input.LocalUpdate("k", ORSet.<String>empty(), x -> ((ORSet<String>) x).add(A, e), 0),
                     NOW);
-            assertTrue(deltas(b, A, i + 1, Map.of("k", w.persists().get(0).delta())).refusals().isEmpty());
+            assertTrue(deltas(b, A, i + 1, Map.of("k", w.persists().get(0).delta())).contradictions().isEmpty());
         }
         // b's own write travels back to a, and a's state back to b: nothing is refused.
         Output w = b.step(new Input.LocalUpdate("k", ORSet.<String>empty(), x -> ((ORSet<String>) x).add(B, "mine"), 0),
                 NOW);
         assertTrue(w.outcomes().get(0) instanceof Output.Applied);
         assertTrue(a.step(new Input.Received(B, new Message.ReadReply(1, "k", b.get("k"), 0, false)), NOW)
-                .refusals().isEmpty());
+                .contradictions().isEmpty());
         assertTrue(b.step(new Input.Received(A, new Message.ReadReply(1, "k", a.get("k"), 0, false)), NOW)
-                .refusals().isEmpty());
+                .contradictions().isEmpty());
         assertEquals(0, b.stats().conflictsRefused());
     }
 }
