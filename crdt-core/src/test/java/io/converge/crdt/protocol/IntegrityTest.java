@@ -62,6 +62,35 @@ class IntegrityTest {
     }
 
     @Test
+    void aFrameWithOneBitFlippedInAnElementIsRefused() {
+        io.converge.crdt.codec.CodecRegistry codecs = io.converge.crdt.codec.CodecRegistry.of(
+                io.converge.crdt.codec.CrdtCodecs.orSet(io.converge.crdt.codec.ValueCodec.string()));
+        codecs.bind("cart", io.converge.crdt.codec.CrdtCodecs.orSet(io.converge.crdt.codec.ValueCodec.string()));
+        io.converge.crdt.codec.MessageCodec codec = new io.converge.crdt.codec.MessageCodec(codecs,
+                io.converge.crdt.codec.CodecLimits.defaults());
+        Message real = new Message.Deltas(0, 1, Map.of("cart", ORSet.<String>empty().add(A, "milk")), Map.of());
+        byte[] frame = codec.encodeToBytes(real);
+        int at = indexOf(frame, "milk".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        frame[at + 3] ^= 1; // 'k' becomes 'j'
+        Message flipped = codec.decode(frame);
+
+        SyncMachine b = machine(B, A, C);
+        b.step(new Input.Received(A, real), NOW);
+        Output out = b.step(new Input.Received(C, flipped), NOW);
+        assertEquals(1, out.contradictions().size());
+        assertEquals(Set.of("milk"), ((ORSet<?>) b.get("cart").orElseThrow()).value());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void aFlippedFullStateIsRefusedToo() {
         ORSet<String> real = ORSet.<String>empty().add(A, "milk");
         SyncMachine b = machine(B, A);
