@@ -272,12 +272,40 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
                 return new Conflict(n.kind(), n.replica(), n.event(), key + "/" + n.entry());
             }
         }
+        CausalContext held = mine == null ? CausalContext.empty() : dotsOf(mine);
+        forEachDot(dotsOf(theirs), d -> {
+            if (context.contains(d) && !held.contains(d)) {
+                unplaced.put(d, key);
+            }
+        });
         return null;
     }
 
-    /** The conflict if the store {@code mine} holds one of the {@code unplaced} dots. Default: none. */
+    /** The conflict if the store {@code mine} holds one of the {@code unplaced} dots. */
     Conflict heldElsewhere(Object mine, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
-        return null;
+        Conflict[] found = {null};
+        forEachDot(dotsOf(mine), d -> {
+            K other = unplaced.get(d);
+            if (other != null && found[0] == null) {
+                found[0] = Conflict.dot(d.replica(), d.counter(), other);
+            }
+        });
+        return found[0];
+    }
+
+    private CausalContext dotsOf(Object entry) {
+        CausalContext.Builder b = CausalContext.builder();
+        addEntryDots(entry, b);
+        return b.build();
+    }
+
+    private static void forEachDot(CausalContext c, java.util.function.Consumer<io.converge.crdt.causal.Dot> action) {
+        c.versionVector().forEach((r, n) -> {
+            for (long i = 1; i <= n; i++) {
+                action.accept(new io.converge.crdt.causal.Dot(r, i));
+            }
+        });
+        c.forEachCloudDot(action);
     }
 
     public final boolean isBottom() {

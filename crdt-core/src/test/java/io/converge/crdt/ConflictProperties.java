@@ -140,6 +140,35 @@ class ConflictProperties {
         bothSidesFind(x, delta);
     }
 
+    @Provide
+    Arbitrary<List<ORMap<String, ORSet<String>>>> mapsOfSets() {
+        return ConvergeArbitraries.reachableStates(ORMap.empty(ORSet.<String>empty()),
+                ConvergeArbitraries.orMapOperations(ConvergeArbitraries.smallStrings(),
+                        ConvergeArbitraries.orSetOperations(ConvergeArbitraries.smallStrings())), 3, STEPS, 2);
+    }
+
+    @Property
+    void anElementMovedInsideAnOrMapValueOrToAnotherKeyIsFound(
+            @ForAll("mapsOfSets") List<ORMap<String, ORSet<String>>> s, @ForAll int pick, @ForAll boolean flipKey) {
+        ORMap<String, ORSet<String>> x = s.get(0).join(s.get(1));
+        Assume.that(!x.store.isEmpty());
+        String k = pick(keysOf(x.store), pick);
+        @SuppressWarnings("unchecked")
+        ORSet<String> nested = (ORSet<String>) x.store.get(k);
+        String e = pick(keysOf(nested.store), pick);
+        Assume.that(!nested.contains(e + "~"));
+        Object entry = nested.store.get(e);
+        ORSet<String> flippedNested = nested.make(HashTrie.<String, Object>empty().put(e + "~", entry),
+                CausalContext.empty(), HashTrie.empty());
+        ORSet<String> movedNested = nested.make(HashTrie.<String, Object>empty().put(e, entry),
+                CausalContext.empty(), HashTrie.empty());
+        Assume.that(!flipKey || !x.store.containsKey(k + "~"));
+        ORMap<String, ORSet<String>> delta = flipKey
+                ? x.make(HashTrie.<String, Object>empty().put(k + "~", movedNested), dotsOf(entry), HashTrie.empty())
+                : x.make(HashTrie.<String, Object>empty().put(k, flippedNested), dotsOf(entry), HashTrie.empty());
+        bothSidesFind(x, delta);
+    }
+
     @Property
     void anLwwRegisterValueUnderTheSameStampIsFound(@ForAll("lwwRegisters") List<LWWRegister<String>> s) {
         LWWRegister<String> x = s.get(0).join(s.get(1));

@@ -85,6 +85,17 @@ class ConflictTest {
     }
 
     @Test
+    void anOrMapValueMovedToAnotherKeyIsFound() {
+        ORMap<String, ORSet<String>> empty = ORMap.empty(ORSet.<String>empty());
+        ORMap<String, ORSet<String>> real = empty.apply("cart", s -> s.add(A, "milk"));
+        ORMap<String, ORSet<String>> flipped = empty.apply("cars", s -> s.add(A, "milk"));
+        assertEquals(Optional.of(new Conflict(Conflict.Kind.DOT, A, 1, "cars")), real.conflict(flipped));
+        assertTrue(flipped.conflict(real).isPresent());
+        ORMap<String, ORSet<String>> removed = real.join(real.remove("cart"));
+        assertEquals(Optional.empty(), removed.conflict(real), "a value removed here, delivered again");
+    }
+
+    @Test
     void conflictsNameAtMostSixtyFourCharacters() {
         Conflict c = new Conflict(Conflict.Kind.DOT, A, 1, "x".repeat(1000));
         assertEquals(Conflict.MAX_ENTRY_CHARS, c.entry().length());
