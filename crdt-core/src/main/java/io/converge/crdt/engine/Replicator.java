@@ -127,8 +127,9 @@ public final class Replicator implements AutoCloseable {
      * Measures values with the frame codec, and refuses at the write a delta holding one value
      * that a peer's decoder refuses whatever the message's cut (a string above
      * {@code maxStringBytes}, nesting above {@code maxDepth}): the encoder does not enforce the
-     * limits, so only decoding the delta's frame tells. Only deltas above a few KiB are decoded;
-     * smaller ones cannot break those limits short of deep nesting.
+     * limits, so only decoding the delta's frame tells. Only deltas above a few KiB (or above
+     * {@code maxStringBytes}, if smaller) are decoded: smaller ones cannot break those limits
+     * short of deep nesting, and the common small write pays nothing.
      */
     private static final class CodecSizer implements ValueSizer {
         /** Deltas up to this many bytes are not decoded at the write. */
@@ -149,7 +150,8 @@ public final class Replicator implements AutoCloseable {
 
         @Override
         public void checkSendable(String key, ReplicatedData<?> delta, long bytes) {
-            if (bytes <= CHECKED_ABOVE_BYTES || config.transport == null || config.codecs.codecFor(key).isEmpty()) {
+            if (bytes <= Math.min(CHECKED_ABOVE_BYTES, config.limits.maxStringBytes()) || config.transport == null
+                    || config.codecs.codecFor(key).isEmpty()) {
                 return;
             }
             try {
