@@ -221,6 +221,126 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
         return make(s, rc, hints);
     }
 
+    // ----------------------------------------------------------------------------- conflicts
+
+    /**
+     * The first event {@code other} holds that this state holds with another payload (see
+     * {@link ReplicatedData#conflict}). Each of a keyed delta's entries is looked up under its own
+     * key here: O(|other| log n); a full state is walked side by side with this one, as a join
+     * walks it: O(n + m), skipping shared subtrees. A dot of {@code other} that this state has seen but does not
+     * hold under that key was either removed here (honest, and usual for a delta delivered
+     * again) or is held under another key (a conflict); only when there are such dots does one
+     * pass over this state's entries tell the two apart, because the store is indexed by key,
+     * not by dot, and an index by dot would double the memory of every set.
+     */
+    public final java.util.Optional<Conflict> conflict(S other) {
+        Objects.requireNonNull(other, "other");
+        if (other == this || other.store.isEmpty() || store.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.util.Map<io.converge.crdt.causal.Dot, K> unplaced = new java.util.HashMap<>();
+        if (other.removedHints != null && fewNames(other, this)) {
+            for (var it = other.store.iterator(); it.hasNext(); ) {
+                var e = it.next();
+                Conflict c = entryConflict(e.getKey(), store.get(e.getKey()), e.getValue(), unplaced);
+                if (c != null) {
+                    return java.util.Optional.of(c);
+                }
+            }
+        } else {
+            // A full state: walk both tries side by side, as the join does, instead of one random
+            // lookup per entry; subtrees the two share are skipped. The merge's result is unused
+            // and, since it keeps every left entry, allocates next to nothing.
+            Conflict[] found = {null};
+            store.merge(other.store, new HashTrie.Merger<>() {
+                @Override
+                public Object merge(K key, Object mine, Object theirs) {
+                    if (found[0] == null && theirs != null) {
+                        found[0] = entryConflict(key, mine, theirs, unplaced);
+                    }
+                    return mine;
+                }
+
+                // Equal entries with equal dots at equal hashes: the join's own shortcut, which
+                // skips the key comparison that costs most. Equal means same payload, so nothing
+                // is hidden but a flip that keeps the key's 32-bit hash (odds 2^-32 per flip).
+                @Override
+                public boolean sameEntry(Object x, Object y) {
+                    return sameEntries(x, y) && x.equals(y);
+                }
+
+                @Override
+                public boolean dotsIdentifyEntries() {
+                    return DotMapBase.this.dotsIdentifyEntries();
+                }
+            });
+            if (found[0] != null) {
+                return java.util.Optional.of(found[0]);
+            }
+        }
+        if (unplaced.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        for (var it = store.iterator(); it.hasNext(); ) {
+            Conflict c = heldElsewhere(it.next().getValue(), unplaced);
+            if (c != null) {
+                return java.util.Optional.of(c);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The conflict between this state's store {@code mine} (null if absent) and
+     * {@code theirs}, both under {@code key}; adds to {@code unplaced} the dots of
+     * {@code theirs} that this state has seen but {@code mine} lacks. The default serves nested
+     * causal values (an {@link ORMap}): it checks the nested stores against the map's context.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Conflict entryConflict(K key, Object mine, Object theirs, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        if (mine instanceof CausalCrdt m && theirs instanceof CausalCrdt t && mine.getClass() == theirs.getClass()) {
+            java.util.Optional<Conflict> c = m.withContext(context).conflict(t);
+            if (c.isPresent()) {
+                Conflict n = c.get();
+                return new Conflict(n.kind(), n.replica(), n.event(), key + "/" + n.entry());
+            }
+        }
+        CausalContext held = mine == null ? CausalContext.empty() : dotsOf(mine);
+        forEachDot(dotsOf(theirs), d -> {
+            if (context.contains(d) && !held.contains(d)) {
+                unplaced.put(d, key);
+            }
+        });
+        return null;
+    }
+
+    /** The conflict if the store {@code mine} holds one of the {@code unplaced} dots. */
+    Conflict heldElsewhere(Object mine, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        Conflict[] found = {null};
+        forEachDot(dotsOf(mine), d -> {
+            K other = unplaced.get(d);
+            if (other != null && found[0] == null) {
+                found[0] = Conflict.dot(d.replica(), d.counter(), other);
+            }
+        });
+        return found[0];
+    }
+
+    private CausalContext dotsOf(Object entry) {
+        CausalContext.Builder b = CausalContext.builder();
+        addEntryDots(entry, b);
+        return b.build();
+    }
+
+    private static void forEachDot(CausalContext c, java.util.function.Consumer<io.converge.crdt.causal.Dot> action) {
+        c.versionVector().forEach((r, n) -> {
+            for (long i = 1; i <= n; i++) {
+                action.accept(new io.converge.crdt.causal.Dot(r, i));
+            }
+        });
+        c.forEachCloudDot(action);
+    }
+
     public final boolean isBottom() {
         return store.isEmpty() && context.isEmpty();
     }

@@ -4,6 +4,7 @@ import io.converge.crdt.causal.CausalContext;
 import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.internal.DotEntries;
 import io.converge.crdt.internal.HashTrie;
+import io.converge.crdt.internal.Tagged;
 import java.util.function.BiConsumer;
 
 /**
@@ -112,6 +113,54 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
         HashTrie<K, Object> store = HashTrie.empty();
         HashTrie<K, Boolean> hints = HashTrie.empty();
         long entries;
+    }
+
+    /**
+     * Same dot with another payload (element, value or stamp) is a conflict; so is one writer's
+     * stamp on two different entries of a key, since each write ticks the writer's clock.
+     */
+    @Override
+    final Conflict entryConflict(K key, Object mine, Object theirs,
+            java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        int n = DotEntries.count(theirs);
+        for (int i = 0; i < n; i++) {
+            Object t = DotEntries.get(theirs, i);
+            ReplicaId r = DotEntries.replica(t);
+            long c = DotEntries.counter(t);
+            Object m = DotEntries.find(mine, r, c);
+            if (m != null) {
+                if (!m.equals(t)) {
+                    return Conflict.dot(r, c, key);
+                }
+                continue;
+            }
+            if (t instanceof Tagged tt && tt.stamp != 0) {
+                int k = DotEntries.count(mine);
+                for (int j = 0; j < k; j++) {
+                    Tagged o = (Tagged) DotEntries.get(mine, j);
+                    if (o.stamp == tt.stamp && o.replica.equals(tt.replica)) {
+                        return Conflict.stamp(r, tt.stamp, key);
+                    }
+                }
+            }
+            if (context.contains(r, c)) {
+                unplaced.put(new io.converge.crdt.causal.Dot(r, c), key);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    final Conflict heldElsewhere(Object mine, java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        int n = DotEntries.count(mine);
+        for (int i = 0; i < n; i++) {
+            Object m = DotEntries.get(mine, i);
+            K other = unplaced.get(DotEntries.dot(m));
+            if (other != null) {
+                return Conflict.dot(DotEntries.replica(m), DotEntries.counter(m), other);
+            }
+        }
+        return null;
     }
 
     @Override

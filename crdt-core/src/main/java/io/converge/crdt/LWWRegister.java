@@ -92,6 +92,20 @@ public final class LWWRegister<V> implements ReplicatedData<LWWRegister<V>> {
         return compareStamp(other) >= 0 ? this : other;
     }
 
+    /**
+     * The stamp both registers hold for different values: equal stamps name the same write, so
+     * such a pair is corrupt or comes from a reused replica id, and {@link #join} would keep
+     * whichever it met first.
+     */
+    @Override
+    public Optional<Conflict> conflict(LWWRegister<V> other) {
+        Objects.requireNonNull(other, "other");
+        if (writer != null && other.writer != null && compareStamp(other) == 0 && !value.equals(other.value)) {
+            return Optional.of(Conflict.stamp(writer, stamp.packed(), other.value));
+        }
+        return Optional.empty();
+    }
+
     @Override
     public boolean isLessOrEqual(LWWRegister<V> other) {
         return compareStamp(other) <= 0;

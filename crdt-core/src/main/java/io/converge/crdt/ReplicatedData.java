@@ -53,6 +53,28 @@ public interface ReplicatedData<S extends ReplicatedData<S>> {
     }
 
     /**
+     * An event (a dot, or a last-writer-wins stamp) that this state and {@code other} both hold
+     * with different payloads, if there is one: proof that one of them is corrupt or comes from a
+     * reused replica id. Such values must not be joined: their join would not be commutative,
+     * and replicas that joined them in different orders would diverge for good. The engine calls
+     * this on every received delta and state before joining it, and refuses and reports the input
+     * on a conflict. Never fires for values that honest replicas produced.
+     *
+     * <p>The built-in types look up the events {@code other} holds in this state, so a small
+     * delta is checked in O(its size · log n); a delta that carries an entry whose dot this state
+     * has seen but no longer holds under that key (a removed entry, delivered again) costs one
+     * more pass over this state's entries, to make sure no other key holds that dot. Types
+     * without dots or stamps (counters, flags' payload-free dots) never conflict. The default
+     * finds none: override it for a user-defined type whose events carry payloads.
+     *
+     * @throws NullPointerException if {@code other} is null
+     */
+    default java.util.Optional<Conflict> conflict(S other) {
+        java.util.Objects.requireNonNull(other, "other");
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Verifies the representation invariants of this state (for a causal type: every dot in the
      * store is in the context, the context is compacted, no key holds an empty store).
      * The testkit calls it on every state it builds; a user-defined type may override it.

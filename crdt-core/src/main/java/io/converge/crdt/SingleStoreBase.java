@@ -67,6 +67,23 @@ abstract class SingleStoreBase<S extends SingleStoreBase<S>> {
         return make(s, rc);
     }
 
+    /**
+     * An entry of {@code other} whose dot this store holds with another payload (see
+     * {@link ReplicatedData#conflict}). O(e₁ · e₂) for a handful of entries.
+     */
+    public final java.util.Optional<Conflict> conflict(S other) {
+        Objects.requireNonNull(other, "other");
+        int n = DotEntries.count(other.store);
+        for (int i = 0; i < n; i++) {
+            Object t = DotEntries.get(other.store, i);
+            Object m = DotEntries.find(store, DotEntries.replica(t), DotEntries.counter(t));
+            if (m != null && !m.equals(t)) {
+                return java.util.Optional.of(Conflict.dot(DotEntries.replica(t), DotEntries.counter(t), t));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public final boolean isBottom() {
         return store == null && context.isEmpty();
     }

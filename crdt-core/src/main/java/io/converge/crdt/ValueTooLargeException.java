@@ -14,4 +14,9 @@ public final class ValueTooLargeException extends ConvergeException {
         super("the update of '" + key + "' makes an entry of " + bytes + " bytes, above the message bound of "
                 + limit + " bytes");
     }
+
+    /** For {@code key}, whose delta holds a value that peers refuse, as {@code detail} says. */
+    public ValueTooLargeException(String key, String detail) {
+        super("the update of '" + key + "' holds a value that peers refuse: " + detail);
+    }
 }

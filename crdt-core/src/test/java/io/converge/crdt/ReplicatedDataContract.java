@@ -75,6 +75,16 @@ abstract class ReplicatedDataContract<S extends ReplicatedData<S>> {
         assertEquals(x, x.join(bottom()));
     }
 
+    /** No false positive: states and deltas of one honest history never contradict each other. */
+    @Property
+    void honestStatesAndDeltasNeverConflict(@ForAll("related") List<S> s) {
+        for (S x : s) {
+            for (S y : s) {
+                assertEquals(java.util.Optional.empty(), x.conflict(y), () -> x + " against " + y);
+            }
+        }
+    }
+
     @Property
     void orderAgreesWithJoin(@ForAll("related") List<S> s) {
         S x = s.get(0);

@@ -69,6 +69,27 @@ final class FrameStage {
         }
     }
 
+    /**
+     * The keys of {@code m} whose value alone cannot be encoded, each with why, in message order;
+     * empty if every value encodes alone (the message failed as a whole).
+     */
+    java.util.Map<String, String> unencodableKeys(Message m) {
+        java.util.Map<String, io.converge.crdt.ReplicatedData<?>> values = m instanceof Message.Deltas d ? d.deltas()
+                : m instanceof Message.States st ? st.states()
+                : m instanceof Message.StatePart p ? java.util.Map.of(p.key(), p.value())
+                : m instanceof Message.ReadReply rr && rr.state().isPresent() ? java.util.Map.of(rr.key(), rr.state().get())
+                : java.util.Map.of();
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            try {
+                codec.encodedSize(key, value);
+            } catch (RuntimeException e) {
+                out.put(key, e.toString());
+            }
+        });
+        return out;
+    }
+
     long framesIn() {
         return framesIn.get();
     }

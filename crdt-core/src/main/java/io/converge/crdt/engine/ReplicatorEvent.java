@@ -53,4 +53,71 @@ public sealed interface ReplicatorEvent {
             Objects.requireNonNull(report, "report");
         }
     }
+
+    /**
+     * A peer sent, for a key, a delta or state holding a dot or stamp that this replica holds
+     * with another payload ({@link io.converge.crdt.ReplicatedData#conflict}): a corrupted frame,
+     * or a peer that reuses a replica id after losing its state. It was refused whole and nothing
+     * of it joined, so the replicas stay apart, visibly, rather than diverge silently. Counted in
+     * {@code SyncStats.protocol().conflictsRefused()} every time; published and logged once per
+     * peer and key.
+     *
+     * @param replica this replica
+     * @param peer the sender
+     * @param key the key
+     * @param conflict the reused event and where the sender holds it
+     */
+    record ConflictingDelta(ReplicaId replica, ReplicaId peer, String key, io.converge.crdt.Conflict conflict)
+            implements ReplicatorEvent {
+        /** Checks the components. */
+        public ConflictingDelta {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(conflict, "conflict");
+        }
+    }
+
+    /**
+     * A peer proved that this replica's id was used before by a replica whose state is lost (it
+     * holds events of this id beyond what this replica issued, or one of its dots with another
+     * payload): the input was refused, and every local update from now on fails with
+     * {@link io.converge.crdt.ReplicaIdReusedException}. Restart the node under a new replica id.
+     * Published and logged once per peer and key; {@code SyncStats.protocol().replicaIdReused()}.
+     *
+     * @param replica this replica, whose id is reused
+     * @param peer the peer whose input proved it
+     * @param key the key it was for
+     * @param evidence what the input held
+     */
+    record ReplicaIdReused(ReplicaId replica, ReplicaId peer, String key, String evidence) implements ReplicatorEvent {
+        /** Checks the components. */
+        public ReplicaIdReused {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(evidence, "evidence");
+        }
+    }
+
+    /**
+     * A key's data could not be encoded for a peer at send time (a value its codec refuses), so
+     * the message carrying it was not sent and the peer does not receive it. Counted in
+     * {@link SyncStats#messagesUnencodable()} for every message; published and logged once per
+     * key and cause.
+     *
+     * @param replica this replica
+     * @param peer the peer it was for
+     * @param key the key, or {@code ""} if no single key was at fault
+     * @param reason why it could not be encoded
+     */
+    record Unsendable(ReplicaId replica, ReplicaId peer, String key, String reason) implements ReplicatorEvent {
+        /** Checks the components. */
+        public Unsendable {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 }

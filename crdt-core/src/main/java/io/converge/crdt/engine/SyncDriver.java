@@ -79,6 +79,8 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     private volatile boolean closing;
     /** The loop no longer runs our work. */
     private volatile boolean stopped;
+    /** Faults already logged and published, by kind, peer or cause, and key (see {@link #firstTime}). Loop-confined. */
+    private final java.util.Set<List<Object>> reported = new java.util.HashSet<>();
 
     SyncDriver(SyncMachine machine, FrameStage frames, FrameTransport transport, Persistence persistence,
             ReadView view, Consumer<Output> changes, Scheduler scheduler, StepClock clock,
@@ -272,6 +274,9 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         for (String p : out.problems()) {
             LOG.warn("{}: {}", machine.self(), p);
         }
+        if (!out.contradictions().isEmpty()) {
+            report(out.contradictions());
+        }
         if (!out.persists().isEmpty()) {
             CompletableFuture<Void> d = persistence.persist(out.persists());
             // What a step acknowledges or sends may rest on the records of earlier steps (an
@@ -450,7 +455,12 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         for (Output.Send s : sends) {
             byte[] frame = frames.encode(s.to(), s.message());
             if (frame == null) {
-                continue;
+                // Send the rest: one key that cannot be encoded must not hold up the others.
+                Message rest = reportUnsendable(s.to(), s.message());
+                frame = rest == null ? null : frames.encode(s.to(), rest);
+                if (frame == null) {
+                    continue;
+                }
             }
             try {
                 transport.send(s.to(), frame);
@@ -458,6 +468,80 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                 LOG.warn("{}: send to {} failed: {}", machine.self(), s.to(), e.toString());
             }
         }
+    }
+
+    /** Most faults remembered as reported: a peer sending ever new keys must not grow the heap. */
+    private static final int MAX_REPORTED = 4096;
+
+    /**
+     * Whether the fault named by {@code parts} is new: logged and published once, counted every
+     * time by the machine or frame stage. Past {@link #MAX_REPORTED} faults nothing more is
+     * published (said once in the log); the counters still move.
+     */
+    private boolean firstTime(Object... parts) {
+        if (reported.size() >= MAX_REPORTED) {
+            if (reported.add(List.of("full"))) {
+                LOG.warn("{}: {} faults reported; further ones are only counted", machine.self(), MAX_REPORTED);
+            }
+            return false;
+        }
+        return reported.add(List.of(parts));
+    }
+
+    /** Logs and publishes each refused input once per kind, peer and key. */
+    private void report(List<Output.Contradiction> contradictions) {
+        ReplicaId self = machine.self();
+        for (Output.Contradiction r : contradictions) {
+            if (!firstTime(r.getClass(), r.from(), r.key())) {
+                continue;
+            }
+            if (r instanceof Output.ConflictingInput c) {
+                LOG.warn("{}: refused '{}' from {}: {}. A corrupted frame or a replica id reused after losing its"
+                        + " state; nothing of it was joined (logged once per peer and key)", self, c.key(), c.from(),
+                        c.conflict());
+                events.publish(new ReplicatorEvent.ConflictingDelta(self, c.from(), c.key(), c.conflict()));
+            } else if (r instanceof Output.ReplicaIdReused u) {
+                LOG.error("{}: replica id {} was used before by a replica whose state is lost: {} sent '{}' and {}."
+                        + " Input refused; local updates now fail: restart this node under a new replica id", self,
+                        self, u.from(), u.key(), u.evidence());
+                events.publish(new ReplicatorEvent.ReplicaIdReused(self, u.from(), u.key(), u.evidence()));
+            }
+        }
+    }
+
+    /**
+     * Publishes, once per key and cause, what made a message unencodable (the frame stage counted
+     * it); returns the message without the keys at fault, or null if there is no such message.
+     * Deltas and states of the other keys then travel and are acknowledged; the keys at fault
+     * never reach that peer, which its store digest shows, and are reported instead.
+     */
+    private Message reportUnsendable(ReplicaId to, Message m) {
+        java.util.Map<String, String> bad = frames.unencodableKeys(m);
+        if (bad.isEmpty()) {
+            bad = java.util.Map.of("", m.getClass().getSimpleName() + " does not encode");
+        }
+        bad.forEach((key, reason) -> {
+            if (firstTime(ReplicatorEvent.Unsendable.class, reason, key)) {
+                LOG.warn("{}: '{}' cannot be sent to {}: {} (logged once per key and cause)", machine.self(), key, to,
+                        reason);
+                events.publish(new ReplicatorEvent.Unsendable(machine.self(), to, key, reason));
+            }
+        });
+        java.util.Set<String> drop = bad.keySet();
+        if (m instanceof Message.Deltas d && !drop.contains("")) {
+            return new Message.Deltas(d.start(), d.end(), without(d.deltas(), drop), without(d.expiries(), drop));
+        }
+        if (m instanceof Message.States st && !drop.contains("")) {
+            return new Message.States(st.transfer(), st.last(), without(st.states(), drop),
+                    without(st.expiries(), drop), st.parts(), st.seq());
+        }
+        return null;
+    }
+
+    private static <V> java.util.Map<String, V> without(java.util.Map<String, V> m, java.util.Set<String> keys) {
+        java.util.Map<String, V> out = new java.util.LinkedHashMap<>(m);
+        out.keySet().removeAll(keys);
+        return out;
     }
 
     private void executeOrDrop(Runnable r) {

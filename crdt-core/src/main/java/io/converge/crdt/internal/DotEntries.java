@@ -125,6 +125,18 @@ public final class DotEntries {
         return false;
     }
 
+    /** The entry of the store with dot {@code (r, n)}, or null. */
+    public static Object find(Object store, ReplicaId r, long n) {
+        int k = count(store);
+        for (int i = 0; i < k; i++) {
+            Object e = get(store, i);
+            if (counter(e) == n && replica(e).equals(r)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     /** Whether every entry's dot is in {@code ctx}. */
     public static boolean allIn(Object store, CausalContext ctx) {
         int k = count(store);

@@ -15,9 +15,20 @@ import java.util.Objects;
  * @param transfers full-state transfers started, by reason
  * @param droppedFromUnknownPeers messages dropped because their sender was not an admitted,
  *     reachable peer
+ * @param conflictsRefused received deltas and states of one key refused because they hold a dot
+ *     or stamp that this replica holds with another payload
+ * @param replicaIdReused whether a peer proved that this replica's id was used before by a
+ *     replica whose state is lost (local updates are refused from then on)
  */
 public record MachineStats(long sequence, int bufferedDeltas, int keys, long storeDigest,
-        Map<ReplicaId, PeerStats> peers, Map<TransferReason, Long> transfers, long droppedFromUnknownPeers) {
+        Map<ReplicaId, PeerStats> peers, Map<TransferReason, Long> transfers, long droppedFromUnknownPeers,
+        long conflictsRefused, boolean replicaIdReused) {
+    /** Figures of a machine that refused nothing. */
+    public MachineStats(long sequence, int bufferedDeltas, int keys, long storeDigest, Map<ReplicaId, PeerStats> peers,
+            Map<TransferReason, Long> transfers, long droppedFromUnknownPeers) {
+        this(sequence, bufferedDeltas, keys, storeDigest, peers, transfers, droppedFromUnknownPeers, 0, false);
+    }
+
     public MachineStats {
         peers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
         transfers = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(Objects.requireNonNull(transfers)));

@@ -19,11 +19,20 @@ import java.util.Optional;
  * @param expired keys dropped because their time to live ran out (no tombstone is kept)
  * @param reads answers to {@link Input.Read}s, in the order they completed
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
+ * @param contradictions received deltas and states refused because they contradict what this replica
+ *     holds (each changed nothing)
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
         List<Outcome> outcomes, List<String> problems, List<String> expired, List<ReadResult> reads,
-        long nextWakeupMillis) {
+        long nextWakeupMillis, List<Contradiction> contradictions) {
+    /** An output that refused nothing. */
+    public Output(List<Send> sends, List<Change> changes, List<Persist> persists, List<Outcome> outcomes,
+            List<String> problems, List<String> expired, List<ReadResult> reads, long nextWakeupMillis) {
+        this(sends, changes, persists, outcomes, problems, expired, reads, nextWakeupMillis, List.of());
+    }
+
     public Output {
+        contradictions = List.copyOf(contradictions);
         reads = List.copyOf(reads);
         sends = List.copyOf(sends);
         changes = List.copyOf(changes);
@@ -55,6 +64,43 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
     public record Failed(RuntimeException error) implements Outcome {
         public Failed {
             Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /**
+     * A received delta or state of one key that was not joined because it contradicts what this
+     * replica holds (crdt.md §2: a dot is minted once); the rest of its message was handled.
+     */
+    public sealed interface Contradiction {
+        /** The peer that sent it. */
+        ReplicaId from();
+
+        /** The key it was for. */
+        String key();
+    }
+
+    /**
+     * {@code from} sent, for {@code key}, a dot or stamp that this replica holds with another
+     * payload: a corrupted frame, or a peer that reuses a replica id after losing its state.
+     */
+    public record ConflictingInput(ReplicaId from, String key, io.converge.crdt.Conflict conflict) implements Contradiction {
+        public ConflictingInput {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(conflict, "conflict");
+        }
+    }
+
+    /**
+     * {@code from} sent, for {@code key}, proof that this replica's own id was used before by a
+     * replica whose state is lost ({@code evidence} says which): from now on this replica
+     * refuses local updates with {@link io.converge.crdt.ReplicaIdReusedException}.
+     */
+    public record ReplicaIdReused(ReplicaId from, String key, String evidence) implements Contradiction {
+        public ReplicaIdReused {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(evidence, "evidence");
         }
     }
 

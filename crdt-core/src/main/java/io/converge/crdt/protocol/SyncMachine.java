@@ -101,6 +101,10 @@ public final class SyncMachine {
     private java.util.SortedSet<ReplicaId> reportedUnreachable = java.util.Collections.emptySortedSet();
     private long reportedAt;
     private final long[] transfers = new long[TransferReason.values().length];
+    /** Received deltas and states refused for a conflict. */
+    private long conflictsRefused;
+    /** Set once a peer proved this replica's id was used before: what it proved. */
+    private String idReusedEvidence;
 
     /** The bytes {@code b} takes in a message, measured once. */
     private long bytesOf(DeltaBuffer.Entry b) {
@@ -217,7 +221,7 @@ public final class SyncMachine {
             byReason.put(r, transfers[r.ordinal()]);
         }
         return new MachineStats(buffer.next(), buffer.size(), keys.size(), keys.digest(), ps, byReason,
-                droppedFromUnknownPeers);
+                droppedFromUnknownPeers, conflictsRefused, idReusedEvidence != null);
     }
 
     // ------------------------------------------------------------------------------------- step
@@ -393,13 +397,14 @@ public final class SyncMachine {
         final List<String> expired = new ArrayList<>();
         final List<Output.Outcome> outcomes = new ArrayList<>();
         final List<Output.ReadResult> reads = new ArrayList<>();
+        final List<Output.Contradiction> contradictions = new ArrayList<>();
 
         Step(long now) {
             this.now = now;
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup);
+            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup, contradictions);
         }
     }
 
@@ -461,6 +466,9 @@ public final class SyncMachine {
     private void localUpdatesRecorded(Step s, List<Input.LocalUpdate> updates) {
         Map<String, Touched> touched = new LinkedHashMap<>();
         for (Input.LocalUpdate u : updates) {
+            if (refusedForReusedId(s)) {
+                continue;
+            }
             Touched t = touched.computeIfAbsent(u.key(), k -> new Touched(keys.get(k)));
             try {
                 s.outcomes.add(new Output.Applied(localUpdate(s, u, t), -1));
@@ -504,6 +512,7 @@ public final class SyncMachine {
         if (bytes > config.maxMessageBytes() && ACCESS.entryCount(delta) <= 1) {
             throw new io.converge.crdt.ValueTooLargeException(u.key(), bytes, config.maxMessageBytes());
         }
+        sizer.checkSendable(u.key(), delta, bytes);
         // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
         ReplicatedData<?> after = join(base, delta);
         boolean changed = after != base && !after.equals(base);
@@ -617,6 +626,9 @@ public final class SyncMachine {
                 s.problems.add(from + " sent a " + delta.getClass().getSimpleName() + " for key '" + e.getKey()
                         + "' holding a " + cur.getClass().getSimpleName() + "; interval rejected");
                 return;
+            }
+            if (refused(s, from, e.getKey(), cur, delta, d.expiries())) {
+                continue;
             }
             ReplicatedData<?> after = cur == null ? delta : join(cur, delta);
             if (after instanceof CausalCrdt<?> c && !c.context().isCompact()
@@ -847,6 +859,9 @@ public final class SyncMachine {
                         + "' holding a " + cur.getClass().getSimpleName() + "; key skipped");
                 continue;
             }
+            if (refused(s, from, e.getKey(), cur, incoming, st.expiries())) {
+                continue;
+            }
             ReplicatedData<?> after = cur == null ? incoming : join(cur, incoming);
             long expiresAt = st.expiries().getOrDefault(e.getKey(), 0L);
             if ((after != cur && (cur == null || !after.equals(cur))) || keys.extendsExpiry(e.getKey(), expiresAt)) {
@@ -858,6 +873,38 @@ public final class SyncMachine {
             in.partsExpected += st.parts();
             completeIncoming(s, from, p);
         }
+    }
+
+    /**
+     * Whether {@code incoming} for {@code key} must not be joined (see {@code Integrity}): then
+     * it is reported in the output and the rest of its message goes on. Refusing only that key
+     * keeps one bad key from blocking the others; a refused delta leaves that key's later deltas
+     * from the peer with a gap, so they end in a nack and a transfer, whose state for the key is
+     * checked again (a corrupted frame is repaired then; a reused id stays refused and reported).
+     */
+    private boolean refused(Step s, ReplicaId from, String key, ReplicatedData<?> cur, ReplicatedData<?> incoming,
+            Map<String, Long> expiries) {
+        boolean ttl = expiries.getOrDefault(key, 0L) > 0 || keys.expiryOf(key) > 0;
+        Output.Contradiction r = Integrity.check(self, from, key, cur, incoming, ttl);
+        if (r == null) {
+            return false;
+        }
+        if (r instanceof Output.ReplicaIdReused reused && idReusedEvidence == null) {
+            idReusedEvidence = from + " sent '" + key + "': " + reused.evidence();
+        } else if (r instanceof Output.ConflictingInput) {
+            conflictsRefused++;
+        }
+        s.contradictions.add(r);
+        return true;
+    }
+
+    /** Fails a local update once this replica's id is known to be reused; whether it did. */
+    private boolean refusedForReusedId(Step s) {
+        if (idReusedEvidence == null) {
+            return false;
+        }
+        s.outcomes.add(new Output.Failed(new io.converge.crdt.ReplicaIdReusedException(self, idReusedEvidence)));
+        return true;
     }
 
     private void onStatePart(Step s, ReplicaId from, PeerState p, Message.StatePart part) {
