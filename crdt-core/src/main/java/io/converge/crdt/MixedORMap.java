@@ -215,6 +215,32 @@ public final class MixedORMap<K> extends DotMapBase<K, MixedORMap<K>> implements
         }
     }
 
+    /**
+     * Compares each of {@code theirs}' values only with the value of the same type here: values
+     * of different types under one key never share a dot honestly, so a dot of theirs held here
+     * under another type is found as held elsewhere, and values of different types are never
+     * handed to each other's conflict check (which would read one type as another).
+     */
+    @Override
+    Conflict entryConflict(K key, Object mine, Object theirs,
+            java.util.Map<io.converge.crdt.causal.Dot, K> unplaced) {
+        CausalCrdt<?>[] ours = mine == null ? new CausalCrdt<?>[0] : values(mine);
+        for (CausalCrdt<?> t : values(theirs)) {
+            CausalCrdt<?> same = null;
+            for (CausalCrdt<?> o : ours) {
+                if (sameType(o, t)) {
+                    same = o;
+                    break;
+                }
+            }
+            Conflict c = super.entryConflict(key, same, t, unplaced);
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     @Override
     void checkEntry(K key, Object entry, CausalContext context) {
         if (entry instanceof TypeConflict t) {
