@@ -75,7 +75,7 @@ public final class AWLWWMap<K, V> extends FlatDotMap<K, AWLWWMap<K, V>> implemen
         Tagged winner = winner(current);
         // One clock event per write (crdt.md §3), after the stamp it replaces.
         HlcTimestamp stamp = winner != null ? clock.nowAfter(new HlcTimestamp(winner.stamp)) : clock.now();
-        var d = context.nextDot(replica);
+        var d = Bounds.nextDot(context, replica);
         CausalContext.Builder b = CausalContext.builder().add(d);
         DotEntries.addDots(current, b);
         return singleKeyDelta(key, new Tagged(d, stamp.packed(), value), b.build());

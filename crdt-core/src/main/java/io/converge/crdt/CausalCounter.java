@@ -21,6 +21,12 @@ import java.util.Objects;
  * same). Keeping only the concurrent effect would need a dot per increment. Outside a map, use
  * {@link PNCounter}, which is smaller.
  *
+ * <p><b>Bound:</b> each replica's running increments and decrements, and its dot counter, are
+ * each at most {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER} (2<sup>62</sup>):
+ * {@link #increment} and {@link #decrement} refuse to go beyond it, and decoders refuse a state
+ * beyond it, so no state received from a peer can make a later update overflow. The value over
+ * several replicas may leave a {@code long}: {@link #bigValue()} reads it.
+ *
  * <p><b>Cost:</b> one entry per replica that updated it since the last reset; join O(e + r).
  *
  * <p>Immutable and safe to share between threads.
@@ -50,7 +56,8 @@ public final class CausalCounter extends SingleStoreBase<CausalCounter> implemen
      * The delta of adding {@code amount} on {@code replica}.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if the replica's total would overflow
+     * @throws CounterOverflowException if the replica's increments or its dot counter would pass
+     *     {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}
      */
     public CausalCounter increment(ReplicaId replica, long amount) {
         return update(replica, amount, true);
@@ -60,7 +67,8 @@ public final class CausalCounter extends SingleStoreBase<CausalCounter> implemen
      * The delta of subtracting {@code amount} on {@code replica}.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if the replica's total would overflow
+     * @throws CounterOverflowException if the replica's decrements or its dot counter would pass
+     *     {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}
      */
     public CausalCounter decrement(ReplicaId replica, long amount) {
         return update(replica, amount, false);
@@ -80,14 +88,9 @@ public final class CausalCounter extends SingleStoreBase<CausalCounter> implemen
             }
         }
         Totals old = mine == null ? new Totals(0, 0) : (Totals) mine.value;
-        Totals next;
-        try {
-            next = up ? new Totals(Math.addExact(old.up(), amount), old.down())
-                    : new Totals(old.up(), Math.addExact(old.down(), amount));
-        } catch (ArithmeticException e) {
-            throw new CounterOverflowException("counter contribution of " + replica + " overflows");
-        }
-        var d = context.nextDot(replica);
+        Totals next = up ? new Totals(Bounds.add(old.up(), amount, replica, "increments"), old.down())
+                : new Totals(old.up(), Bounds.add(old.down(), amount, replica, "decrements"));
+        var d = Bounds.nextDot(context, replica);
         CausalContext.Builder b = CausalContext.builder().add(d);
         if (mine != null) {
             b.add(mine.replica, mine.counter);

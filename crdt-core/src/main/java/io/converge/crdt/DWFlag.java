@@ -36,7 +36,7 @@ public final class DWFlag extends SingleStoreBase<DWFlag> implements CausalCrdt<
     /** The delta of disabling the flag on {@code replica}. */
     public DWFlag disable(ReplicaId replica) {
         Objects.requireNonNull(replica, "replica");
-        var d = context.nextDot(replica);
+        var d = Bounds.nextDot(context, replica);
         return replaceDelta(d, d);
     }
 

@@ -36,7 +36,7 @@ public final class EWFlag extends SingleStoreBase<EWFlag> implements CausalCrdt<
     /** The delta of enabling the flag on {@code replica}. */
     public EWFlag enable(ReplicaId replica) {
         Objects.requireNonNull(replica, "replica");
-        var d = context.nextDot(replica);
+        var d = Bounds.nextDot(context, replica);
         return replaceDelta(d, d);
     }
 

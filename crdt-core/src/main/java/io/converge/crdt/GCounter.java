@@ -13,6 +13,11 @@ import java.util.Objects;
  * that. A counter is not a register: setting it to a value cannot be expressed, so that
  * concurrent "set to 5" and "set to 7" cannot silently lose one of them.
  *
+ * <p><b>Bound:</b> each replica's count is at most {@link VersionVector#MAX_COUNTER} (2<sup>62</sup>):
+ * {@link #increment} refuses to go beyond it, and decoders refuse a state beyond it, so no state
+ * received from a peer can make a later increment overflow. The total of several replicas may
+ * exceed a {@code long}: {@link #bigValue()} reads it.
+ *
  * <p><b>Cost:</b> one {@code long} per replica that ever incremented. Join is O(r₁ + r₂) for r
  * replicas (one pass over two sorted arrays, nothing allocated when one side dominates);
  * {@link #increment} is O(log r) and its delta carries one replica's entry.
@@ -42,24 +47,23 @@ public final class GCounter implements ReplicatedData<GCounter> {
      * The delta of adding {@code amount} on {@code replica}: that replica's entry alone, raised.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if the replica's own count would overflow (the total may
-     *     exceed a {@code long}: {@link #bigValue()} reads it)
+     * @throws CounterOverflowException if the replica's own count would pass
+     *     {@link VersionVector#MAX_COUNTER} (the total may exceed a {@code long}: {@link #bigValue()}
+     *     reads it)
      */
     public GCounter increment(ReplicaId replica, long amount) {
         Objects.requireNonNull(replica, "replica");
         if (amount < 1) {
             throw new IllegalArgumentException("increment must be at least 1, got " + amount);
         }
-        try {
-            return new GCounter(VersionVector.empty().with(replica, Math.addExact(counts.get(replica), amount)));
-        } catch (ArithmeticException e) {
-            throw new CounterOverflowException("incrementing " + this + " by " + amount + " overflows");
-        }
+        return new GCounter(VersionVector.empty().with(replica, Bounds.add(counts.get(replica), amount, replica,
+                "count")));
     }
 
     /**
      * The sum of all replicas' counts, exactly, whatever its size: replicas may each count up to
-     * {@link Long#MAX_VALUE}, so a converged total can exceed a {@code long}, and stays readable.
+     * {@link VersionVector#MAX_COUNTER}, so a converged total can exceed a {@code long}, and stays
+     * readable.
      */
     public java.math.BigInteger bigValue() {
         java.math.BigInteger[] sum = {java.math.BigInteger.ZERO};

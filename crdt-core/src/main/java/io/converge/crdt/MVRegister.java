@@ -47,7 +47,7 @@ public final class MVRegister<V> extends SingleStoreBase<MVRegister<V>> implemen
     public MVRegister<V> write(ReplicaId replica, V value) {
         Objects.requireNonNull(replica, "replica");
         Objects.requireNonNull(value, "value");
-        var d = context.nextDot(replica);
+        var d = Bounds.nextDot(context, replica);
         return replaceDelta(d, new Tagged(d, 0, value));
     }
 

@@ -81,7 +81,7 @@ public final class ORSet<E> extends FlatDotMap<E, ORSet<E>> implements CausalCrd
     public ORSet<E> add(ReplicaId replica, E element) {
         Objects.requireNonNull(replica, "replica");
         Objects.requireNonNull(element, "element");
-        Dot d = context.nextDot(replica);
+        Dot d = Bounds.nextDot(context, replica);
         Object current = store.get(element);
         CausalContext ctx;
         if (current == null) {
@@ -106,7 +106,11 @@ public final class ORSet<E> extends FlatDotMap<E, ORSet<E>> implements CausalCrd
             if (s.containsKey(e)) {
                 continue;
             }
-            next = Math.addExact(next, 1);
+            if (next >= io.converge.crdt.causal.VersionVector.MAX_COUNTER) {
+                throw new CounterOverflowException("the dot counter of " + replica
+                        + " would pass the bound of 2^62: this replica can no longer write this key");
+            }
+            next++;
             s = s.put(e, new Dot(replica, next));
             b.add(replica, next);
             DotEntries.addDots(store.get(e), b);

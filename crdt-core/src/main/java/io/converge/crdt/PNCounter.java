@@ -17,6 +17,12 @@ import java.util.Objects;
  * decrements). It is not a register: "set to 0" cannot be expressed (use a register, or an
  * {@link ORMap} of {@link CausalCounter}s whose key removal resets).
  *
+ * <p><b>Bound:</b> each replica's increments and decrements are each at most
+ * {@link VersionVector#MAX_COUNTER} (2<sup>62</sup>): {@link #increment} and {@link #decrement}
+ * refuse to go beyond it, and decoders refuse a state beyond it, so no state received from a peer
+ * can make a later update overflow. The value over several replicas may leave a {@code long}:
+ * {@link #bigValue()} reads it.
+ *
  * <p><b>Cost:</b> two {@code long}s per replica, kept in two aligned arrays (replica ids sorted;
  * increments and decrements interleaved), so a join is one pass and one allocation, free when one
  * side dominates, and between counters that name the same replicas shares the id array. A mutator's delta carries
@@ -65,7 +71,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
      * The delta of adding {@code amount} on {@code replica}.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if this replica's total would overflow
+     * @throws CounterOverflowException if this replica's increments would pass {@link VersionVector#MAX_COUNTER}
      */
     public PNCounter increment(ReplicaId replica, long amount) {
         return delta(replica, amount, true);
@@ -75,7 +81,7 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
      * The delta of subtracting {@code amount} on {@code replica}.
      *
      * @throws IllegalArgumentException if {@code amount < 1}
-     * @throws CounterOverflowException if this replica's total would overflow
+     * @throws CounterOverflowException if this replica's decrements would pass {@link VersionVector#MAX_COUNTER}
      */
     public PNCounter decrement(ReplicaId replica, long amount) {
         return delta(replica, amount, false);
@@ -91,17 +97,14 @@ public final class PNCounter implements ReplicatedData<PNCounter> {
         long oldN = i >= 0 ? counts[2 * i + 1] : 0;
         // This replica's own total is checked here; a sum over all replicas that overflows is
         // reported by value(), which is O(r) and not worth paying on every update.
-        try {
-            return up ? new PNCounter(new ReplicaId[] {replica}, new long[] {Math.addExact(oldP, amount), 0})
-                    : new PNCounter(new ReplicaId[] {replica}, new long[] {0, Math.addExact(oldN, amount)});
-        } catch (ArithmeticException e) {
-            throw new CounterOverflowException("the total of " + replica + " overflows a long");
-        }
+        long[] counts = up ? new long[] {Bounds.add(oldP, amount, replica, "increments"), 0}
+                : new long[] {0, Bounds.add(oldN, amount, replica, "decrements")};
+        return new PNCounter(new ReplicaId[] {replica}, counts);
     }
 
     /**
      * All increments minus all decrements, exactly, whatever their size: each replica may count up
-     * to {@link Long#MAX_VALUE} each way, so a converged value can leave the range of a
+     * to {@link VersionVector#MAX_COUNTER} each way, so a converged value can leave the range of a
      * {@code long}, and stays readable.
      */
     public java.math.BigInteger bigValue() {

@@ -125,11 +125,16 @@ public final class CausalContext {
     /**
      * The next dot {@code replica} mints: one above the highest it has seen of its own.
      *
-     * @throws ArithmeticException if the counter would overflow
+     * @throws ArithmeticException if the counter would pass {@link VersionVector#MAX_COUNTER}
+     *     (the data types report it as {@code CounterOverflowException})
      */
     public Dot nextDot(ReplicaId replica) {
         Objects.requireNonNull(replica, "replica");
-        return new Dot(replica, Math.addExact(max(replica), 1));
+        long max = max(replica);
+        if (max >= VersionVector.MAX_COUNTER) {
+            throw new ArithmeticException("the dot counter of " + replica + " would pass the bound of 2^62");
+        }
+        return new Dot(replica, max + 1);
     }
 
     /** This context with {@code dot} added, compacted. */

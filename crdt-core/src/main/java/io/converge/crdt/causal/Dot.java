@@ -8,6 +8,10 @@ import java.util.Objects;
  * <p>Dots are minted by {@link CausalContext#nextDot(ReplicaId)} and never reused. Ordered by
  * replica, then counter. Immutable.
  *
+ * <p>A replica mints at most {@link VersionVector#MAX_COUNTER} (2<sup>62</sup>) dots: the codecs
+ * refuse a larger counter and {@code nextDot} refuses to mint one, so a state received from a
+ * peer cannot make the next dot overflow.
+ *
  * @param replica the replica that minted the dot
  * @param counter its sequence number at that replica, at least 1
  */

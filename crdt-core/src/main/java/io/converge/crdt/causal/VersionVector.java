@@ -19,6 +19,17 @@ import java.util.function.ObjLongConsumer;
  * replicas.
  */
 public final class VersionVector {
+    /**
+     * The largest value any one replica's entry may reach in a replicated state: a dot counter, a
+     * version-vector or context entry, a counter's per-replica total (increments and decrements
+     * each). 2<sup>62</sup>, so a sum or a next dot of entries in range never overflows a
+     * {@code long} on the way. Decoders refuse a larger entry (a typed limit error, so no peer can
+     * hand this replica a state whose next add or increment overflows), encoders refuse to write
+     * one, and mutators refuse an update that would go beyond it. A replica reaches it only
+     * after 2<sup>62</sup> updates of its own.
+     */
+    public static final long MAX_COUNTER = 1L << 62;
+
     private static final VersionVector EMPTY = new VersionVector(new ReplicaId[0], new long[0]);
 
     final ReplicaId[] ids;

@@ -69,6 +69,7 @@ final class BuiltinCrdtCodecs {
     /** A non-empty list of entries: per entry {@code index << 1 | more}, rank, payload. */
     static void writeEntryList(Object store, CodecWriter out, PayloadWriter payload) {
         int n = DotEntries.count(store);
+        out.checkCount(n);
         for (int i = 0; i < n; i++) {
             Object e = DotEntries.get(store, i);
             ReplicaId r = DotEntries.replica(e);
@@ -105,7 +106,7 @@ final class BuiltinCrdtCodecs {
     /** A possibly empty list of entries: count, then per entry index, rank, payload. */
     static void writeCountedEntries(Object store, CodecWriter out, PayloadWriter payload) {
         int n = DotEntries.count(store);
-        out.writeVarInt(n);
+        out.writeCount(n);
         for (int i = 0; i < n; i++) {
             Object e = DotEntries.get(store, i);
             ReplicaId r = DotEntries.replica(e);
@@ -211,10 +212,11 @@ final class BuiltinCrdtCodecs {
             HashTrie<Object, Boolean> hints = out.keepsRemovalHints() ? ACCESS.removedHints(value) : null;
             List<Sorted> entries = sorted(store, keys, out);
             int mode = hints == null ? 0 : hints.isEmpty() ? 1 : 2;
+            out.checkCount(entries.size());
             out.writeVarLong((long) entries.size() << 2 | mode);
             if (mode == 2) {
                 List<Sorted> h = sorted(hints, keys, out);
-                out.writeVarInt(h.size());
+                out.writeCount(h.size());
                 for (Sorted s : h) {
                     out.writeRaw(s.key());
                 }
@@ -615,11 +617,10 @@ final class BuiltinCrdtCodecs {
             "CausalCounter", CausalCounter.empty(),
             (e, out) -> {
                 long[] t = ACCESS.counterTotals(((Tagged) e).value);
-                out.writeVarLong(t[0]);
-                out.writeVarLong(t[1]);
+                out.writeCounter(t[0]);
+                out.writeCounter(t[1]);
             },
-            (r, c, in) -> new Tagged(r, c, 0, ACCESS.counterTotalsValue(in.readNonNegativeLong(),
-                    in.readNonNegativeLong())));
+            (r, c, in) -> new Tagged(r, c, 0, ACCESS.counterTotalsValue(in.readCounter(), in.readCounter())));
 
     @SuppressWarnings("unchecked")
     static <V> CausalCrdtCodec<MVRegister<V>> mvRegister(ValueCodec<V> values) {
@@ -639,10 +640,10 @@ final class BuiltinCrdtCodecs {
 
     /** Writes a version vector: count, then (index, counter ≥ 1) in replica order. */
     static void writeVector(VersionVector v, CodecWriter out) {
-        out.writeVarInt(v.size());
+        out.writeCount(v.size());
         v.forEach((id, n) -> {
             out.writeReplica(id);
-            out.writeVarLong(n);
+            out.writeCounter(n);
         });
     }
 
@@ -657,7 +658,7 @@ final class BuiltinCrdtCodecs {
                 throw new MalformedFrameException("counter entries not in replica order", off);
             }
             prev = idx;
-            long c = in.readNonNegativeLong();
+            long c = in.readCounter();
             if (c == 0) {
                 throw new MalformedFrameException("zero counter entry", off);
             }

@@ -6,7 +6,11 @@ import java.util.Objects;
  * The bounds a decoder enforces on untrusted input, in one immutable value shared by the binary
  * codec, the JSON codec and Jackson's {@code StreamReadConstraints}. Every bound is checked
  * <em>before</em> anything is allocated for the input it guards, so a hostile peer can make a
- * decoder spend at most about {@link #maxFrameBytes()} of memory and time linear in it.
+ * decoder spend at most about {@link #maxFrameBytes()} of memory and time linear in it. Encoders
+ * refuse what a decoder under the same limits would refuse ({@link EncodeException}); message
+ * frames leave {@link #maxElements()} and {@link #maxFrameBytes()} to the sync layer, which
+ * bounds each message and sends a larger key in parts, so these limits bound one message, never
+ * a key.
  *
  * <table>
  *   <caption>Limits and defaults</caption>
@@ -86,6 +90,15 @@ public final class CodecLimits {
     /** Largest number of distinct replica ids one frame or document may name. */
     public int maxReplicaIdsPerMessage() {
         return maxReplicaIdsPerMessage;
+    }
+
+    /**
+     * Longest codec id ({@link CrdtCodec#id()}) a frame may name, in UTF-8 bytes: at least 1 KiB
+     * whatever {@link #maxStringBytes()} (an id is not user data, and a small string limit must
+     * not make every frame unreadable).
+     */
+    int maxCodecIdBytes() {
+        return Math.max(1024, maxStringBytes);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.converge.crdt.causal.CausalContext;
 import io.converge.crdt.causal.Dot;
 import io.converge.crdt.causal.HlcTimestamp;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.causal.VersionVector;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -18,9 +19,11 @@ import java.util.Objects;
  * <p><b>Guarantees.</b> Every method checks before it allocates: a count must be within its
  * limit <em>and</em> fit the remaining bytes at its minimum encoded size ({@link #readCount}); a
  * varint longer than 10 bytes, overlong (a redundant trailing zero group) or out of range, a
- * negative length, a truncated read, malformed UTF-8 and an unknown replica index all raise
- * {@link MalformedFrameException}; limits raise {@link LimitExceededException}. Reading through
- * {@link #buffer()} directly is allowed; an index error there is turned into a
+ * negative length, a truncated read, malformed UTF-8 (encoded surrogates included: a string read
+ * here is always well-formed) and an unknown replica index all raise
+ * {@link MalformedFrameException}; limits raise {@link LimitExceededException}, and so does a
+ * counter or dot counter above {@link VersionVector#MAX_COUNTER} (limit {@code maxCounter}).
+ * Reading through {@link #buffer()} directly is allowed; an index error there is turned into a
  * {@link MalformedFrameException} by {@link BinaryCodec}.
  *
  * <p>The reader never retains, releases or writes the caller's buffer. Created by
@@ -140,6 +143,26 @@ public final class CodecReader {
         return (int) v;
     }
 
+    /**
+     * Reads a per-replica counter or dot counter written by {@link CodecWriter#writeCounter}:
+     * {@code 0..}{@link VersionVector#MAX_COUNTER}.
+     *
+     * @throws LimitExceededException if above the bound (limit {@code maxCounter}): such a value
+     *     would make the key's next update overflow
+     * @throws MalformedFrameException if the varint is malformed
+     */
+    public long readCounter() {
+        int off = offset();
+        return checkCounter(readVarLong(), off);
+    }
+
+    static long checkCounter(long v, int off) {
+        if (v < 0 || v > VersionVector.MAX_COUNTER) {
+            throw new LimitExceededException("maxCounter", v, VersionVector.MAX_COUNTER, off);
+        }
+        return v;
+    }
+
     /** Reads a zigzag varint written by {@link CodecWriter#writeSignedVarLong}. */
     public long readSignedVarLong() {
         long v = readVarLong();
@@ -174,13 +197,17 @@ public final class CodecReader {
     }
 
     private int readLength() {
+        return readLength(limits.maxStringBytes());
+    }
+
+    private int readLength(int max) {
         int off = offset();
         long n = readVarLong();
         if (n < 0) {
             throw new MalformedFrameException("negative length", off);
         }
-        if (n > limits.maxStringBytes()) {
-            throw new LimitExceededException("maxStringBytes", n, limits.maxStringBytes(), off);
+        if (n > max) {
+            throw new LimitExceededException("maxStringBytes", n, max, off);
         }
         if (n > in.readableBytes()) {
             throw new MalformedFrameException("length " + n + " exceeds the " + in.readableBytes()
@@ -202,7 +229,38 @@ public final class CodecReader {
      * strictly: malformed or overlong UTF-8 and encoded surrogates are errors, never replaced.
      */
     public String readString() {
-        int n = readLength();
+        return readString(readLength());
+    }
+
+    /** Reads a codec id: a string of at most {@link CodecLimits#maxCodecIdBytes()} bytes. */
+    String readCodecId() {
+        return readString(readLength(limits.maxCodecIdBytes()));
+    }
+
+    /**
+     * Reads a codec id that must be {@code expected} (whose UTF-8 form is {@code expectedBytes}),
+     * allocating nothing when it is.
+     *
+     * @throws CodecMismatchException if it is another id
+     */
+    void expectCodecId(String expected, byte[] expectedBytes) {
+        int at = offset();
+        int n = readLength(limits.maxCodecIdBytes());
+        if (n == expectedBytes.length) {
+            int p = in.readerIndex();
+            int i = 0;
+            while (i < n && in.getByte(p + i) == expectedBytes[i]) {
+                i++;
+            }
+            if (i == n) {
+                in.skipBytes(n);
+                return;
+            }
+        }
+        throw new CodecMismatchException(expected, readString(n), at);
+    }
+
+    private String readString(int n) {
         int at = in.readerIndex();
         boolean ascii = true;
         for (int i = 0; i < n; i++) {
@@ -293,7 +351,7 @@ public final class CodecReader {
     /** Reads a dot written by {@link CodecWriter#writeDot}. */
     public Dot readDot() {
         ReplicaId r = readReplica();
-        long c = readVarLong();
+        long c = readCounter();
         if (c < 1) {
             throw malformed("dot counter out of range: " + Long.toUnsignedString(c));
         }
@@ -347,7 +405,7 @@ public final class CodecReader {
             long[] cloud = null;
             switch (kind) {
                 case 0:
-                    v = readNonNegativeLong();
+                    v = readCounter();
                     if (v == 0) {
                         throw new MalformedFrameException("empty context record", off);
                     }
@@ -357,14 +415,14 @@ public final class CodecReader {
                     cloud = new long[] {plus(2, readNonNegativeLong(), off)};
                     break;
                 case 2:
-                    v = readNonNegativeLong();
+                    v = readCounter();
                     if (v == 0) {
                         throw new MalformedFrameException("non-canonical context record", off);
                     }
                     cloud = new long[] {plus(plus(v, 2, off), readNonNegativeLong(), off)};
                     break;
                 default:
-                    v = readNonNegativeLong();
+                    v = readCounter();
                     int n = readCount("cloud dots", 1);
                     if (n < 2) {
                         throw new MalformedFrameException("non-canonical context record", off);
@@ -394,12 +452,10 @@ public final class CodecReader {
         return b.build();
     }
 
+    /** {@code a + b} for non-negative operands, a dot counter: at most {@link VersionVector#MAX_COUNTER}. */
     private static long plus(long a, long b, int off) {
-        long r = a + b;
-        if (((a ^ r) & (b ^ r)) < 0) {
-            throw new MalformedFrameException("dot counter overflows", off);
-        }
-        return r;
+        // Both below 2^63: the sum, read as unsigned, is exact.
+        return checkCounter(a + b, off);
     }
 
     /** Reads a dot written by {@link CodecWriter#writeDotInContext}: it is always in that context. */

@@ -5,6 +5,7 @@ import io.converge.crdt.causal.CausalContext;
 import io.converge.crdt.causal.Dot;
 import io.converge.crdt.causal.HlcTimestamp;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.causal.VersionVector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -32,9 +33,17 @@ import java.util.function.Consumer;
  * context's dots of that replica). In a delta the rank is a single byte however large the
  * counter, and a reader can only decode dots that lie in the context.
  *
- * <p>Created by {@link BinaryCodec} for one encoding; not thread-safe, never to be kept after the
- * call that received it returns. Writing never enforces {@link CodecLimits}: the sender checks
- * the resulting size (the engine sends a full state instead of an oversized delta).
+ * <p><b>Limits.</b> A writer refuses, with {@link EncodeException}, what the matching
+ * {@link CodecReader} would refuse under the same {@link CodecLimits}, so what one node writes
+ * another reads: a string with an unpaired surrogate, a string or byte array above
+ * {@link CodecLimits#maxStringBytes()}, a counter above
+ * {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}, and, in self-contained frames
+ * ({@link BinaryCodec}), a collection above {@link CodecLimits#maxElements()}
+ * ({@link #writeCount}). Message frames leave collection sizes to the sync layer, which cuts
+ * messages to {@code maxEntriesPerMessage} entries and sends a larger key in parts.
+ *
+ * <p>Created by {@link BinaryCodec} or {@link MessageCodec} for one encoding; not thread-safe,
+ * never to be kept after the call that received it returns.
  */
 public final class CodecWriter {
     private final ByteBuf out;
@@ -42,22 +51,37 @@ public final class CodecWriter {
     private final Consumer<? super ReplicaId> collector;
     private final boolean keepHints;
     private final boolean ownsBuffer;
+    /** What a reader would refuse; null to check well-formedness only (collecting replica ids). */
+    private final CodecLimits limits;
+    /** Whether collection sizes are checked against {@link CodecLimits#maxElements()}. */
+    private final boolean countLimits;
     private CausalContext dotContext;
     private Map<ReplicaId, long[]> dotClouds;
     private CodecWriter scratch;
 
     private CodecWriter(ByteBuf out, Map<ReplicaId, Integer> index, Consumer<? super ReplicaId> collector,
-            boolean keepHints, boolean ownsBuffer) {
+            boolean keepHints, boolean ownsBuffer, CodecLimits limits, boolean countLimits) {
         this.out = out;
         this.index = index;
         this.collector = collector;
         this.keepHints = keepHints;
         this.ownsBuffer = ownsBuffer;
+        this.limits = limits;
+        this.countLimits = countLimits && limits != null;
     }
 
-    /** A writer for a body whose replica table is {@code index}. */
+    /** A writer for a body whose replica table is {@code index}, within the default limits. */
     static CodecWriter forFrame(ByteBuf out, Map<ReplicaId, Integer> index, boolean keepHints) {
-        return new CodecWriter(out, index, null, keepHints, false);
+        return forFrame(out, index, keepHints, CodecLimits.defaults(), true);
+    }
+
+    /**
+     * A writer for a body whose replica table is {@code index}, refusing what a reader under
+     * {@code limits} would refuse; collection sizes only if {@code countLimits}.
+     */
+    static CodecWriter forFrame(ByteBuf out, Map<ReplicaId, Integer> index, boolean keepHints, CodecLimits limits,
+            boolean countLimits) {
+        return new CodecWriter(out, index, null, keepHints, false, limits, countLimits);
     }
 
     /**
@@ -66,7 +90,7 @@ public final class CodecWriter {
      */
     static <S extends ReplicatedData<S>> void collect(CrdtCodec<S> codec, S value,
             Consumer<? super ReplicaId> visitor) {
-        CodecWriter w = new CodecWriter(Unpooled.buffer(64), null, visitor, true, true);
+        CodecWriter w = new CodecWriter(Unpooled.buffer(64), null, visitor, true, true, null, false);
         try {
             codec.encode(value, w);
         } finally {
@@ -134,9 +158,59 @@ public final class CodecWriter {
         writeVarLong((v << 1) ^ (v >> 63));
     }
 
-    /** Writes a length-prefixed byte array. */
+    /**
+     * Writes a count of elements that follow (the mirror of {@link CodecReader#readCount}).
+     *
+     * @throws EncodeException if above {@link CodecLimits#maxElements()} in a self-contained frame
+     * @throws IllegalArgumentException if negative
+     */
+    public void writeCount(int n) {
+        checkCount(n);
+        writeVarInt(n);
+    }
+
+    /** Checks a collection size as {@link #writeCount} does, for a count written in another form. */
+    void checkCount(long n) {
+        if (countLimits && n > limits.maxElements()) {
+            throw new EncodeException("maxElements", n, limits.maxElements(), "a collection");
+        }
+    }
+
+    /**
+     * Writes a per-replica counter or dot counter as a varint (the mirror of
+     * {@link CodecReader#readCounter}).
+     *
+     * @throws EncodeException if above {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}
+     * @throws IllegalArgumentException if negative
+     */
+    public void writeCounter(long v) {
+        checkCounter(v);
+        writeVarLong(v);
+    }
+
+    static void checkCounter(long v) {
+        if (v > VersionVector.MAX_COUNTER) {
+            throw new EncodeException("maxCounter", v, VersionVector.MAX_COUNTER, "a counter");
+        }
+        if (v < 0) {
+            throw new IllegalArgumentException("negative counter " + v);
+        }
+    }
+
+    private void checkLength(long n, String what) {
+        if (limits != null && n > limits.maxStringBytes()) {
+            throw new EncodeException("maxStringBytes", n, limits.maxStringBytes(), what);
+        }
+    }
+
+    /**
+     * Writes a length-prefixed byte array.
+     *
+     * @throws EncodeException if longer than {@link CodecLimits#maxStringBytes()}
+     */
     public void writeBytes(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
+        checkLength(bytes.length, "a byte array");
         writeVarInt(bytes.length);
         out.writeBytes(bytes);
     }
@@ -149,24 +223,56 @@ public final class CodecWriter {
     /**
      * Writes a string as a varint byte length and its UTF-8 bytes.
      *
-     * @throws IllegalArgumentException if the string holds an unpaired surrogate, which UTF-8
-     *     cannot represent (a lenient encoder would silently write {@code '?'})
+     * @throws EncodeException if the string holds an unpaired surrogate, which UTF-8 cannot
+     *     represent (a lenient encoder would silently write {@code '?'}), or its UTF-8 form is
+     *     longer than {@link CodecLimits#maxStringBytes()}
      */
     public void writeString(String s) {
         Objects.requireNonNull(s, "s");
-        for (int i = 0; i < s.length(); i++) {
+        checkWellFormed(s);
+        int len = ByteBufUtil.utf8Bytes(s);
+        checkLength(len, "a string");
+        writeVarInt(len);
+        ByteBufUtil.reserveAndWriteUtf8(out, s, len);
+    }
+
+    /** Writes a codec id as a string, bounded by {@link CodecLimits#maxCodecIdBytes()}. */
+    void writeCodecId(String id) {
+        checkWellFormed(id);
+        int len = ByteBufUtil.utf8Bytes(id);
+        if (limits != null && len > limits.maxCodecIdBytes()) {
+            throw new EncodeException("maxStringBytes", len, limits.maxCodecIdBytes(), "the codec id");
+        }
+        writeVarInt(len);
+        ByteBufUtil.reserveAndWriteUtf8(out, id, len);
+    }
+
+    /**
+     * Checks that {@code s} holds no unpaired surrogate: that it has a UTF-8 form.
+     *
+     * @throws EncodeException if it does
+     */
+    static void checkWellFormed(CharSequence s) {
+        int bad = unpairedSurrogate(s);
+        if (bad >= 0) {
+            throw new EncodeException("a string holds an unpaired surrogate at index " + bad);
+        }
+    }
+
+    /** The index of the first unpaired surrogate of {@code s}, or -1 if it is well-formed. */
+    static int unpairedSurrogate(CharSequence s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (Character.isSurrogate(c)) {
-                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                     i++;
                 } else {
-                    throw new IllegalArgumentException("string holds an unpaired surrogate at index " + i);
+                    return i;
                 }
             }
         }
-        int len = ByteBufUtil.utf8Bytes(s);
-        writeVarInt(len);
-        ByteBufUtil.reserveAndWriteUtf8(out, s, len);
+        return -1;
     }
 
     /**
@@ -196,7 +302,7 @@ public final class CodecWriter {
     /** Writes a dot as (replica index, counter), independent of any context. */
     public void writeDot(Dot dot) {
         writeReplica(dot.replica());
-        writeVarLong(dot.counter());
+        writeCounter(dot.counter());
     }
 
     /** Writes an HLC timestamp: {@code millis << 1 | (counter != 0)}, then the counter if not 0. */
@@ -235,11 +341,16 @@ public final class CodecWriter {
             }
         }
         ids.sort(null);
-        writeVarInt(ids.size());
+        writeCount(ids.size());
         for (ReplicaId id : ids) {
             long idx = replicaIndex(id);
             long v = vv.getOrDefault(id, 0L);
             long[] cl = clouds.get(id);
+            checkCounter(v);
+            if (cl != null) {
+                checkCounter(cl[cl.length - 1]);
+                checkCount(cl.length);
+            }
             if (cl == null) {
                 writeVarLong(idx << 2);
                 writeVarLong(v);
@@ -337,7 +448,7 @@ public final class CodecWriter {
      */
     public <T> byte[] encodeValue(ValueCodec<T> codec, T value) {
         if (scratch == null) {
-            scratch = new CodecWriter(Unpooled.buffer(64), index, collector, keepHints, true);
+            scratch = new CodecWriter(Unpooled.buffer(64), index, collector, keepHints, true, limits, countLimits);
             scratch.dotContext = dotContext;
             scratch.dotClouds = dotClouds;
         }

@@ -39,7 +39,18 @@ import java.util.Objects;
  * {@link MalformedFrameException}s; collections above {@link CodecLimits#maxElements()}, more
  * distinct replica ids than {@link CodecLimits#maxReplicaIdsPerMessage()} and CRDT nesting
  * deeper than {@link CodecLimits#maxDepth()} are {@link LimitExceededException}s; decoded values
- * pass {@code checkInvariants()}. The module cannot configure the mapper's parser: use
+ * pass {@code checkInvariants()}; a document of another type is a {@link CodecMismatchException};
+ * a string value decoded by the mapper that holds an unpaired surrogate is malformed.
+ *
+ * <h2>Writing</h2>
+ * What reading under the same limits would refuse is refused with {@link EncodeException}: a
+ * collection above {@link CodecLimits#maxElements()}, more distinct replica ids than
+ * {@link CodecLimits#maxReplicaIdsPerMessage()}, a counter above
+ * {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}. {@link JsonCodec} also checks every
+ * string, the nesting and the document's size as it writes.
+ *
+ * <h2>Parsers</h2>
+ * The module cannot configure the mapper's parser: use
  * {@link JsonCodec#newObjectMapper(CodecLimits)}, which also sets Jackson's
  * {@code StreamReadConstraints} to the limits and translates every Jackson error into a
  * {@link DecodeException}.
@@ -55,7 +66,7 @@ public final class ConvergeJacksonModule extends Module {
     }
 
     /**
-     * The module enforcing {@code limits} on what it reads.
+     * The module enforcing {@code limits} on what it reads and writes.
      *
      * @throws NullPointerException if {@code limits} is null
      */
@@ -80,7 +91,7 @@ public final class ConvergeJacksonModule extends Module {
 
     @Override
     public void setupModule(SetupContext context) {
-        context.addSerializers(JsonSerializers.create());
+        context.addSerializers(JsonSerializers.create(limits));
         context.addDeserializers(new JsonDeserializers(limits));
     }
 }

@@ -44,7 +44,12 @@ import java.util.Objects;
  * <p><b>Size:</b> the delta of one {@code ORSet.add} of a string on replica {@code node-1} takes
  * the element's encoded bytes plus 15 to 17 bytes; one {@code AWLWWMap.put}, the key and value
  * bytes plus 21 to 24, 6 or 7 of which are the HLC stamp (dot counters below 2²¹; a longer
- * replica id adds its length). See {@code BinaryCodecTest}.
+ * replica id adds its length). A {@link BinaryCodec} frame adds its type and checksum: one byte
+ * plus the codec id, and 4 bytes of CRC32C (18 bytes for {@code ORSet<string>}, 28 for
+ * {@code AWLWWMap<string,string>}). See {@code BinaryCodecTest}.
+ *
+ * <p><b>Counters</b> (per-replica counts and totals, dot counters) are at most
+ * {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}: every codec refuses a larger one.
  */
 public final class CrdtCodecs {
     private CrdtCodecs() {

@@ -1,6 +1,5 @@
 package io.converge.crdt.codec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,8 +23,12 @@ import java.util.Objects;
  *
  * <p>Decoding checks the input's size against {@link CodecLimits#maxFrameBytes()} first, then
  * parses under Jackson's {@code StreamReadConstraints} set from the limits (nesting, string and
- * document length) and the module's own bounds. JSON output is readable, not canonical: use
- * {@link BinaryCodec} for digests.
+ * document length) and the module's own bounds; every string and field name must be well-formed
+ * (no unpaired surrogate, which {@code "\uD800"} would otherwise decode to). A document of
+ * another type is a {@link CodecMismatchException}. Encoding refuses, with
+ * {@link EncodeException}, what decoding under the same limits would refuse. JSON carries no
+ * checksum, by design: it is for people and HTTP, whose transports protect it. JSON output is
+ * readable, not canonical: use {@link BinaryCodec} for digests.
  *
  * <p>Immutable and thread-safe.
  *
@@ -104,15 +107,17 @@ public final class JsonCodec<S extends ReplicatedData<S>> {
     /**
      * The UTF-8 JSON of {@code value}.
      *
+     * @throws EncodeException if a decoder with the same limits would refuse the document: a
+     *     string with an unpaired surrogate or above {@link CodecLimits#maxStringBytes()} UTF-8
+     *     bytes, an array or object above {@link CodecLimits#maxElements()} entries, nesting
+     *     deeper than {@link CodecLimits#maxDepth()}, a document above
+     *     {@link CodecLimits#maxFrameBytes()}, a counter above
+     *     {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}
      * @throws IllegalArgumentException if an element cannot be written as JSON
      */
     public byte[] encode(S value) {
         Objects.requireNonNull(value, "value");
-        try {
-            return writer.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot write " + type + " as JSON: " + e.getOriginalMessage(), e);
-        }
+        return JacksonSupport.write(writer, value, limits);
     }
 
     /** The JSON of {@code value} as a string. */
@@ -135,7 +140,7 @@ public final class JsonCodec<S extends ReplicatedData<S>> {
         }
         Object v;
         try {
-            v = reader.readValue(json);
+            v = JacksonSupport.read(reader, json, 0, json.length);
         } catch (IOException | RuntimeException e) {
             throw JacksonSupport.translate(e, 0, limits);
         }
@@ -155,7 +160,7 @@ public final class JsonCodec<S extends ReplicatedData<S>> {
         }
         Object v;
         try {
-            v = reader.readValue(json);
+            v = JacksonSupport.read(reader, json);
         } catch (IOException | RuntimeException e) {
             throw JacksonSupport.translate(e, 0, limits);
         }

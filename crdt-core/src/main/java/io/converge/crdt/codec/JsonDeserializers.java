@@ -31,6 +31,7 @@ import io.converge.crdt.causal.CausalContext;
 import io.converge.crdt.causal.Dot;
 import io.converge.crdt.causal.HlcTimestamp;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.causal.VersionVector;
 import io.converge.crdt.internal.DotEntries;
 import io.converge.crdt.internal.HashTrie;
 import io.converge.crdt.internal.Tagged;
@@ -140,8 +141,12 @@ final class JsonDeserializers extends Deserializers.Base {
         }
 
         void type(String expected) throws IOException {
-            if (p.currentToken() != JsonToken.VALUE_STRING || !expected.equals(p.getText())) {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
                 throw malformed("expected type " + expected);
+            }
+            String found = p.getText();
+            if (!expected.equals(found)) {
+                throw new CodecMismatchException(expected, found, JacksonSupport.offsetOf(p.currentLocation()));
             }
         }
 
@@ -171,6 +176,29 @@ final class JsonDeserializers extends Deserializers.Base {
             return id;
         }
 
+        /**
+         * A per-replica counter or dot counter: {@code min..}{@link VersionVector#MAX_COUNTER}, a
+         * larger one (however many digits) a {@link LimitExceededException}.
+         */
+        long counter(long min) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    java.math.BigInteger b = p.getBigIntegerValue();
+                    if (b.signum() > 0) {
+                        // exact when below 2^64 (read as unsigned), else -1: "unknown, larger"
+                        throw new LimitExceededException("maxCounter", b.bitLength() <= 64 ? b.longValue() : -1,
+                                VersionVector.MAX_COUNTER, JacksonSupport.offsetOf(p.currentLocation()));
+                    }
+                }
+                long v = p.getLongValue();
+                if (v > VersionVector.MAX_COUNTER) {
+                    throw new LimitExceededException("maxCounter", v, VersionVector.MAX_COUNTER,
+                            JacksonSupport.offsetOf(p.currentLocation()));
+                }
+            }
+            return number(min, VersionVector.MAX_COUNTER);
+        }
+
         long number(long min, long max) throws IOException {
             if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
                 throw malformed("expected an integer, found " + p.currentToken());
@@ -187,7 +215,7 @@ final class JsonDeserializers extends Deserializers.Base {
             next();
             ReplicaId r = replica(string());
             next();
-            long c = number(1, Long.MAX_VALUE);
+            long c = counter(1);
             if (next() != JsonToken.END_ARRAY) {
                 throw malformed("a dot is [replica, counter]");
             }
@@ -239,7 +267,7 @@ final class JsonDeserializers extends Deserializers.Base {
                     throw new LimitExceededException("maxElements", n, limits.maxElements(),
                             JacksonSupport.offsetOf(p.currentLocation()));
                 }
-                sink.accept(replica(f), number(1, Long.MAX_VALUE));
+                sink.accept(replica(f), counter(1));
             }
         }
 
@@ -250,6 +278,10 @@ final class JsonDeserializers extends Deserializers.Base {
             Object v = d.deserialize(p, ctxt);
             if (v == null) {
                 throw malformed("value decoded to null");
+            }
+            if (v instanceof String s && CodecWriter.unpairedSurrogate(s) >= 0) {
+                // JsonCodec checks every string of the document; this covers the module used alone.
+                throw malformed("a string holds an unpaired surrogate at index " + CodecWriter.unpairedSurrogate(s));
             }
             return v;
         }
@@ -706,9 +738,9 @@ final class JsonDeserializers extends Deserializers.Base {
                 } else if (f.equals("value") && !kind.equals("CausalCounter")) {
                     value = in.value(values);
                 } else if (f.equals("up") && kind.equals("CausalCounter")) {
-                    up = in.number(0, Long.MAX_VALUE);
+                    up = in.counter(0);
                 } else if (f.equals("down") && kind.equals("CausalCounter")) {
-                    down = in.number(0, Long.MAX_VALUE);
+                    down = in.counter(0);
                 } else {
                     throw in.malformed("unknown entry field " + f);
                 }

@@ -34,25 +34,72 @@ import java.util.Map;
  * Hand-written Jackson serializers of the built-in types (the format is documented on
  * {@link ConvergeJacksonModule}). Causal values write their context only when it is not empty,
  * which is always the case for the values nested in an {@link ORMap}.
+ *
+ * <p>They refuse, with {@link EncodeException}, what {@link JsonDeserializers} under the same
+ * limits would refuse: a collection above {@link CodecLimits#maxElements()}, more distinct replica
+ * ids than {@link CodecLimits#maxReplicaIdsPerMessage()}, a counter above
+ * {@link VersionVector#MAX_COUNTER}. Strings, nesting and the document's size are checked by
+ * {@link JsonCodec}'s generator.
  */
 final class JsonSerializers {
+    private static final Object IDS = new Object();
+
     private JsonSerializers() {
     }
 
-    static Serializers create() {
+    static Serializers create(CodecLimits limits) {
         SimpleSerializers s = new SimpleSerializers();
-        s.addSerializer(GCounter.class, new GCounterSerializer());
-        s.addSerializer(PNCounter.class, new PNCounterSerializer());
-        s.addSerializer(ORSet.class, new MapSerializer(ORSet.class, "ORSet", "element"));
-        s.addSerializer(AWLWWMap.class, new MapSerializer(AWLWWMap.class, "AWLWWMap", "key"));
-        s.addSerializer(ORMap.class, new MapSerializer(ORMap.class, "ORMap", "key"));
-        s.addSerializer(MixedORMap.class, new MapSerializer(MixedORMap.class, "MixedORMap", "key"));
-        s.addSerializer(EWFlag.class, new SingleSerializer(EWFlag.class, "EWFlag"));
-        s.addSerializer(DWFlag.class, new SingleSerializer(DWFlag.class, "DWFlag"));
-        s.addSerializer(MVRegister.class, new SingleSerializer(MVRegister.class, "MVRegister"));
-        s.addSerializer(CausalCounter.class, new SingleSerializer(CausalCounter.class, "CausalCounter"));
-        s.addSerializer(rawClass(LWWRegister.class), new LWWRegisterSerializer());
+        s.addSerializer(GCounter.class, new GCounterSerializer(limits));
+        s.addSerializer(PNCounter.class, new PNCounterSerializer(limits));
+        s.addSerializer(ORSet.class, new MapSerializer(ORSet.class, "ORSet", "element", limits));
+        s.addSerializer(AWLWWMap.class, new MapSerializer(AWLWWMap.class, "AWLWWMap", "key", limits));
+        s.addSerializer(ORMap.class, new MapSerializer(ORMap.class, "ORMap", "key", limits));
+        s.addSerializer(MixedORMap.class, new MapSerializer(MixedORMap.class, "MixedORMap", "key", limits));
+        s.addSerializer(EWFlag.class, new SingleSerializer(EWFlag.class, "EWFlag", limits));
+        s.addSerializer(DWFlag.class, new SingleSerializer(DWFlag.class, "DWFlag", limits));
+        s.addSerializer(MVRegister.class, new SingleSerializer(MVRegister.class, "MVRegister", limits));
+        s.addSerializer(CausalCounter.class, new SingleSerializer(CausalCounter.class, "CausalCounter", limits));
+        s.addSerializer(rawClass(LWWRegister.class), new LWWRegisterSerializer(limits));
         return s;
+    }
+
+    /** The limits of one serialization call, and the distinct replica ids it wrote so far. */
+    static final class Checks {
+        final CodecLimits limits;
+        final java.util.Set<ReplicaId> ids = new java.util.HashSet<>();
+
+        private Checks(CodecLimits limits) {
+            this.limits = limits;
+        }
+
+        /** This call's checks, shared by every serializer it runs (nested values included). */
+        static Checks of(SerializerProvider p, CodecLimits limits) {
+            Checks c = (Checks) p.getAttribute(IDS);
+            if (c == null) {
+                c = new Checks(limits);
+                p.setAttribute(IDS, c);
+            }
+            return c;
+        }
+
+        void count(long n) {
+            if (n > limits.maxElements()) {
+                throw new EncodeException("maxElements", n, limits.maxElements(), "a collection");
+            }
+        }
+
+        String replica(ReplicaId id) {
+            if (ids.add(id) && ids.size() > limits.maxReplicaIdsPerMessage()) {
+                throw new EncodeException("maxReplicaIdsPerMessage", ids.size(), limits.maxReplicaIdsPerMessage(),
+                        "a JSON document");
+            }
+            return id.name();
+        }
+
+        long counter(long v) {
+            CodecWriter.checkCounter(v);
+            return v;
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -62,32 +109,35 @@ final class JsonSerializers {
 
     // ------------------------------------------------------------------------------ helpers
 
-    static void writeDot(JsonGenerator g, ReplicaId r, long counter) throws IOException {
+    static void writeDot(JsonGenerator g, Checks k, ReplicaId r, long counter) throws IOException {
         g.writeStartArray();
-        g.writeString(r.name());
-        g.writeNumber(counter);
+        g.writeString(k.replica(r));
+        g.writeNumber(k.counter(counter));
         g.writeEndArray();
     }
 
-    static void writeVector(JsonGenerator g, String field, VersionVector v) throws IOException {
+    static void writeVector(JsonGenerator g, Checks k, String field, VersionVector v) throws IOException {
+        k.count(v.size());
         g.writeObjectFieldStart(field);
         for (Map.Entry<ReplicaId, Long> e : v.toMap().entrySet()) {
-            g.writeNumberField(e.getKey().name(), e.getValue());
+            g.writeNumberField(k.replica(e.getKey()), k.counter(e.getValue()));
         }
         g.writeEndObject();
     }
 
     /** {@code "context": {"vv": {...}, "cloud": [[id, n], ...]}}, omitted when empty. */
-    static void writeContext(JsonGenerator g, CausalContext c) throws IOException {
+    static void writeContext(JsonGenerator g, Checks k, CausalContext c) throws IOException {
         if (c.isEmpty()) {
             return;
         }
         g.writeObjectFieldStart("context");
-        writeVector(g, "vv", c.versionVector());
+        writeVector(g, k, "vv", c.versionVector());
         if (!c.isCompact()) {
+            java.util.List<Dot> cloud = c.cloud();
+            k.count(cloud.size());
             g.writeArrayFieldStart("cloud");
-            for (Dot d : c.cloud()) {
-                writeDot(g, d.replica(), d.counter());
+            for (Dot d : cloud) {
+                writeDot(g, k, d.replica(), d.counter());
             }
             g.writeEndArray();
         }
@@ -106,14 +156,15 @@ final class JsonSerializers {
     }
 
     /** Writes one dot-store entry's fields (inside its object) for the given type. */
-    static void writeEntryFields(JsonGenerator g, SerializerProvider p, Object e, String type) throws IOException {
+    static void writeEntryFields(JsonGenerator g, SerializerProvider p, Checks k, Object e, String type)
+            throws IOException {
         g.writeFieldName("dot");
-        writeDot(g, DotEntries.replica(e), DotEntries.counter(e));
+        writeDot(g, k, DotEntries.replica(e), DotEntries.counter(e));
         if (e instanceof Tagged t) {
             if ("CausalCounter".equals(type)) {
                 long[] totals = ACCESS.counterTotals(t.value);
-                g.writeNumberField("up", totals[0]);
-                g.writeNumberField("down", totals[1]);
+                g.writeNumberField("up", k.counter(totals[0]));
+                g.writeNumberField("down", k.counter(totals[1]));
             } else {
                 if ("AWLWWMap".equals(type)) {
                     g.writeFieldName("stamp");
@@ -129,42 +180,49 @@ final class JsonSerializers {
 
     static final class GCounterSerializer extends StdSerializer<GCounter> {
         private static final long serialVersionUID = 1L;
+        private final transient CodecLimits limits;
 
-        GCounterSerializer() {
+        GCounterSerializer(CodecLimits limits) {
             super(GCounter.class);
+            this.limits = limits;
         }
 
         @Override
         public void serialize(GCounter v, JsonGenerator g, SerializerProvider p) throws IOException {
             g.writeStartObject();
             g.writeStringField("type", "GCounter");
-            writeVector(g, "counts", v.counts());
+            writeVector(g, Checks.of(p, limits), "counts", v.counts());
             g.writeEndObject();
         }
     }
 
     static final class PNCounterSerializer extends StdSerializer<PNCounter> {
         private static final long serialVersionUID = 1L;
+        private final transient CodecLimits limits;
 
-        PNCounterSerializer() {
+        PNCounterSerializer(CodecLimits limits) {
             super(PNCounter.class);
+            this.limits = limits;
         }
 
         @Override
         public void serialize(PNCounter v, JsonGenerator g, SerializerProvider p) throws IOException {
+            Checks k = Checks.of(p, limits);
             g.writeStartObject();
             g.writeStringField("type", "PNCounter");
-            writeVector(g, "increments", v.increments());
-            writeVector(g, "decrements", v.decrements());
+            writeVector(g, k, "increments", v.increments());
+            writeVector(g, k, "decrements", v.decrements());
             g.writeEndObject();
         }
     }
 
     static final class LWWRegisterSerializer extends StdSerializer<LWWRegister<?>> {
         private static final long serialVersionUID = 1L;
+        private final transient CodecLimits limits;
 
-        LWWRegisterSerializer() {
+        LWWRegisterSerializer(CodecLimits limits) {
             super(rawClass(LWWRegister.class));
+            this.limits = limits;
         }
 
         @Override
@@ -172,7 +230,7 @@ final class JsonSerializers {
             g.writeStartObject();
             g.writeStringField("type", "LWWRegister");
             if (!v.isBottom()) {
-                g.writeStringField("writer", v.writer().orElseThrow().name());
+                g.writeStringField("writer", Checks.of(p, limits).replica(v.writer().orElseThrow()));
                 g.writeFieldName("stamp");
                 writeStamp(g, v.timestamp().packed());
                 g.writeFieldName("value");
@@ -187,20 +245,24 @@ final class JsonSerializers {
         private static final long serialVersionUID = 1L;
         private final String type;
         private final String keyField;
+        private final transient CodecLimits limits;
 
-        MapSerializer(Class<?> c, String type, String keyField) {
+        MapSerializer(Class<?> c, String type, String keyField, CodecLimits limits) {
             super(c, false);
             this.type = type;
             this.keyField = keyField;
+            this.limits = limits;
         }
 
         @Override
         public void serialize(Object v, JsonGenerator g, SerializerProvider p) throws IOException {
             HashTrie<Object, Object> store = ACCESS.mapStore(v);
             HashTrie<Object, Boolean> hints = ACCESS.removedHints(v);
+            Checks k = Checks.of(p, limits);
             g.writeStartObject();
             g.writeStringField("type", type);
-            writeContext(g, ((CausalCrdt<?>) v).context());
+            writeContext(g, k, ((CausalCrdt<?>) v).context());
+            k.count(store.size());
             g.writeArrayFieldStart("entries");
             for (Iterator<Map.Entry<Object, Object>> it = store.iterator(); it.hasNext(); ) {
                 Map.Entry<Object, Object> e = it.next();
@@ -211,17 +273,19 @@ final class JsonSerializers {
                 if ("ORSet".equals(type)) {
                     g.writeArrayFieldStart("dots");
                     int n = DotEntries.count(entry);
+                    k.count(n);
                     for (int i = 0; i < n; i++) {
                         Object d = DotEntries.get(entry, i);
-                        writeDot(g, DotEntries.replica(d), DotEntries.counter(d));
+                        writeDot(g, k, DotEntries.replica(d), DotEntries.counter(d));
                     }
                     g.writeEndArray();
                 } else if ("AWLWWMap".equals(type)) {
                     g.writeArrayFieldStart("values");
                     int n = DotEntries.count(entry);
+                    k.count(n);
                     for (int i = 0; i < n; i++) {
                         g.writeStartObject();
-                        writeEntryFields(g, p, DotEntries.get(entry, i), type);
+                        writeEntryFields(g, p, k, DotEntries.get(entry, i), type);
                         g.writeEndObject();
                     }
                     g.writeEndArray();
@@ -235,6 +299,7 @@ final class JsonSerializers {
             }
             g.writeEndArray();
             if (hints != null) {
+                k.count(hints.size());
                 g.writeArrayFieldStart("removed");
                 for (Iterator<Map.Entry<Object, Boolean>> it = hints.iterator(); it.hasNext(); ) {
                     writeValue(g, p, it.next().getKey());
@@ -274,28 +339,32 @@ final class JsonSerializers {
     static final class SingleSerializer extends StdSerializer<Object> {
         private static final long serialVersionUID = 1L;
         private final String type;
+        private final transient CodecLimits limits;
 
-        SingleSerializer(Class<?> c, String type) {
+        SingleSerializer(Class<?> c, String type, CodecLimits limits) {
             super(c, false);
             this.type = type;
+            this.limits = limits;
         }
 
         @Override
         public void serialize(Object v, JsonGenerator g, SerializerProvider p) throws IOException {
             Object store = ACCESS.singleStore(v);
             int n = DotEntries.count(store);
+            Checks k = Checks.of(p, limits);
             g.writeStartObject();
             g.writeStringField("type", type);
-            writeContext(g, ((CausalCrdt<?>) v).context());
+            writeContext(g, k, ((CausalCrdt<?>) v).context());
             boolean flag = "EWFlag".equals(type) || "DWFlag".equals(type);
+            k.count(n);
             g.writeArrayFieldStart(flag ? "dots" : "entries");
             for (int i = 0; i < n; i++) {
                 Object e = DotEntries.get(store, i);
                 if (flag) {
-                    writeDot(g, DotEntries.replica(e), DotEntries.counter(e));
+                    writeDot(g, k, DotEntries.replica(e), DotEntries.counter(e));
                 } else {
                     g.writeStartObject();
-                    writeEntryFields(g, p, e, type);
+                    writeEntryFields(g, p, k, e, type);
                     g.writeEndObject();
                 }
             }

@@ -1,6 +1,5 @@
 package io.converge.crdt.codec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -36,11 +35,7 @@ final class JsonValueCodec<T> implements ValueCodec<T> {
 
     @Override
     public void encode(T value, CodecWriter out) {
-        try {
-            out.writeBytes(writer.writeValueAsBytes(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot write " + value + " as JSON: " + e.getOriginalMessage(), e);
-        }
+        out.writeBytes(JacksonSupport.write(writer, value, limits));
     }
 
     @Override
@@ -49,7 +44,7 @@ final class JsonValueCodec<T> implements ValueCodec<T> {
         long base = in.offset() - json.length;
         T v;
         try {
-            v = reader.readValue(json);
+            v = JacksonSupport.read(reader, json, 0, json.length);
         } catch (IOException | RuntimeException e) {
             throw JacksonSupport.translate(e, base, limits);
         }

@@ -2,7 +2,9 @@ package io.converge.crdt.codec;
 
 /**
  * A declared count, length or nesting depth in the input is above its {@link CodecLimits}
- * bound. Raised as soon as the declaration is read, before anything is allocated for it.
+ * bound, or a counter (a dot counter, a per-replica count or total) is above the fixed bound
+ * {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER} (limit name {@code maxCounter}).
+ * Raised as soon as the declaration is read, before anything is allocated for it.
  *
  * <p>Immutable.
  */
@@ -44,7 +46,10 @@ public final class LimitExceededException extends DecodeException {
         this.limit = limit;
     }
 
-    /** The name of the limit, as in {@link CodecLimits}: {@code maxElements}, {@code maxDepth}, ... */
+    /**
+     * The name of the limit, as in {@link CodecLimits}: {@code maxElements}, {@code maxDepth}, ...;
+     * {@code maxCounter} for the counter bound.
+     */
     public String limitName() {
         return limitName;
     }

@@ -6,9 +6,12 @@ package io.converge.crdt.codec;
  * repeated, trailing bytes, or a decoded value that breaks its type's invariants (for example a
  * dot outside the causal context).
  *
+ * <p>{@link ChecksumMismatchException}, its one subclass, says that a binary frame's CRC32C does
+ * not match its bytes.
+ *
  * <p>Immutable. User {@link CrdtCodec}s raise it through {@link CodecReader#malformed(String)}.
  */
-public final class MalformedFrameException extends DecodeException {
+public sealed class MalformedFrameException extends DecodeException permits ChecksumMismatchException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -20,7 +20,7 @@ import java.util.function.Function;
  * table and one codec-id table shared by every value in it.
  *
  * <pre>
- * frame   = version:u8 · type:u8 · replicas · codecIds · body
+ * frame   = version:u8 · type:u8 · replicas · codecIds · body · crc32c:u32
  * Deltas  = start · end · n · n × (key:string · codec:varint · value · expiresAt)
  * States  = transfer · last:u8 · n · n × (key · codec · value · expiresAt) · parts
  * StatePart = transfer · key · codec · part · parts · value · expiresAt
@@ -28,13 +28,22 @@ import java.util.function.Function;
  * Request = transfer · last:u8 · n · n × key
  * Ack, Nack = sequence;  Heartbeat = sequence · digest:i64
  * </pre>
- * Numbers are varints. Each value names its encoding by an index into the codec-id table, so a
- * receiver decodes keys it has never used, provided it knows the codec (see
- * {@link CodecRegistry}); an unknown codec id is a {@link MalformedFrameException}.
+ * Numbers are varints; the frame ends with the CRC32C (big-endian) of every byte before it, so
+ * a frame changed on a plaintext link is a {@link ChecksumMismatchException}, never another
+ * message. Each value names its encoding by an index into the codec-id table, so a receiver
+ * decodes keys it has never used, provided it knows the codec (see {@link CodecRegistry}); an
+ * unknown codec id is a {@link MalformedFrameException}, a value for a key bound here to another
+ * codec a {@link CodecMismatchException}.
  *
  * <p>Decoding is as strict as {@link BinaryCodec}'s: limits checked before allocating, only
  * {@link DecodeException}s escape, every value's invariants checked, nothing retained.
- * Thread-safe.
+ *
+ * <p>Encoding refuses, with {@link EncodeException}, every value a decoder with the same limits
+ * would refuse: an unpaired surrogate, a string above {@code maxStringBytes}, a counter above
+ * {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}. The size of a message (entries,
+ * bytes) is the sync layer's to bound, not this codec's: it cuts messages to
+ * {@code maxEntriesPerMessage} entries and {@code maxMessageBytes}, and sends a key larger than
+ * one message in parts, so {@link #encodedSize} measures a value of any size. Thread-safe.
  */
 public final class MessageCodec {
     /** Version of the frame layout. */
@@ -87,6 +96,7 @@ public final class MessageCodec {
      * Appends the frame of {@code m} to {@code out}; on failure nothing is appended.
      *
      * @throws IllegalArgumentException if a key has no known codec
+     * @throws EncodeException if a value holds what a decoder would refuse (see above)
      */
     public void encode(Message m, ByteBuf out) {
         Objects.requireNonNull(m, "message");
@@ -115,7 +125,7 @@ public final class MessageCodec {
         }
         Map<ReplicaId, Integer> index = new HashMap<>(ids.size() * 2);
         int start = out.writerIndex();
-        CodecWriter w = CodecWriter.forFrame(out, index, true);
+        CodecWriter w = CodecWriter.forFrame(out, index, true, limits, false);
         boolean done = false;
         try {
             out.writeByte(VERSION);
@@ -127,7 +137,7 @@ public final class MessageCodec {
             }
             w.writeVarInt(codecs.size());
             for (CrdtCodec<?> c : codecs) {
-                w.writeString(c.id());
+                w.writeCodecId(c.id());
             }
             if (m instanceof Message.Deltas d) {
                 w.writeVarLong(d.start());
@@ -190,6 +200,7 @@ public final class MessageCodec {
                     w.writeReplica(id);
                 }
             }
+            FrameChecksum.append(out, start);
             done = true;
         } finally {
             w.release();
@@ -257,8 +268,11 @@ public final class MessageCodec {
     /**
      * The bytes {@code value} takes as the only entry of a frame under {@code key}: an upper bound
      * of what it adds to any frame (a frame's replica and codec tables are shared by its entries).
+     * The engine measures every local update with it, so an update this codec cannot encode is
+     * refused before it is applied.
      *
      * @throws IllegalArgumentException if the key has no codec
+     * @throws EncodeException if the value holds what a decoder would refuse
      */
     public int encodedSize(String key, ReplicatedData<?> value) {
         ByteBuf buf = Unpooled.buffer(256);
@@ -281,8 +295,9 @@ public final class MessageCodec {
      * released). Keys decoded with a codec are remembered in the registry, so this node can send
      * them on.
      *
-     * @throws DecodeException if the frame is too large, of an unknown version or type, over a
-     *     limit, malformed, or holds a value that breaks its invariants
+     * @throws DecodeException if the frame is too large, of an unknown version or type, fails its
+     *     checksum, is over a limit, malformed, holds a value that breaks its invariants or a value
+     *     of another type than its key's here
      */
     public Message decode(ByteBuf frame) {
         Objects.requireNonNull(frame, "frame");
@@ -290,7 +305,10 @@ public final class MessageCodec {
         if (size > limits.maxFrameBytes()) {
             throw new FrameTooLargeException(size, limits.maxFrameBytes());
         }
-        CodecReader r = new CodecReader(frame.duplicate(), limits);
+        FrameChecksum.checkHeader(frame, size, VERSION, 2);
+        ByteBuf body = frame.duplicate();
+        body.writerIndex(body.readerIndex() + size - FrameChecksum.BYTES);
+        CodecReader r = new CodecReader(body, limits);
         Decoded d;
         try {
             d = decodeFrame(r);
@@ -309,19 +327,13 @@ public final class MessageCodec {
     }
 
     private Decoded decodeFrame(CodecReader r) {
-        if (r.remaining() < 2) {
-            throw r.malformed("frame shorter than its header");
-        }
-        int version = r.readUnsignedByte();
-        if (version != VERSION) {
-            throw new UnsupportedVersionException(version, VERSION, VERSION, 0);
-        }
+        r.readUnsignedByte(); // the version, checked
         int type = r.readUnsignedByte();
         r.readReplicaTable();
         int n = r.readCount("codec ids", 1);
         List<CrdtCodec<?>> codecs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String id = r.readString();
+            String id = r.readCodecId();
             CrdtCodec<?> c = registry.forId(id);
             if (c == null) {
                 throw r.malformed("unknown codec '" + id + "': register it on this node");
@@ -495,7 +507,7 @@ public final class MessageCodec {
             CrdtCodec<?> c = codecs.get(ci);
             CrdtCodec<?> known = registry.knownForKey(k);
             if (known != null && !known.id().equals(c.id())) {
-                throw r.malformed("key '" + k + "' arrives as " + c.id() + " but is a " + known.id() + " here");
+                throw new CodecMismatchException(known.id(), c.id(), r.offset(), "key '" + k + "'");
             }
             r.enter();
             ReplicatedData<?> v = c.decode(r);

@@ -34,8 +34,10 @@ public interface ValueCodec<T> {
     /**
      * Writes {@code value}.
      *
-     * @throws IllegalArgumentException if the value cannot be encoded (a string with an unpaired
-     *     surrogate, for example)
+     * @throws EncodeException if the value holds what a decoder would refuse (a string with an
+     *     unpaired surrogate or above {@link CodecLimits#maxStringBytes()}, for example: the
+     *     writer's checked methods raise it)
+     * @throws IllegalArgumentException if the value cannot be encoded for another reason
      */
     void encode(T value, CodecWriter out);
 
@@ -49,7 +51,7 @@ public interface ValueCodec<T> {
     /**
      * Strings as a varint byte length and UTF-8, decoded strictly (malformed UTF-8 is an error,
      * never replaced); at most {@link CodecLimits#maxStringBytes()} bytes. Encoding a string with
-     * an unpaired surrogate throws {@link IllegalArgumentException}. Id {@code string}.
+     * an unpaired surrogate, or a longer one, throws {@link EncodeException}. Id {@code string}.
      */
     static ValueCodec<String> string() {
         return BuiltinValueCodecs.STRING;

@@ -7,11 +7,17 @@
  *
  * <p><b>Guarantees.</b> Encodings are compact (varints; replica ids once per frame; dots as a
  * table index and a rank within the context, so the delta of one set add costs the element plus
- * about 16 bytes) and canonical (equal states give equal bytes, for digests). Decoders treat
- * their input as hostile: sizes, counts, lengths and depth are checked against one
- * {@link io.converge.crdt.codec.CodecLimits} before anything is allocated, only
+ * about 16 bytes, and a frame its type and a 4-byte CRC32C) and canonical (equal states give
+ * equal bytes, for digests). Binary frames name their type and end with a CRC32C, so a frame is
+ * never read as another type ({@link io.converge.crdt.codec.CodecMismatchException}) nor, once
+ * changed, as another value ({@link io.converge.crdt.codec.ChecksumMismatchException}). Decoders
+ * treat their input as hostile: sizes, counts, lengths and depth are checked against one
+ * {@link io.converge.crdt.codec.CodecLimits} before anything is allocated, strings must be
+ * well-formed, counters at most {@link io.converge.crdt.causal.VersionVector#MAX_COUNTER}, only
  * {@link io.converge.crdt.codec.DecodeException}s escape, and a value is returned only once it
- * passed its invariant check, so nothing is ever half-applied.
+ * passed its invariant check, so nothing is ever half-applied. Encoders refuse what decoders
+ * would refuse under the same limits ({@link io.converge.crdt.codec.EncodeException}): what one
+ * node writes, another reads.
  *
  * <p><b>Dependencies.</b> Uses {@code io.converge.crdt}, {@code io.converge.crdt.causal} and the
  * unexported {@code io.converge.crdt.internal} (the types' representation, through

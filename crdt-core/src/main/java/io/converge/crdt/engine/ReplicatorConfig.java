@@ -230,8 +230,9 @@ public final class ReplicatorConfig {
         /**
          * The configuration.
          *
-         * @throws IllegalStateException if both a store and a record store were given, or the
-         *     sync message bound is above half the codec's frame limit
+         * @throws IllegalStateException if both a store and a record store were given, the sync
+         *     message bound is above half the codec's frame limit, or the sync entry bound above
+         *     the codec's {@code maxElements}
          */
         public ReplicatorConfig build() {
             if (store != null && recordStore != null) {
@@ -241,6 +242,11 @@ public final class ReplicatorConfig {
                 throw new IllegalStateException("sync maxMessageBytes " + sync.maxMessageBytes()
                         + " must be at most half the codec's maxFrameBytes " + limits.maxFrameBytes()
                         + ": frames carry tables beside their values, and peers refuse larger frames");
+            }
+            if (sync.maxEntriesPerMessage() > limits.maxElements()) {
+                throw new IllegalStateException("sync maxEntriesPerMessage " + sync.maxEntriesPerMessage()
+                        + " must be at most the codec's maxElements " + limits.maxElements()
+                        + ": peers refuse a message holding more");
             }
             return new ReplicatorConfig(this);
         }

@@ -506,8 +506,9 @@ public final class SyncMachine {
                     + delta.getClass().getSimpleName());
         }
         long expiresAt = u.ttlMillis() > 0 ? s.now + u.ttlMillis() : 0;
-        // Refused before anything changes: a delta that cannot travel (no codec, or one entry
-        // above the message bound) would diverge from every peer, silently.
+        // Refused before anything changes: a delta that cannot travel (no codec, a value the codec
+        // refuses to encode, which the sizer throws as a typed EncodeException, or one entry above
+        // the message bound) would diverge from every peer, silently. A throw fails this update only.
         long bytes = sizer.bytes(u.key(), delta);
         if (bytes > config.maxMessageBytes() && ACCESS.entryCount(delta) <= 1) {
             throw new io.converge.crdt.ValueTooLargeException(u.key(), bytes, config.maxMessageBytes());

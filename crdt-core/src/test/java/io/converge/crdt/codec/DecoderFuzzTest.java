@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Feeds random bytes and mutated valid frames (bit flips, byte changes, insertions, deletions,
- * truncations, huge varints, splices) to the decoders: each must either return a valid value
+ * truncations, huge varints, splices; most of them with their CRC32C recomputed, so that they
+ * reach the parser) to the decoders: each must either return a valid value
  * (which then round-trips) or throw a {@link DecodeException}; anything else fails with the seed
  * and the frame. {@code -Dconverge.fuzz.cases=N} sets the number of cases (default 5000; the
  * {@code fuzz} profile runs a million), {@code -Dconverge.fuzz.seed=S} replays a run.
@@ -245,6 +246,11 @@ class DecoderFuzzTest {
                 }
             } else {
                 input = mutate(fs.get(rnd.nextInt(fs.size())), fs.get(rnd.nextInt(fs.size())), rnd);
+                if (rnd.nextInt(4) > 0) {
+                    // A valid checksum over the mutated bytes, so that the parser behind it is fuzzed
+                    // too (a mutated frame as it is fails its checksum: ChecksumTest).
+                    input = Frames.reseal(input);
+                }
             }
             int d = rnd.nextInt(10) == 0 ? rnd.nextInt(cases.size()) : t;
             BinaryCodec codec = rnd.nextInt(4) == 0 ? tight.get(d) : codecs.get(d);

@@ -95,14 +95,15 @@ class UserDefinedCodecTest {
         assertEquals(v, codec.decode(frame));
         assertTrue(new String(frame, StandardCharsets.ISO_8859_1).contains("writer-7"), "the id is in the table");
         assertEquals(MaxValue.BOTTOM, codec.decode(codec.encodeToBytes(MaxValue.BOTTOM)));
-        assertEquals(3, codec.encodeToBytes(MaxValue.BOTTOM).length);
+        // version, id "MaxValue" (1 + 8), no replica, tag 0, CRC32C (4)
+        assertEquals(Frames.header("MaxValue") + 1 + 1 + 4, codec.encodeToBytes(MaxValue.BOTTOM).length);
     }
 
     @Test
     void aUserCodecsErrorsAreTypedEvenWhenItReadsTheBufferDirectly() {
         BinaryCodec<MaxValue> codec = BinaryCodec.of(new MaxValueCodec());
-        assertThrows(MalformedFrameException.class, () -> codec.decode(new byte[] {1, 0, 7}));
-        assertThrows(MalformedFrameException.class, () -> codec.decode(new byte[] {1, 0, 1, 0}));
+        assertThrows(MalformedFrameException.class, () -> codec.decode(Frames.binary("MaxValue", 0, 7)));
+        assertThrows(MalformedFrameException.class, () -> codec.decode(Frames.binary("MaxValue", 0, 1, 0)));
         CrdtCodec<MaxValue> careless = new CrdtCodec<>() {
             @Override
             public String id() {
@@ -120,7 +121,7 @@ class UserDefinedCodecTest {
             }
         };
         MalformedFrameException e = assertThrows(MalformedFrameException.class,
-                () -> BinaryCodec.of(careless).decode(new byte[] {1, 0, 1, 2}));
+                () -> BinaryCodec.of(careless).decode(Frames.binary("careless", 0, 2)));
         assertTrue(e.getCause() instanceof IndexOutOfBoundsException, String.valueOf(e.getCause()));
     }
 }
