@@ -19,11 +19,14 @@ import java.util.Optional;
  * @param expired keys dropped because their time to live ran out (no tombstone is kept)
  * @param reads answers to {@link Input.Read}s, in the order they completed
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
+ * @param refusals what a bound of {@link SyncConfig} refused in this step (already counted in
+ *     {@link MachineStats#refused()})
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
         List<Outcome> outcomes, List<String> problems, List<String> expired, List<ReadResult> reads,
-        long nextWakeupMillis) {
+        long nextWakeupMillis, List<Refusal> refusals) {
     public Output {
+        refusals = List.copyOf(refusals);
         reads = List.copyOf(reads);
         sends = List.copyOf(sends);
         changes = List.copyOf(changes);
@@ -55,6 +58,18 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
     public record Failed(RuntimeException error) implements Outcome {
         public Failed {
             Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /**
+     * Something of {@code peer}'s that the bound {@code limit} refused; {@code detail} says what,
+     * for a log line.
+     */
+    public record Refusal(ReplicaId peer, Limit limit, String detail) {
+        public Refusal {
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(limit, "limit");
+            Objects.requireNonNull(detail, "detail");
         }
     }
 
