@@ -1,7 +1,8 @@
 package io.converge.crdt.protocol;
 
 /**
- * A bound on what a peer can make a node hold or do, named where it refuses something: in
+ * A bound of the machine on what a peer can make a node hold or do, named where it refuses
+ * something (the engine's inbound queue counts its own drops): in
  * {@link Output.Refusal}s, in the per-bound counts of {@link MachineStats#refused()} and in the
  * engine's events. Each bound is a setting of {@link SyncConfig}, whose Javadoc says what happens
  * at it.
@@ -18,7 +19,5 @@ public enum Limit {
     /** {@link SyncConfig#maxTransfersPerPeerPerMinute()}: a peer asked for transfers too often; ignored. */
     TRANSFERS_PER_MINUTE,
     /** More {@link Message.Request}s for one transfer than it sent offer chunks; ignored. */
-    REQUESTS_PER_TRANSFER,
-    /** {@link SyncConfig#inboundMaxBytes()}: the engine's inbound queue was full; the frame was dropped. */
-    INBOUND_BYTES
+    REQUESTS_PER_TRANSFER
 }

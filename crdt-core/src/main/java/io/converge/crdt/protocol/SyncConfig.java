@@ -61,8 +61,9 @@ import java.util.Objects;
  *       is already answered by it. A transfer answers at most one request per offer chunk it
  *       sent; more are counted as {@link Limit#REQUESTS_PER_TRANSFER}.
  *   <li><b>Inbound queue</b> (the engine's driver): frames wait for the loop up to
- *       {@code inboundMaxBytes} (default 64 MiB) of frame bytes; a frame beyond is dropped and
- *       counted as {@link Limit#INBOUND_BYTES} (the protocol resends). Frames from a replica the
+ *       {@code inboundMaxBytes} (default 64 MiB) of frame bytes; a frame beyond is dropped, counted
+ *       in the engine's {@code SyncStats.inboundDropped} and published as an
+ *       {@code InboundDropped} event (the protocol resends). Frames from a replica the
  *       transport has not reported up are dropped before they are decoded. The loop steps at
  *       most {@code maxInboundPerTurn} (default 64) received messages before queued local
  *       updates and reads run, so a flooding peer cannot starve them.
