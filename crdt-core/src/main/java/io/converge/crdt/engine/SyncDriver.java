@@ -382,10 +382,11 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             if (!frames.relearn(((Input.Received) w.input()).from(), d)) {
                 return;
             }
-            handle(step(w.input()));
+            Output out = step(w.input());
             if (!d.codecs().isEmpty()) {
                 frames.forgetUnjoined(d.codecs().keySet(), this::holds, machine::retains);
             }
+            handle(out);
         } catch (RuntimeException | Error e) {
             stepFailed(describe(w.input()), e);
         }
@@ -410,7 +411,19 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             failures.accept(e);
         } finally {
             events.publish(new ReplicatorEvent.StepFailed(machine.self(), e));
+            try {
+                publishStats(); // the count shows at once, not at the next step
+            } catch (RuntimeException | Error again) {
+                LOG.debug("{}: no figures published after a failed step", machine.self(), again);
+            }
         }
+    }
+
+    /** One snapshot per step: the readers, the acknowledgement waits and the leave all read it. */
+    private void publishStats() {
+        view.publish(new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
+                frames.bytesOut(), frames.rejected(), frames.unencodable(), fromUnknownPeers.get(),
+                inboundDropped.get(), inboundBytes.get(), stepsFailed.get(), frames.forgotten()));
     }
 
     private boolean execute(Runnable r) {
@@ -449,10 +462,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
         CompletableFuture<Void> durable = persisted;
         view.apply(out);
-        // One snapshot per step: the readers, the acknowledgement waits and the leave all read it.
-        view.publish(new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
-                frames.bytesOut(), frames.rejected(), frames.unencodable(), fromUnknownPeers.get(),
-                inboundDropped.get(), inboundBytes.get(), stepsFailed.get(), frames.forgotten()));
+        publishStats();
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
@@ -679,11 +689,11 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         tickAt = Long.MAX_VALUE;
         try {
             Output out = step(new Input.Tick());
-            handle(out);
             if (!out.expired().isEmpty()) {
                 frames.forgetUnjoined(out.expired(), this::holds, machine::retains);
             }
             frames.recheckRetained(this::holds, machine::retains);
+            handle(out);
         } catch (RuntimeException | Error e) {
             stepFailed("a tick", e);
             // The failed step armed no timer: without one the machine would never tick again.
