@@ -689,11 +689,19 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         tickAt = Long.MAX_VALUE;
         try {
             Output out = step(new Input.Tick());
-            if (!out.expired().isEmpty()) {
-                frames.forgetUnjoined(out.expired(), this::holds, machine::retains);
-            }
             frames.recheckRetained(this::holds, machine::retains);
-            handle(out);
+            CompletableFuture<Void> durable = handle(out);
+            if (!out.expired().isEmpty()) {
+                // The store thread may still encode records (or a snapshot) of the expired keys
+                // queued before this step: their names go once those are durable.
+                List<String> names = out.expired();
+                if (durable.isDone()) {
+                    frames.forgetUnjoined(names, this::holds, machine::retains);
+                } else {
+                    durable.whenComplete((v, e) -> executeOrDrop(
+                            () -> frames.forgetUnjoined(names, this::holds, machine::retains)));
+                }
+            }
         } catch (RuntimeException | Error e) {
             stepFailed("a tick", e);
             // The failed step armed no timer: without one the machine would never tick again.

@@ -1039,7 +1039,9 @@ public final class SyncMachine {
         Iterator<DeltaBuffer.Entry> it = buffer.from(p.acked);
         while (it.hasNext()) {
             DeltaBuffer.Entry b = it.next();
-            boolean carried = carries(b, to);
+            // A key that expired here is dead everywhere (the receiver drops a copy on arrival),
+            // and the engine may have forgotten its codec: its deltas are skipped.
+            boolean carried = carries(b, to) && !(b.expiresAt > 0 && b.expiresAt <= s.now && keys.get(b.key) == null);
             if (carried && (ACCESS.entryCount(b.delta) > config.maxEntriesPerMessage()
                     || b.bytes > config.maxMessageBytes())) {
                 if (grouped.isEmpty()) {

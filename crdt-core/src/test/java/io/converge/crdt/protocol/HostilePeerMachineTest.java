@@ -102,6 +102,8 @@ class HostilePeerMachineTest {
             maxBytes = Math.max(maxBytes, a.stats().bufferedBytes());
         }
         // 2,000 rewrites of 8 KB: 16 MB if the silent peer pinned them all.
+        System.out.println("BOUNDS silent peer: 2,000 rewrites of 8 KB, buffer at most " + maxBytes + " bytes (bound "
+                + bound + "), released " + a.stats().refused(Limit.BUFFER) + " times, transfers " + a.stats().transfers());
         assertTrue(maxBytes <= bound, "buffer held at most " + maxBytes + " bytes, bound " + bound);
         assertTrue(a.stats().refused(Limit.BUFFER) >= 1, "the silent peer was released: " + a.stats().refused());
         assertTrue(a.stats().transfers().get(TransferReason.BEHIND_BUFFER) >= 1,
@@ -147,6 +149,8 @@ class HostilePeerMachineTest {
                 maxHeld = Math.max(maxHeld, a.stats().assemblyBytes());
             }
         }
+        System.out.println("BOUNDS parts: 2 peers x 200 parts of 4 KB, held at most " + maxHeld + " bytes, refused "
+                + a.stats().refused());
         assertTrue(maxHeld <= 96 * 1024, "held at most " + maxHeld + " bytes of parts");
         assertTrue(a.stats().refused(Limit.ASSEMBLY_BYTES_PER_TRANSFER) + a.stats().refused(Limit.ASSEMBLY_BYTES_TOTAL) >= 2,
                 "refused: " + a.stats().refused());
@@ -182,6 +186,8 @@ class HostilePeerMachineTest {
             }
         }
         long started = a.stats().transfers().values().stream().mapToLong(Long::longValue).sum() - before;
+        System.out.println("BOUNDS nack flood: 6,000 nacks in 60 s against 200 keys: " + started + " transfers, " + offers
+                + " offer chunks, " + a.stats().refused(Limit.TRANSFERS_PER_MINUTE) + " refused");
         assertTrue(started <= 10, "started " + started + " transfers for 6,000 nacks in a minute");
         assertTrue(a.stats().refused(Limit.TRANSFERS_PER_MINUTE) >= 5_900, "refused " + a.stats().refused());
         assertTrue(offers <= 10, offers + " offer chunks");
