@@ -197,6 +197,14 @@ class HostilePeerTest {
         loop.runAll();
         assertEquals(1, a.size());
         assertTrue(registry.codecFor("kept0").isPresent());
+        // One joined with a time to live keeps it until it expires.
+        transport.receiver.received(PEER, deltas(2_001, 1, "lease", loop.now + 1_000, 8));
+        loop.runAll();
+        assertTrue(registry.codecFor("lease0").isPresent());
+        loop.advance(2_000);
+        assertEquals(1, a.size(), "expired");
+        assertFalse(registry.codecFor("lease0").isPresent(), "and its name forgotten");
+        assertEquals(0, a.stats().messagesUnencodable());
     }
 
     @Test
