@@ -41,14 +41,14 @@ class HostilePeerProperties {
 
     @Provide
     Arbitrary<List<Action>> actions() {
-        Arbitrary<Action> one = Combinators.combine(Arbitraries.integers().between(0, 10),
+        Arbitrary<Action> one = Combinators.combine(Arbitraries.integers().between(0, 14),
                 Arbitraries.integers().between(0, 1), Arbitraries.integers().between(0, 40),
                 Arbitraries.integers().between(0, Integer.MAX_VALUE), Arbitraries.integers().between(0, 3_000))
                 .as(Action::new);
         return one.list().ofMinSize(1).ofMaxSize(300);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void whateverPeersSendTheMachineStaysWithinItsBounds(@ForAll("actions") List<Action> actions) {
         CodecRegistry registry = CodecRegistry.of(CrdtCodecs.lwwRegister(ValueCodec.string()),
                 CrdtCodecs.orSet(ValueCodec.string()));
@@ -73,9 +73,10 @@ class HostilePeerProperties {
         for (Action x : actions) {
             ReplicaId from = PEERS.get(x.peer());
             Input in;
-            switch (x.kind() >= 9 ? 2 : x.kind()) { // parts thrice as often as the rest
+            // Local writes thrice and parts four times as often as the rest.
+            switch (x.kind() >= 13 ? 2 : x.kind() >= 11 ? 0 : x.kind() >= 9 ? 2 : x.kind()) {
                 case 0: {
-                    String v = "v".repeat(1 + x.c() % 900);
+                    String v = "v".repeat(100 + x.c() % 800);
                     long stamp = 1_000 + writes++;
                     in = new Input.LocalUpdate("w" + (x.a() % 4), LWWRegister.<String>empty(),
                             s -> LWWRegister.of(HlcTimestamp.of(stamp, 0), A, v));
