@@ -15,6 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CodecRegistry {
     private final ConcurrentHashMap<String, CrdtCodec<?>> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CrdtCodec<?>> byKey = new ConcurrentHashMap<>();
+    /**
+     * The keys of {@link #byKey} bound only by {@link #learn}: the engine may forget them when it
+     * did not join what taught them. Changed only inside {@code byKey}'s per-key compute, so a
+     * bind and a forget of one key never interleave.
+     */
+    private final java.util.Set<String> learnedOnly = ConcurrentHashMap.newKeySet();
 
     private CodecRegistry() {
     }
@@ -47,15 +53,61 @@ public final class CodecRegistry {
     public void bind(String key, CrdtCodec<?> codec) {
         Objects.requireNonNull(key, "key");
         register(codec);
-        CrdtCodec<?> prev = byKey.putIfAbsent(key, codec);
-        if (prev != null && !prev.id().equals(codec.id())) {
-            throw new CrdtTypeMismatchException("key '" + key + "' is a " + prev.id() + ", not a " + codec.id());
+        bind(key, codec, false);
+    }
+
+    private void bind(String key, CrdtCodec<?> codec, boolean learned) {
+        CrdtCodec<?>[] clash = new CrdtCodec<?>[1];
+        byKey.compute(key, (k, prev) -> {
+            if (prev == null) {
+                if (learned) {
+                    learnedOnly.add(k);
+                }
+                return codec;
+            }
+            if (!prev.id().equals(codec.id())) {
+                clash[0] = prev;
+            } else if (!learned) {
+                learnedOnly.remove(k); // used here now: never forgotten
+            }
+            return prev;
+        });
+        if (clash[0] != null) {
+            throw new CrdtTypeMismatchException("key '" + key + "' is a " + clash[0].id() + ", not a " + codec.id());
         }
     }
 
-    /** Binds a key received from a peer. */
-    void learn(String key, CrdtCodec<?> codec) {
-        bind(key, codec);
+    /**
+     * Binds a key received from a peer (and registers the codec); a binding made only this way
+     * can be {@link #forgetLearned forgotten}.
+     *
+     * @throws CrdtTypeMismatchException if the key is bound to a codec with another id
+     */
+    public void learn(String key, CrdtCodec<?> codec) {
+        Objects.requireNonNull(key, "key");
+        register(codec);
+        bind(key, codec, true);
+    }
+
+    /**
+     * Forgets {@code key} if it was bound only by {@link #learn}: for a key whose value a node did
+     * not keep, so a peer cannot grow this registry with names it never holds.
+     *
+     * @return whether the binding was removed
+     */
+    public boolean forgetLearned(String key) {
+        Objects.requireNonNull(key, "key");
+        boolean[] removed = new boolean[1];
+        byKey.computeIfPresent(key, (k, c) -> {
+            removed[0] = learnedOnly.remove(k);
+            return removed[0] ? null : c;
+        });
+        return removed[0];
+    }
+
+    /** Number of keys bound, by {@link #bind} or by {@link #learn}. */
+    public int size() {
+        return byKey.size();
     }
 
     /**

@@ -1,10 +1,21 @@
 package io.converge.crdt.engine;
 
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.CrdtTypeMismatchException;
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.codec.CrdtCodec;
 import io.converge.crdt.codec.DecodeException;
 import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.protocol.Message;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +25,18 @@ import org.slf4j.LoggerFactory;
  * codec limits. A frame that does not decode, or a message that does not encode, is dropped and
  * counted, never thrown into the sync loop; the logs about it are rate-limited.
  *
- * <p>Thread-safe: {@link #decode} runs on the transport's delivery threads, {@link #encode} on
- * the sync loop.
+ * <h2>Names learned from peers</h2>
+ * Decoding a value teaches the codec registry its key's codec, before the machine decides
+ * whether to join it. A key the machine then neither holds nor {@link
+ * io.converge.crdt.protocol.SyncMachine#retains retains} is forgotten after the step
+ * ({@link #forgetUnjoined}), and retained ones are checked again later ({@link #recheckRetained}),
+ * so a peer sending values that are never joined (causal gaps, expired copies, stray transfer
+ * chunks) cannot grow the registry: it holds the keys held plus those retained. A forget on the
+ * loop may race a decode of the same key on a delivery thread, so each decoded message carries the
+ * codecs its keys were decoded with and they are bound again before its step ({@link #relearn}).
+ *
+ * <p>Thread-safe: {@link #decode} runs on the transport's delivery threads, {@link #encode} and
+ * the rest on the sync loop.
  */
 final class FrameStage {
     private static final Logger LOG = LoggerFactory.getLogger(FrameStage.class);
@@ -30,18 +51,43 @@ final class FrameStage {
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong unencodable = new AtomicLong();
+    private final AtomicLong forgotten = new AtomicLong();
+    /** Learned keys retained by the machine when last checked: checked again later. Loop-confined. */
+    private final Set<String> retained = new LinkedHashSet<>();
+    private final CodecRegistry registry;
+
+    /** A decoded message and the codec of each key it carries a value of, as decoded. */
+    record Decoded(Message message, Map<String, CrdtCodec<?>> codecs) {
+    }
 
     FrameStage(ReplicaId self, MessageCodec codec) {
         this.self = self;
         this.codec = codec;
+        this.registry = codec.registry();
     }
 
     /** The message in {@code frame} from {@code from}, or null if it is refused (counted, logged). */
-    Message decode(ReplicaId from, byte[] frame) {
+    Decoded decode(ReplicaId from, byte[] frame) {
         framesIn.incrementAndGet();
         bytesIn.addAndGet(frame.length);
         try {
-            return codec.decode(frame);
+            Message m = codec.decode(frame);
+            List<String> keys = valueKeys(m);
+            Map<String, CrdtCodec<?>> codecs = new LinkedHashMap<>();
+            for (String k : keys) {
+                CrdtCodec<?> c = registry.codecFor(k).orElse(null);
+                if (c == null) {
+                    // Forgotten on the loop since this decode learned it: as if the frame were lost.
+                    long n = rejected.incrementAndGet();
+                    if (n == 1 || n % LOG_EVERY == 0) {
+                        LOG.warn("{}: dropped a frame from {}: key '{}' was forgotten while it was decoded ({} refused"
+                                + " so far)", self, from, k, n);
+                    }
+                    return null;
+                }
+                codecs.put(k, c);
+            }
+            return new Decoded(m, codecs);
         } catch (DecodeException e) {
             long n = rejected.incrementAndGet();
             if (n == 1 || n % LOG_EVERY == 0) {
@@ -88,6 +134,75 @@ final class FrameStage {
             }
         });
         return out;
+    }
+
+    /** The keys {@code m} carries values of: those whose codecs the decode taught the registry. */
+    static List<String> valueKeys(Message m) {
+        if (m instanceof Message.Deltas d) {
+            return new ArrayList<>(d.deltas().keySet());
+        } else if (m instanceof Message.States st) {
+            return new ArrayList<>(st.states().keySet());
+        } else if (m instanceof Message.StatePart part) {
+            return List.of(part.key());
+        } else if (m instanceof Message.ReadReply rr && rr.state().isPresent()) {
+            return List.of(rr.key());
+        }
+        return List.of();
+    }
+
+    /**
+     * Binds {@code d}'s keys to the codecs they were decoded with, before its step; false if one
+     * is bound to another type by now (the message is then dropped, as a clash at decode would).
+     */
+    boolean relearn(ReplicaId from, Decoded d) {
+        try {
+            d.codecs().forEach(registry::learn);
+            return true;
+        } catch (CrdtTypeMismatchException e) {
+            long n = rejected.incrementAndGet();
+            if (n == 1 || n % LOG_EVERY == 0) {
+                LOG.warn("{}: refused a message from {} ({} refused so far): {}", self, from, n, e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    /**
+     * After the step of {@code keys}' message (or of their expiry): forgets the names learned for
+     * keys that {@code kept} says the machine neither holds nor retains; remembers the retained
+     * ones for {@link #recheckRetained}. Loop only.
+     */
+    void forgetUnjoined(Collection<String> keys, Predicate<String> held, Predicate<String> retainedNow) {
+        for (String k : keys) {
+            if (held.test(k)) {
+                continue;
+            }
+            if (retainedNow.test(k)) {
+                retained.add(k);
+            } else if (registry.forgetLearned(k)) {
+                forgotten.incrementAndGet();
+            }
+        }
+    }
+
+    /** Checks the retained keys again, forgetting those no longer held or retained. Loop only. */
+    void recheckRetained(Predicate<String> held, Predicate<String> retainedNow) {
+        if (retained.isEmpty()) {
+            return;
+        }
+        List<String> check = new ArrayList<>(retained);
+        retained.clear();
+        forgetUnjoined(check, held, retainedNow);
+    }
+
+    /** Learned keys retained by the machine when last checked. Loop only. */
+    int retainedNames() {
+        return retained.size();
+    }
+
+    /** Names learned from peers and forgotten because the machine did not keep their values. */
+    long forgotten() {
+        return forgotten.get();
     }
 
     long framesIn() {

@@ -55,6 +55,29 @@ public sealed interface ReplicatorEvent {
     }
 
     /**
+     * A bound of {@link io.converge.crdt.protocol.SyncConfig} refused something of a peer's (see
+     * its Javadoc for what each bound does); counted in {@link SyncStats#protocol()}'s
+     * {@code refused}. Published at most once a minute per peer and bound, with the number of
+     * refusals folded into it.
+     *
+     * @param replica this replica
+     * @param peer the peer whose message or lag met the bound
+     * @param limit the bound
+     * @param detail what was refused, for people
+     * @param suppressed refusals of this peer and bound since the last event, not published alone
+     */
+    record LimitReached(ReplicaId replica, ReplicaId peer, io.converge.crdt.protocol.Limit limit, String detail,
+            long suppressed) implements ReplicatorEvent {
+        /** Checks the components. */
+        public LimitReached {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(limit, "limit");
+            Objects.requireNonNull(detail, "detail");
+        }
+    }
+
+    /**
      * A peer sent, for a key, a delta or state holding a dot or stamp that this replica holds
      * with another payload ({@link io.converge.crdt.ReplicatedData#conflict}): a corrupted frame,
      * or a peer that reuses a replica id after losing its state. It was refused whole and nothing
@@ -118,6 +141,24 @@ public sealed interface ReplicatorEvent {
             Objects.requireNonNull(peer, "peer");
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Frames from {@code peer} were dropped because the inbound queue held
+     * {@link io.converge.crdt.protocol.SyncConfig#inboundMaxBytes()} already (the protocol resends
+     * what matters); counted in {@link SyncStats#inboundDropped()}. Published for the first drop
+     * and then once per 1,024.
+     *
+     * @param replica this replica
+     * @param peer the sender of the frame dropped last
+     * @param dropped frames dropped so far, from all peers
+     */
+    record InboundDropped(ReplicaId replica, ReplicaId peer, long dropped) implements ReplicatorEvent {
+        /** Checks the components. */
+        public InboundDropped {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(peer, "peer");
         }
     }
 }

@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,21 @@ import org.slf4j.LoggerFactory;
  * hand-off of changes, one release of sends, one timer check. Each update's future still
  * completes with its own state, and only once its step's records are durable. Messages and timers
  * queued meanwhile run between two such steps, so a stream of local writes cannot starve peers.
+ *
+ * <h2>Inbound work, bounded</h2>
+ * What the transport reports (frames, peers up and down) waits in one queue of ours, in arrival
+ * order, and the loop steps at most {@code maxInboundPerTurn} of it per turn before it yields, so
+ * local updates and reads queued meanwhile run between turns: a flooding peer cannot starve them.
+ * Frames wait only up to {@code inboundMaxBytes}; one beyond is dropped and counted (the protocol
+ * resends), and a frame from a replica the transport has not reported up is dropped before it is
+ * decoded, so forged sender ids cost neither memory nor decoding. Only a peer-up makes the
+ * machine know a peer.
+ *
+ * <h2>A step that throws</h2>
+ * Every step (local updates, received messages, ticks, peer events, reads, leaving) runs guarded:
+ * anything thrown, {@link Error}s included (an exhausted heap), is logged, counted in
+ * {@link SyncStats#stepsFailed()}, published as {@link ReplicatorEvent.StepFailed} and fails the
+ * futures of what the step served (its updates, its read); the loop goes on.
  *
  * <h2>Leaving</h2>
  * {@link #close} stops taking updates, waits (bounded) until every reachable peer acknowledged
@@ -73,6 +90,24 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
     /** Reads waiting for their answer, by id. Loop-confined. */
     private final java.util.Map<Long, PendingRead> reads = new java.util.HashMap<>();
     private long readIds;
+    /** What the transport reported, waiting for the loop, in order. */
+    private final ConcurrentLinkedQueue<InboundWork> inbound = new ConcurrentLinkedQueue<>();
+    /** Bytes of the frames in {@link #inbound}. */
+    private final AtomicLong inboundBytes = new AtomicLong();
+    /** Whether a turn of inbound work is queued on the loop or running; at most one is. */
+    private final AtomicBoolean inboundDraining = new AtomicBoolean();
+    /** The peers the transport reported up: frames of others are dropped undecoded. */
+    private final java.util.Set<ReplicaId> upPeers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong fromUnknownPeers = new AtomicLong();
+    private final AtomicLong inboundDropped = new AtomicLong();
+    private final AtomicLong stepsFailed = new AtomicLong();
+    /** Per (peer, bound): when a refusal was last logged and published, and how many since. Loop-confined. */
+    private final java.util.Map<RefusalKey, long[]> refusalLog = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<RefusalKey, long[]> eldest) {
+            return size() > 1024;
+        }
+    };
     /** Set when the node is leaving: completed once it said goodbye. */
     private CompletableFuture<Void> leaving;
     /** No more updates are taken. */
@@ -172,14 +207,23 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         } catch (RuntimeException | Error e) {
             // An Error thrown by a mutation (the machine runs every mutation before it changes
             // anything, so it is as it was), or a bug: no update of this step was applied.
-            LOG.error("{}: a step of {} local updates failed; none was applied", machine.self(), updates.size(), e);
-            failures.accept(e);
-            events.publish(new ReplicatorEvent.StepFailed(machine.self(), e));
+            stepFailed("a step of " + updates.size() + " local updates (none applied)", e);
             for (CompletableFuture<Output.Applied> r : results) {
                 r.completeExceptionally(e);
             }
             return;
         }
+        try {
+            carryOut(out, results);
+        } catch (RuntimeException | Error e) {
+            stepFailed("carrying out a step of " + updates.size() + " local updates", e);
+            for (CompletableFuture<Output.Applied> r : results) {
+                r.completeExceptionally(e); // no-op for those already completed
+            }
+        }
+    }
+
+    private void carryOut(Output out, List<CompletableFuture<Output.Applied>> results) {
         List<Output.Outcome> outcomes = out.outcomes();
         boolean anyApplied = false;
         for (int i = 0; i < outcomes.size(); i++) {
@@ -226,44 +270,179 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         return new IllegalStateException("the replicator is closed");
     }
 
+    /** One report of the transport waiting for the loop: a frame's message, or a peer event. */
+    private record InboundWork(Input input, FrameStage.Decoded decoded, int bytes) {
+    }
+
+    /** A peer and a bound, for rate-limiting what is logged of its refusals. */
+    private record RefusalKey(ReplicaId peer, io.converge.crdt.protocol.Limit limit) {
+    }
+
     @Override
     public void received(ReplicaId from, byte[] frame) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(frame, "frame");
-        Message m = frames.decode(from, frame);
-        if (m != null) {
-            feed(new Input.Received(from, m));
+        if (!upPeers.contains(from)) {
+            long n = fromUnknownPeers.incrementAndGet();
+            if (n == 1 || n % 1024 == 0) {
+                LOG.warn("{}: dropped a frame from {}, which the transport has not reported up ({} so far)",
+                        machine.self(), from, n);
+            }
+            return;
         }
+        // Reserved before decoding, so a flood costs no decoding once the queue is full.
+        long max = machine.config().inboundMaxBytes();
+        long queued;
+        do {
+            queued = inboundBytes.get();
+            if (queued + frame.length > max) {
+                long n = inboundDropped.incrementAndGet();
+                if (n == 1 || n % 1024 == 0) {
+                    LOG.warn("{}: inbound queue full ({} of {} bytes): dropped a frame of {} bytes from {} ({} so far)",
+                            machine.self(), queued, max, frame.length, from, n);
+                    events.publish(new ReplicatorEvent.InboundDropped(machine.self(), from, n));
+                }
+                return;
+            }
+        } while (!inboundBytes.compareAndSet(queued, queued + frame.length));
+        FrameStage.Decoded d;
+        try {
+            d = frames.decode(from, frame);
+        } catch (RuntimeException | Error e) {
+            inboundBytes.addAndGet(-frame.length);
+            throw e;
+        }
+        if (d == null) {
+            inboundBytes.addAndGet(-frame.length);
+            return;
+        }
+        enqueue(new InboundWork(new Input.Received(from, d.message()), d, frame.length));
     }
 
     @Override
     public void peerUp(ReplicaId peer, long incarnation) {
         LOG.info("{}: peer {} up (incarnation {})", machine.self(), peer, incarnation);
-        feed(new Input.PeerUp(peer, incarnation));
+        upPeers.add(peer);
+        enqueue(new InboundWork(new Input.PeerUp(peer, incarnation), null, 0));
     }
 
     @Override
     public void peerDown(ReplicaId peer, PeerDownReason reason) {
         LOG.info("{}: peer {} down ({})", machine.self(), peer, reason);
-        feed(new Input.PeerDown(peer, reason));
+        upPeers.remove(peer);
+        enqueue(new InboundWork(new Input.PeerDown(peer, reason), null, 0));
     }
 
-    private void feed(Input input) {
-        execute(() -> handle(step(input)));
+    private void enqueue(InboundWork w) {
+        inbound.add(w);
+        if (inboundDraining.compareAndSet(false, true) && !execute(this::drainInbound)) {
+            dropInbound(); // stopped
+        }
+    }
+
+    private void dropInbound() {
+        InboundWork w;
+        while ((w = inbound.poll()) != null) {
+            inboundBytes.addAndGet(-w.bytes());
+        }
+    }
+
+    /**
+     * One turn of inbound work, on the loop: at most {@code maxInboundPerTurn} reports, each its
+     * own guarded step; then it yields the loop (local updates, reads and timers queued meanwhile
+     * run first) and comes back for the rest.
+     */
+    private void drainInbound() {
+        int max = machine.config().maxInboundPerTurn();
+        try {
+            InboundWork w;
+            for (int i = 0; i < max && (w = inbound.poll()) != null; i++) {
+                inboundBytes.addAndGet(-w.bytes());
+                stepInbound(w);
+            }
+        } finally {
+            if (!inbound.isEmpty()) {
+                if (!execute(this::drainInbound)) {
+                    dropInbound();
+                }
+            } else {
+                inboundDraining.set(false);
+                // A report queued after the poll above but before the flag fell found it set.
+                if (!inbound.isEmpty() && inboundDraining.compareAndSet(false, true) && !execute(this::drainInbound)) {
+                    dropInbound();
+                }
+            }
+        }
+    }
+
+    private void stepInbound(InboundWork w) {
+        try {
+            FrameStage.Decoded d = w.decoded();
+            if (d == null) {
+                handle(step(w.input()));
+                return;
+            }
+            if (!frames.relearn(((Input.Received) w.input()).from(), d)) {
+                return;
+            }
+            Output out = step(w.input());
+            if (!d.codecs().isEmpty()) {
+                frames.forgetUnjoined(d.codecs().keySet(), this::holds, machine::retains);
+            }
+            handle(out);
+        } catch (RuntimeException | Error e) {
+            stepFailed(describe(w.input()), e);
+        }
+    }
+
+    private boolean holds(String key) {
+        return machine.get(key).isPresent();
+    }
+
+    private static String describe(Input input) {
+        if (input instanceof Input.Received r) {
+            return "a " + r.message().getClass().getSimpleName() + " from " + r.from();
+        }
+        return input.getClass().getSimpleName();
+    }
+
+    /** Logs, counts and publishes a step that threw; the caller fails what the step served. */
+    private void stepFailed(String what, Throwable e) {
+        stepsFailed.incrementAndGet();
+        LOG.error("{}: a step failed: {}", machine.self(), what, e);
+        try {
+            failures.accept(e);
+        } finally {
+            events.publish(new ReplicatorEvent.StepFailed(machine.self(), e));
+            try {
+                publishStats(); // the count shows at once, not at the next step
+            } catch (RuntimeException | Error again) {
+                LOG.debug("{}: no figures published after a failed step", machine.self(), again);
+            }
+        }
+    }
+
+    /** One snapshot per step: the readers, the acknowledgement waits and the leave all read it. */
+    private void publishStats() {
+        view.publish(new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
+                frames.bytesOut(), frames.rejected(), frames.unencodable(), fromUnknownPeers.get(),
+                inboundDropped.get(), inboundBytes.get(), stepsFailed.get(), frames.forgotten()));
     }
 
     private boolean execute(Runnable r) {
         if (stopped) {
             return false;
         }
-        return scheduler.execute(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.error("{}: sync step failed", machine.self(), e);
-                failures.accept(e);
-            }
-        });
+        return scheduler.execute(() -> guarded("a task of the sync loop", r));
+    }
+
+    /** Runs {@code r}, reporting whatever it throws (it served no future of its own). */
+    private void guarded(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException | Error e) {
+            stepFailed(what, e);
+        }
     }
 
     /**
@@ -277,6 +456,9 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         if (!out.contradictions().isEmpty()) {
             report(out.contradictions());
         }
+        if (!out.refusals().isEmpty()) {
+            reportRefusals(out.refusals());
+        }
         if (!out.persists().isEmpty()) {
             CompletableFuture<Void> d = persistence.persist(out.persists());
             // What a step acknowledges or sends may rest on the records of earlier steps (an
@@ -286,9 +468,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
         CompletableFuture<Void> durable = persisted;
         view.apply(out);
-        // One snapshot per step: the readers, the acknowledgement waits and the leave all read it.
-        view.publish(new SyncStats(machine.stats(), frames.framesIn(), frames.bytesIn(), frames.framesOut(),
-                frames.bytesOut(), frames.rejected(), frames.unencodable()));
+        publishStats();
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);
         }
@@ -320,6 +500,26 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             leaveIfFlushed();
         }
         return durable;
+    }
+
+    /**
+     * Logs and publishes refusals at most once a minute per peer and bound (a peer could flood
+     * them), folding the rest into the next line; every refusal is counted by the machine.
+     */
+    private void reportRefusals(List<Output.Refusal> refusals) {
+        long now = clock.wall();
+        for (Output.Refusal r : refusals) {
+            long[] st = refusalLog.computeIfAbsent(new RefusalKey(r.peer(), r.limit()), k -> new long[] {Long.MIN_VALUE, 0});
+            if (st[0] != Long.MIN_VALUE && now - st[0] < 60_000 && now >= st[0]) {
+                st[1]++;
+                continue;
+            }
+            LOG.warn("{}: {} from {}: {} ({} more since the last report)", machine.self(), r.limit(), r.peer(),
+                    r.detail(), st[1]);
+            events.publish(new ReplicatorEvent.LimitReached(machine.self(), r.peer(), r.limit(), r.detail(), st[1]));
+            st[0] = now;
+            st[1] = 0;
+        }
     }
 
     /** A wait for {@code required} peers (of {@code among}, or any) to acknowledge {@code position}. */
@@ -444,7 +644,15 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                     result.completeExceptionally(new RemoteReadException(key, peer, RemoteReadException.Reason.TIMEOUT));
                 }
             }, timeoutMillis);
-            handle(step(new Input.Read(id, key, peer)));
+            try {
+                handle(step(new Input.Read(id, key, peer)));
+            } catch (RuntimeException | Error e) {
+                stepFailed("a read of '" + key + "' from " + peer, e);
+                if (reads.remove(id) != null) {
+                    pending.timer.cancel();
+                    result.completeExceptionally(e);
+                }
+            }
         })) {
             result.completeExceptionally(new RemoteReadException(key, peer, RemoteReadException.Reason.CLOSED));
         }
@@ -558,11 +766,32 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
             tick.cancel();
         }
         tickAt = at;
-        tick = scheduler.schedule(() -> {
-            tick = null;
-            tickAt = Long.MAX_VALUE;
-            handle(step(new Input.Tick()));
-        }, Math.max(0, at - clock.wall()));
+        tick = scheduler.schedule(this::runTick, Math.max(0, at - clock.wall()));
+    }
+
+    private void runTick() {
+        tick = null;
+        tickAt = Long.MAX_VALUE;
+        try {
+            Output out = step(new Input.Tick());
+            frames.recheckRetained(this::holds, machine::retains);
+            CompletableFuture<Void> durable = handle(out);
+            if (!out.expired().isEmpty()) {
+                // The store thread may still encode records (or a snapshot) of the expired keys
+                // queued before this step: their names go once those are durable.
+                List<String> names = out.expired();
+                if (durable.isDone()) {
+                    frames.forgetUnjoined(names, this::holds, machine::retains);
+                } else {
+                    durable.whenComplete((v, e) -> executeOrDrop(
+                            () -> frames.forgetUnjoined(names, this::holds, machine::retains)));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            stepFailed("a tick", e);
+            // The failed step armed no timer: without one the machine would never tick again.
+            scheduleTick(clock.wall() + machine.config().syncIntervalMillis());
+        }
     }
 
     /**

@@ -19,9 +19,18 @@ import java.util.Objects;
  * @param framesRejected received frames that did not decode (malformed, over a limit, unknown
  *     version, type or codec), dropped
  * @param messagesUnencodable messages that could not be encoded (a key without a codec), not sent
+ * @param framesFromUnknownPeers frames dropped before decoding because the transport had not
+ *     reported their sender up
+ * @param inboundDropped frames dropped because the inbound queue was full
+ *     ({@link io.converge.crdt.protocol.SyncConfig#inboundMaxBytes()})
+ * @param inboundQueuedBytes bytes of frames waiting for the sync loop when the snapshot was taken
+ * @param stepsFailed steps of the sync loop that threw (each also a {@link ReplicatorEvent.StepFailed})
+ * @param namesForgotten key names learned from peers and forgotten because their values were not
+ *     kept
  */
 public record SyncStats(MachineStats protocol, long framesIn, long bytesIn, long framesOut, long bytesOut,
-        long framesRejected, long messagesUnencodable) {
+        long framesRejected, long messagesUnencodable, long framesFromUnknownPeers, long inboundDropped,
+        long inboundQueuedBytes, long stepsFailed, long namesForgotten) {
     public SyncStats {
         Objects.requireNonNull(protocol, "protocol");
     }

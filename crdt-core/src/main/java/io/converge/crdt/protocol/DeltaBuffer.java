@@ -7,17 +7,18 @@ import java.util.Iterator;
 
 /**
  * The delta buffer {@code D} of crdt.md §5: positions {@code [start, next)}, each a key's delta
- * with its origin, kept until every peer that needs it acknowledged it. Bounded: past
- * {@code maxEntries} the oldest delta is evicted, and a peer still needing it gets a transfer.
+ * with its origin and its size, kept until every peer that needs it acknowledged it. The machine
+ * bounds it (in entries and bytes) by releasing the peers furthest behind and trimming past them.
  * Confined to the machine.
  */
 final class DeltaBuffer {
-    private final int maxEntries;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private long next;
     private long start;
+    /** The sum of the entries' bytes. */
+    private long bytes;
 
-    /** A delta at one buffer position, with its size in messages once measured. */
+    /** A delta at one buffer position, with its size in messages. */
     static final class Entry {
         final long seq;
         final String key;
@@ -25,8 +26,8 @@ final class DeltaBuffer {
         /** The replica it came from: ourselves for a local update, else the peer that sent it. */
         final ReplicaId origin;
         final long expiresAt;
-        /** Bytes as the machine's sizer measures them; -1 until needed. */
-        long bytes;
+        /** Bytes as the machine's sizer measures them. */
+        final long bytes;
 
         Entry(long seq, String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt, long bytes) {
             this.seq = seq;
@@ -38,10 +39,14 @@ final class DeltaBuffer {
         }
     }
 
-    DeltaBuffer(long sequence, int maxEntries) {
+    DeltaBuffer(long sequence) {
         this.next = sequence;
         this.start = sequence;
-        this.maxEntries = maxEntries;
+    }
+
+    /** The bytes of the buffered deltas. */
+    long bytes() {
+        return bytes;
     }
 
     /** The next sequence number {@code c}. */
@@ -58,16 +63,14 @@ final class DeltaBuffer {
         return entries.size();
     }
 
-    /** Buffers a delta at the next position and returns it; evicts the oldest past the bound. */
-    long append(String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt, long bytes) {
+    /** Buffers a delta of {@code size} bytes at the next position and returns the position. */
+    long append(String key, ReplicatedData<?> delta, ReplicaId origin, long expiresAt, long size) {
         long seq = next++;
-        entries.addLast(new Entry(seq, key, delta, origin, expiresAt, bytes));
-        if (entries.size() > maxEntries) {
-            // A peer that stops acknowledging cannot make the buffer grow forever: it will get a
-            // transfer instead of the evicted deltas.
-            entries.removeFirst();
+        if (entries.isEmpty()) {
+            start = seq;
         }
-        start = entries.isEmpty() ? next : entries.peekFirst().seq;
+        entries.addLast(new Entry(seq, key, delta, origin, expiresAt, size));
+        bytes += size;
         return seq;
     }
 
@@ -83,7 +86,7 @@ final class DeltaBuffer {
     /** Drops the entries below {@code keepFrom}. */
     void trimBelow(long keepFrom) {
         while (!entries.isEmpty() && entries.peekFirst().seq < keepFrom) {
-            entries.removeFirst();
+            bytes -= entries.removeFirst().bytes;
         }
         start = entries.isEmpty() ? next : entries.peekFirst().seq;
     }

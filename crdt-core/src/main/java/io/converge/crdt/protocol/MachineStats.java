@@ -15,6 +15,12 @@ import java.util.Objects;
  * @param transfers full-state transfers started, by reason
  * @param droppedFromUnknownPeers messages dropped because their sender was not an admitted,
  *     reachable peer
+ * @param bufferedBytes bytes of the buffered deltas, as the machine's {@link ValueSizer} measures
+ *     them (bounded by {@link SyncConfig#bufferMaxBytes()})
+ * @param assemblyBytes bytes of parts of large keys held for incoming transfers (bounded by
+ *     {@link SyncConfig#assemblyMaxBytes()})
+ * @param refused what each bound refused so far (see {@link SyncConfig}); every {@link Limit} is
+ *     present
  * @param conflictsRefused received deltas and states of one key refused because they hold a dot
  *     or stamp that this replica holds with another payload
  * @param replicaIdReused whether a peer proved that this replica's id was used before by a
@@ -22,21 +28,28 @@ import java.util.Objects;
  */
 public record MachineStats(long sequence, int bufferedDeltas, int keys, long storeDigest,
         Map<ReplicaId, PeerStats> peers, Map<TransferReason, Long> transfers, long droppedFromUnknownPeers,
-        long conflictsRefused, boolean replicaIdReused) {
-    /** Figures of a machine that refused nothing. */
-    public MachineStats(long sequence, int bufferedDeltas, int keys, long storeDigest, Map<ReplicaId, PeerStats> peers,
-            Map<TransferReason, Long> transfers, long droppedFromUnknownPeers) {
-        this(sequence, bufferedDeltas, keys, storeDigest, peers, transfers, droppedFromUnknownPeers, 0, false);
-    }
-
+        long bufferedBytes, long assemblyBytes, Map<Limit, Long> refused, long conflictsRefused,
+        boolean replicaIdReused) {
     public MachineStats {
+        java.util.EnumMap<Limit, Long> all = new java.util.EnumMap<>(Limit.class);
+        for (Limit l : Limit.values()) {
+            all.put(l, 0L);
+        }
+        all.putAll(Objects.requireNonNull(refused, "refused"));
+        refused = java.util.Collections.unmodifiableMap(all);
         peers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
         transfers = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(Objects.requireNonNull(transfers)));
     }
 
     /** An empty machine's figures. */
     public static MachineStats empty(long sequence) {
-        return new MachineStats(sequence, 0, 0, 0, Map.of(), new java.util.EnumMap<>(TransferReason.class), 0);
+        return new MachineStats(sequence, 0, 0, 0, Map.of(), new java.util.EnumMap<>(TransferReason.class), 0, 0, 0,
+                Map.of(), 0, false);
+    }
+
+    /** How many times {@code limit} refused something so far. */
+    public long refused(Limit limit) {
+        return refused.get(limit);
     }
 
     /**

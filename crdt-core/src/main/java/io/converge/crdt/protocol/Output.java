@@ -19,19 +19,22 @@ import java.util.Optional;
  * @param expired keys dropped because their time to live ran out (no tombstone is kept)
  * @param reads answers to {@link Input.Read}s, in the order they completed
  * @param nextWakeupMillis when the machine wants its next {@link Input.Tick}
+ * @param refusals what a bound of {@link SyncConfig} refused in this step (already counted in
+ *     {@link MachineStats#refused()})
  * @param contradictions received deltas and states refused because they contradict what this replica
  *     holds (each changed nothing)
  */
 public record Output(List<Send> sends, List<Change> changes, List<Persist> persists,
         List<Outcome> outcomes, List<String> problems, List<String> expired, List<ReadResult> reads,
-        long nextWakeupMillis, List<Contradiction> contradictions) {
+        long nextWakeupMillis, List<Refusal> refusals, List<Contradiction> contradictions) {
     /** An output that refused nothing. */
     public Output(List<Send> sends, List<Change> changes, List<Persist> persists, List<Outcome> outcomes,
             List<String> problems, List<String> expired, List<ReadResult> reads, long nextWakeupMillis) {
-        this(sends, changes, persists, outcomes, problems, expired, reads, nextWakeupMillis, List.of());
+        this(sends, changes, persists, outcomes, problems, expired, reads, nextWakeupMillis, List.of(), List.of());
     }
 
     public Output {
+        refusals = List.copyOf(refusals);
         contradictions = List.copyOf(contradictions);
         reads = List.copyOf(reads);
         sends = List.copyOf(sends);
@@ -101,6 +104,18 @@ public record Output(List<Send> sends, List<Change> changes, List<Persist> persi
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(evidence, "evidence");
+        }
+    }
+
+    /**
+     * Something of {@code peer}'s that the bound {@code limit} refused; {@code detail} says what,
+     * for a log line.
+     */
+    public record Refusal(ReplicaId peer, Limit limit, String detail) {
+        public Refusal {
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(limit, "limit");
+            Objects.requireNonNull(detail, "detail");
         }
     }
 

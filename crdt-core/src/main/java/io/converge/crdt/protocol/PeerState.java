@@ -35,6 +35,32 @@ final class PeerState {
     Message.Deltas parked;
     /** When the peer's intervals first left a gap; -1 when they do not. */
     long gapSince = -1;
+    /**
+     * It was furthest behind when the buffer passed its bound: it no longer pins the buffer, and
+     * gets a transfer instead of the deltas trimmed past it. Cleared by the next transfer to it.
+     */
+    boolean unpinned;
+    /** Start of the current minute of transfers it asked for (see {@link #mayStartTransfer}). */
+    long transferWindowStart = Long.MIN_VALUE;
+    /** Transfers it asked for since {@link #transferWindowStart}. */
+    int transfersInWindow;
+
+    /**
+     * Whether one more transfer asked for by this peer fits {@code perMinute} in the minute
+     * around {@code now}; counts it if so. A fixed window: at most twice the rate across a
+     * window's edge, which is bound enough.
+     */
+    boolean mayStartTransfer(long now, int perMinute) {
+        if (transferWindowStart == Long.MIN_VALUE || now - transferWindowStart >= 60_000 || now < transferWindowStart) {
+            transferWindowStart = now;
+            transfersInWindow = 0;
+        }
+        if (transfersInWindow >= perMinute) {
+            return false;
+        }
+        transfersInWindow++;
+        return true;
+    }
 
     /** Nothing outstanding either way and everything of ours acknowledged. */
     boolean quiet(long next) {
@@ -72,6 +98,9 @@ final class PeerState {
             private final long upTo;
             private long touchedAt;
             private long nextSeq;
+            /** Offer chunks sent, and requests answered: the peer sends at most one request per chunk. */
+            int offerChunks;
+            int requestsAnswered;
 
             Transfer(long id, long upTo, long touchedAt) {
                 this.id = id;
@@ -125,10 +154,12 @@ final class PeerState {
             boolean offerDone;
             int requests;
             int answers;
-            int partsExpected;
-            int partsReceived;
+            long partsExpected;
+            long partsReceived;
             /** Parts of large keys being assembled, per key: the parts received so far. */
-            final Map<String, Object[]> parts = new HashMap<>();
+            final Map<String, Assembly> parts = new HashMap<>();
+            /** Bytes of the parts held in {@link #parts}. */
+            long assemblyBytes;
 
             Receiving(long id, long upTo, long now) {
                 this.id = id;
@@ -138,6 +169,21 @@ final class PeerState {
 
             boolean complete() {
                 return offerDone && answers >= requests && partsReceived >= partsExpected;
+            }
+        }
+
+        /**
+         * One key's parts received so far, out of {@code parts} announced: held as they arrive,
+         * so a hostile count allocates nothing.
+         */
+        final class Assembly {
+            final int parts;
+            final Map<Integer, Object> received = new HashMap<>();
+            /** Bytes of {@link #received}, counted in {@link Receiving#assemblyBytes}. */
+            long bytes;
+
+            Assembly(int parts) {
+                this.parts = parts;
             }
         }
     }

@@ -19,9 +19,60 @@ import java.util.Objects;
  * @param maxMessageBytes most bytes of values in one message, as the machine's {@link ValueSizer}
  *     measures them: intervals, state chunks and parts are cut below it, so no frame reaches the
  *     receiver's frame limit; a key larger than this travels in {@link Message.StatePart}s
+ * @param bufferMaxBytes most bytes of deltas (as the {@link ValueSizer} measures them) the
+ *     buffer holds for peers that have not acknowledged them; see below
+ * @param maxPartsPerKey most {@link Message.StatePart}s one key may be announced in; see below
+ * @param assemblyMaxBytesPerTransfer most bytes of parts held for one incoming transfer
+ * @param assemblyMaxBytes most bytes of parts held for all incoming transfers together
+ * @param maxTransfersPerPeerPerMinute most transfers one peer can make us start per minute by
+ *     its messages (a {@link Message.Nack}, a {@link Message.Heartbeat} whose digest differs)
+ * @param inboundMaxBytes most bytes of received frames the engine's driver queues for its loop
+ * @param maxInboundPerTurn most received messages the engine's driver steps before it lets
+ *     queued local work run
+ *
+ * <h2>What a peer cannot make a node hold</h2>
+ * An admitted peer is trusted with data, not with our memory or time: each bound below holds
+ * whatever it sends, and what it refuses is counted in {@link MachineStats#refused()} by
+ * {@link Limit}, reported as an {@link Output.Refusal} (the engine logs it, rate-limited, and
+ * publishes it as an event) and changes nothing else.
+ * <ul>
+ *   <li><b>Delta buffer</b>: {@code bufferMaxEntries} (default 100,000) and {@code bufferMaxBytes}
+ *       (default 64 MiB). When the buffer passes either, the peers pinning its oldest delta (the
+ *       ones furthest behind, typically silent) stop pinning it and the buffer is trimmed past
+ *       them; each such peer gets a full-state transfer when it is next reachable. Counted as
+ *       {@link Limit#BUFFER}, and as a {@link TransferReason#BEHIND_BUFFER} transfer.
+ *   <li><b>Parts of a large key</b>: a key announced in more than {@code maxPartsPerKey} parts
+ *       (default 16,384) is refused before anything is allocated for it; parts are kept as they
+ *       arrive (nothing is allocated from a declared count), and once the parts held for one
+ *       transfer pass {@code assemblyMaxBytesPerTransfer} (default 64 MiB) or those of all
+ *       transfers pass {@code assemblyMaxBytes} (default 128 MiB), the transfer is dropped with
+ *       everything assembled for it; the sender restarts it after its ack timeout. A key larger
+ *       than the per-transfer bound cannot be received from a transfer: raise the bound.
+ *       Counted as {@link Limit#PARTS_PER_KEY}, {@link Limit#ASSEMBLY_BYTES_PER_TRANSFER},
+ *       {@link Limit#ASSEMBLY_BYTES_TOTAL}.
+ *   <li><b>Keys not joined</b>: an interval that would leave a causal gap is kept (one per peer,
+ *       at most one message) until the gap fills or an ack timeout passes; parts are bounded as
+ *       above; nothing else about a key that was not joined is kept, so the engine forgets the
+ *       names its codec learned from it.
+ *   <li><b>Transfers a peer asks for</b>: at most {@code maxTransfersPerPeerPerMinute} (default
+ *       20) started in answer to one peer's nacks and digest mismatches per minute of the
+ *       machine's time; more are ignored (the peer asks again) and counted as
+ *       {@link Limit#TRANSFERS_PER_MINUTE}. A nack while a transfer to that peer is under way
+ *       is already answered by it. A transfer answers at most one request per offer chunk it
+ *       sent; more are counted as {@link Limit#REQUESTS_PER_TRANSFER}.
+ *   <li><b>Inbound queue</b> (the engine's driver): frames wait for the loop up to
+ *       {@code inboundMaxBytes} (default 64 MiB) of frame bytes; a frame beyond is dropped, counted
+ *       in the engine's {@code SyncStats.inboundDropped} and published as an
+ *       {@code InboundDropped} event (the protocol resends). Frames from a replica the
+ *       transport has not reported up are dropped before they are decoded. The loop steps at
+ *       most {@code maxInboundPerTurn} (default 64) received messages before queued local
+ *       updates and reads run, so a flooding peer cannot starve them.
+ * </ul>
  */
 public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long heartbeatIntervalMillis,
-        int maxEntriesPerMessage, int bufferMaxEntries, int maxUpdatesPerStep, int maxMessageBytes) {
+        int maxEntriesPerMessage, int bufferMaxEntries, int maxUpdatesPerStep, int maxMessageBytes,
+        long bufferMaxBytes, int maxPartsPerKey, long assemblyMaxBytesPerTransfer, long assemblyMaxBytes,
+        int maxTransfersPerPeerPerMinute, long inboundMaxBytes, int maxInboundPerTurn) {
     public SyncConfig {
         if (syncIntervalMillis < 1 || ackTimeoutMillis < 1 || heartbeatIntervalMillis < 1) {
             throw new IllegalArgumentException("intervals must be at least 1 ms");
@@ -33,6 +84,15 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
             throw new IllegalArgumentException("maxMessageBytes must be at least " + MIN_MESSAGE_BYTES + ", got "
                     + maxMessageBytes);
         }
+        if (bufferMaxBytes < maxMessageBytes || assemblyMaxBytesPerTransfer < maxMessageBytes
+                || assemblyMaxBytes < assemblyMaxBytesPerTransfer || inboundMaxBytes < maxMessageBytes) {
+            throw new IllegalArgumentException("byte bounds must be at least maxMessageBytes (" + maxMessageBytes
+                    + "), and assemblyMaxBytes at least assemblyMaxBytesPerTransfer");
+        }
+        if (maxPartsPerKey < 1 || maxTransfersPerPeerPerMinute < 1 || maxInboundPerTurn < 1) {
+            throw new IllegalArgumentException("maxPartsPerKey, maxTransfersPerPeerPerMinute and maxInboundPerTurn"
+                    + " must be at least 1");
+        }
     }
 
     /** The smallest {@link #maxMessageBytes()} allowed. */
@@ -40,7 +100,9 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
 
     /**
      * The defaults: sync every 50 ms, ack timeout 2 s, heartbeat 2 s, 500 entries and 256 KiB per
-     * message, 100,000 buffered deltas, 256 local updates per step.
+     * message, 100,000 buffered deltas and 64 MiB of them, 256 local updates per step, 16,384
+     * parts per key, 64 MiB of parts per incoming transfer and 128 MiB in all, 20 transfers a
+     * peer can ask for per minute, 64 MiB of queued inbound frames, 64 received messages per turn.
      */
     public static SyncConfig defaults() {
         return builder().build();
@@ -60,6 +122,13 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
         private int bufferMaxEntries = 100_000;
         private int maxUpdatesPerStep = 256;
         private int maxMessageBytes = 256 * 1024;
+        private long bufferMaxBytes = 64L << 20;
+        private int maxPartsPerKey = 16_384;
+        private long assemblyMaxBytesPerTransfer = 64L << 20;
+        private long assemblyMaxBytes = 128L << 20;
+        private int maxTransfersPerPeerPerMinute = 20;
+        private long inboundMaxBytes = 64L << 20;
+        private int maxInboundPerTurn = 64;
 
         private Builder() {
         }
@@ -127,6 +196,58 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
             return this;
         }
 
+        /**
+         * Most bytes of buffered deltas; default 64 MiB. Past it, the peers furthest behind stop
+         * pinning the buffer and get a full-state transfer instead (see the class comment).
+         */
+        public Builder bufferMaxBytes(long n) {
+            bufferMaxBytes = atLeast("bufferMaxBytes", n, MIN_MESSAGE_BYTES);
+            return this;
+        }
+
+        /** Most parts one key may be announced in; default 16,384. */
+        public Builder maxPartsPerKey(int n) {
+            maxPartsPerKey = (int) atLeast("maxPartsPerKey", n, 1);
+            return this;
+        }
+
+        /** Most bytes of parts held for one incoming transfer; default 64 MiB. */
+        public Builder assemblyMaxBytesPerTransfer(long n) {
+            assemblyMaxBytesPerTransfer = atLeast("assemblyMaxBytesPerTransfer", n, MIN_MESSAGE_BYTES);
+            return this;
+        }
+
+        /** Most bytes of parts held for all incoming transfers together; default 128 MiB. */
+        public Builder assemblyMaxBytes(long n) {
+            assemblyMaxBytes = atLeast("assemblyMaxBytes", n, MIN_MESSAGE_BYTES);
+            return this;
+        }
+
+        /** Most transfers one peer's nacks and digest mismatches start per minute; default 20. */
+        public Builder maxTransfersPerPeerPerMinute(int n) {
+            maxTransfersPerPeerPerMinute = (int) atLeast("maxTransfersPerPeerPerMinute", n, 1);
+            return this;
+        }
+
+        /** Most bytes of received frames queued for the engine's loop; default 64 MiB. */
+        public Builder inboundMaxBytes(long n) {
+            inboundMaxBytes = atLeast("inboundMaxBytes", n, MIN_MESSAGE_BYTES);
+            return this;
+        }
+
+        /** Most received messages the engine's loop steps before it runs queued local work; default 64. */
+        public Builder maxInboundPerTurn(int n) {
+            maxInboundPerTurn = (int) atLeast("maxInboundPerTurn", n, 1);
+            return this;
+        }
+
+        private static long atLeast(String name, long n, long min) {
+            if (n < min) {
+                throw new IllegalArgumentException(name + " must be at least " + min + ", got " + n);
+            }
+            return n;
+        }
+
         private static long positiveMillis(Duration d) {
             Objects.requireNonNull(d, "duration");
             long ms = d.toMillis();
@@ -139,7 +260,9 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
         /** The configuration. */
         public SyncConfig build() {
             return new SyncConfig(syncIntervalMillis, ackTimeoutMillis, heartbeatIntervalMillis, maxEntriesPerMessage,
-                    bufferMaxEntries, maxUpdatesPerStep, maxMessageBytes);
+                    bufferMaxEntries, maxUpdatesPerStep, maxMessageBytes, bufferMaxBytes, maxPartsPerKey,
+                    assemblyMaxBytesPerTransfer, assemblyMaxBytes, maxTransfersPerPeerPerMinute, inboundMaxBytes,
+                    maxInboundPerTurn);
         }
     }
 }

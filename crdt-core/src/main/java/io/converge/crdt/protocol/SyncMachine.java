@@ -26,7 +26,9 @@ import java.util.function.ToLongFunction;
  *   <li>{@code X}: the state of every key, with expiries and a store digest ({@code KeyStates});
  *   <li>{@code c}: the next sequence number (durable: the driver persists it with each record);
  *   <li>{@code D}: the delta buffer, positions {@code [start, c)}, each a (key, delta, origin);
- *       bounded by {@link SyncConfig#bufferMaxEntries()} ({@code DeltaBuffer});
+ *       bounded by {@link SyncConfig#bufferMaxEntries()} and {@link SyncConfig#bufferMaxBytes()}
+ *       ({@code DeltaBuffer}): past either, the peers furthest behind stop pinning it and get a
+ *       transfer instead;
  *   <li>{@code A}: per peer, the highest position it acknowledged (unknown for a new peer), and
  *       what is under way with it in each direction ({@code PeerState}: an interval or a
  *       transfer out, a transfer in).
@@ -77,6 +79,11 @@ import java.util.function.ToLongFunction;
  * there; one that {@link PeerDownReason#LEFT left} or was {@link PeerDownReason#REMOVED removed}
  * is released. A new incarnation of a peer starts afresh.
  *
+ * <h2>Bounds</h2>
+ * What a peer can make the machine hold or do is bounded by {@link SyncConfig} (buffer, part
+ * assembly, transfers it asks for); each refusal is counted by {@link Limit} and reported as an
+ * {@link Output.Refusal}. See {@link SyncConfig} for each bound and what happens at it.
+ *
  * <h2>Determinism</h2>
  * The machine reads no clock (time is the {@code now} of each step) and iterates only ordered
  * collections (keys in insertion order, peers and message maps sorted), so the same inputs give
@@ -105,14 +112,7 @@ public final class SyncMachine {
     private long conflictsRefused;
     /** Set once a peer proved this replica's id was used before: what it proved. */
     private String idReusedEvidence;
-
-    /** The bytes {@code b} takes in a message, measured once. */
-    private long bytesOf(DeltaBuffer.Entry b) {
-        if (b.bytes < 0) {
-            b.bytes = sizer.bytes(b.key, b.delta);
-        }
-        return b.bytes;
-    }
+    private final long[] refused = new long[Limit.values().length];
 
     /**
      * A machine for replica {@code self}, starting from restored states (empty for a new replica)
@@ -150,7 +150,7 @@ public final class SyncMachine {
             throw new IllegalArgumentException("sequence must be at least 0, got " + sequence);
         }
         this.keys = new KeyStates(Objects.requireNonNull(digester, "digester"), restored, restoredExpiries);
-        this.buffer = new DeltaBuffer(sequence, config.bufferMaxEntries());
+        this.buffer = new DeltaBuffer(sequence);
     }
 
     /** When {@code key} expires (epoch ms), if it has a time to live. */
@@ -220,8 +220,13 @@ public final class SyncMachine {
         for (TransferReason r : TransferReason.values()) {
             byReason.put(r, transfers[r.ordinal()]);
         }
+        Map<Limit, Long> byLimit = new java.util.EnumMap<>(Limit.class);
+        for (Limit l : Limit.values()) {
+            byLimit.put(l, refused[l.ordinal()]);
+        }
         return new MachineStats(buffer.next(), buffer.size(), keys.size(), keys.digest(), ps, byReason,
-                droppedFromUnknownPeers, conflictsRefused, idReusedEvidence != null);
+                droppedFromUnknownPeers, buffer.bytes(), assemblyBytes(), byLimit, conflictsRefused,
+                idReusedEvidence != null);
     }
 
     // ------------------------------------------------------------------------------------- step
@@ -261,6 +266,9 @@ public final class SyncMachine {
                     send(s, e.getKey(), e.getValue(), new Message.Goodbye());
                 }
             }
+        }
+        if (buffer.size() > config.bufferMaxEntries() || buffer.bytes() > config.bufferMaxBytes()) {
+            boundBuffer(s);
         }
         return s.output(wakeup(nowMillis));
     }
@@ -397,6 +405,7 @@ public final class SyncMachine {
         final List<String> expired = new ArrayList<>();
         final List<Output.Outcome> outcomes = new ArrayList<>();
         final List<Output.ReadResult> reads = new ArrayList<>();
+        final List<Output.Refusal> refusals = new ArrayList<>();
         final List<Output.Contradiction> contradictions = new ArrayList<>();
 
         Step(long now) {
@@ -404,7 +413,8 @@ public final class SyncMachine {
         }
 
         Output output(long wakeup) {
-            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup, contradictions);
+            return new Output(sends, changes, persists, outcomes, problems, expired, reads, wakeup, refusals,
+                    contradictions);
         }
     }
 
@@ -539,8 +549,10 @@ public final class SyncMachine {
 
     private void record(Step s, String key, ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta,
             ReplicaId origin, long expiresAt, long bytes) {
+        // Measured before anything changes: the buffer is bounded in these bytes.
+        long size = bytes >= 0 ? bytes : sizer.bytes(key, delta);
         expiresAt = keys.put(key, before, after, expiresAt);
-        long seq = buffer.append(key, delta, origin, expiresAt, bytes);
+        long seq = buffer.append(key, delta, origin, expiresAt, size);
         s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
                 origin.equals(self) ? Optional.empty() : Optional.of(origin)));
@@ -587,6 +599,9 @@ public final class SyncMachine {
                 return;
             }
             p.acked = Math.max(p.acked, a.upTo());
+            if (p.unpinned && p.acked >= buffer.start()) {
+                p.unpinned = false; // caught up before the buffer was trimmed past it
+            }
             // A transfer ends only on its own acknowledgement: a late one of an older transfer
             // (restarted since) must not end it while the peer still waits for its states.
             if ((p.out instanceof PeerState.Outbound.Interval i && a.upTo() >= i.end())
@@ -596,8 +611,7 @@ public final class SyncMachine {
             collectGarbage();
             flush(s);
         } else if (m instanceof Message.Nack) {
-            p.acked = -1;
-            startTransfer(s, from, p, TransferReason.NACK);
+            onNack(s, from, p);
         } else if (m instanceof Message.Offer o) {
             onOffer(s, from, p, o);
         } else if (m instanceof Message.Request r) {
@@ -607,7 +621,8 @@ public final class SyncMachine {
         } else if (m instanceof Message.StatePart part) {
             onStatePart(s, from, p, part);
         } else if (m instanceof Message.Heartbeat h) {
-            if (p.quiet(buffer.next()) && h.storeDigest() != keys.digest()) {
+            if (p.quiet(buffer.next()) && h.storeDigest() != keys.digest()
+                    && mayStartTransferFor(s, from, p, "a heartbeat digest mismatch")) {
                 // Both sides say they are done, yet the stores differ: repair with a transfer.
                 startTransfer(s, from, p, TransferReason.DIGEST_REPAIR);
             }
@@ -765,6 +780,13 @@ public final class SyncMachine {
         if (!(p.out instanceof PeerState.Outbound.Transfer t) || r.transfer() != t.id()) {
             return;
         }
+        if (t.requestsAnswered >= t.offerChunks) {
+            // A receiver asks once per offer chunk: more would make us send the same states again.
+            refuse(s, to, Limit.REQUESTS_PER_TRANSFER, "request " + (t.requestsAnswered + 1) + " for transfer "
+                    + t.id() + " of " + t.offerChunks + " offer chunks ignored");
+            return;
+        }
+        t.requestsAnswered++;
         t.touch(s.now);
         Map<String, ReplicatedData<?>> chunk = new LinkedHashMap<>();
         Map<String, Long> chunkExpiries = new HashMap<>();
@@ -843,6 +865,16 @@ public final class SyncMachine {
         onStates(s, from, p, st, false);
     }
 
+    /**
+     * Drops the peer's incoming transfer with all assembled for it: a bound refused its parts. It
+     * is not acknowledged, so the sender restarts it after its ack timeout.
+     */
+    private void refuseIncoming(Step s, ReplicaId from, PeerState p, PeerState.Inbound.Receiving in, Limit limit,
+            String detail) {
+        refuse(s, from, limit, detail + "; transfer " + in.id + " dropped");
+        p.in = PeerState.Inbound.IDLE;
+    }
+
     /** Joins full states; {@code outsideTransfer} for states that answer a read. */
     private void onStates(Step s, ReplicaId from, PeerState p, Message.States st, boolean outsideTransfer) {
         PeerState.Inbound.Receiving in = p.in instanceof PeerState.Inbound.Receiving r ? r : null;
@@ -913,24 +945,50 @@ public final class SyncMachine {
                 || !inSequence(p, in, part.seq(), s.now)) {
             return;
         }
-        Object[] got = in.parts.computeIfAbsent(part.key(), k -> new Object[part.parts()]);
-        if (got.length != part.parts() || got[part.part()] != null) {
-            if (got.length != part.parts()) {
-                s.problems.add(from + " sent part counts " + got.length + " and " + part.parts() + " for '" + part.key() + "'");
+        if (part.parts() > config.maxPartsPerKey()) {
+            refuseIncoming(s, from, p, in, Limit.PARTS_PER_KEY, "'" + part.key() + "' announced in " + part.parts()
+                    + " parts, above the bound of " + config.maxPartsPerKey());
+            return;
+        }
+        PeerState.Inbound.Assembly got = in.parts.get(part.key());
+        if (got != null && (got.parts != part.parts() || got.received.containsKey(part.part()))) {
+            if (got.parts != part.parts()) {
+                s.problems.add(from + " sent part counts " + got.parts + " and " + part.parts() + " for '" + part.key() + "'");
             }
             return; // a duplicate
         }
-        got[part.part()] = part.value();
+        // Held only within the bounds, counting the key and some overhead, so empty parts cost too.
+        long b = sizer.bytes(part.key(), part.value()) + keyBytes(part.key()) + 64;
+        if (in.assemblyBytes + b > config.assemblyMaxBytesPerTransfer()) {
+            refuseIncoming(s, from, p, in, Limit.ASSEMBLY_BYTES_PER_TRANSFER, "parts of transfer " + in.id
+                    + " above the bound of " + config.assemblyMaxBytesPerTransfer() + " bytes");
+            return;
+        }
+        if (assemblyBytes() + b > config.assemblyMaxBytes()) {
+            refuseIncoming(s, from, p, in, Limit.ASSEMBLY_BYTES_TOTAL, "parts of all transfers above the bound of "
+                    + config.assemblyMaxBytes() + " bytes");
+            return;
+        }
+        if (got == null) {
+            got = new PeerState.Inbound.Assembly(part.parts());
+            in.parts.put(part.key(), got);
+        }
+        got.received.put(part.part(), part.value());
+        got.bytes += b;
+        in.assemblyBytes += b;
         in.partsReceived++;
-        for (Object o : got) {
-            if (o == null) {
-                return;
-            }
+        if (got.received.size() < got.parts) {
+            return;
         }
         in.parts.remove(part.key());
+        in.assemblyBytes -= got.bytes;
+        List<Object> ordered = new ArrayList<>(got.parts);
+        for (int i = 0; i < got.parts; i++) {
+            ordered.add(got.received.get(i));
+        }
         ReplicatedData<?> whole;
         try {
-            whole = (ReplicatedData<?>) ACCESS.assemble(java.util.Arrays.asList(got));
+            whole = (ReplicatedData<?>) ACCESS.assemble(ordered);
             whole.checkInvariants();
         } catch (RuntimeException e) {
             s.problems.add(from + " sent parts of '" + part.key() + "' that do not assemble: " + e.getMessage());
@@ -952,6 +1010,7 @@ public final class SyncMachine {
         transfers[reason.ordinal()]++;
         PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, buffer.next(), s.now);
         p.out = t;
+        p.unpinned = false; // it pins the buffer again, from what the transfer covers
         Map<String, Long> chunk = new HashMap<>();
         long chunkBytes = 0;
         Iterator<Map.Entry<String, ReplicatedData<?>>> it = keys.entries().iterator();
@@ -961,6 +1020,7 @@ public final class SyncMachine {
             if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
                 send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk, t.nextSeq()));
+                t.offerChunks++;
                 chunk = new HashMap<>();
                 chunkBytes = 0;
             }
@@ -968,6 +1028,7 @@ public final class SyncMachine {
             chunkBytes += b;
         }
         send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk, t.nextSeq()));
+        t.offerChunks++;
     }
 
     /** Sends every peer with nothing in flight what it lacks. */
@@ -1028,9 +1089,11 @@ public final class SyncMachine {
         Iterator<DeltaBuffer.Entry> it = buffer.from(p.acked);
         while (it.hasNext()) {
             DeltaBuffer.Entry b = it.next();
-            boolean carried = carries(b, to);
+            // A key that expired here is dead everywhere (the receiver drops a copy on arrival),
+            // and the engine may have forgotten its codec: its deltas are skipped.
+            boolean carried = carries(b, to) && !(b.expiresAt > 0 && b.expiresAt <= s.now && keys.get(b.key) == null);
             if (carried && (ACCESS.entryCount(b.delta) > config.maxEntriesPerMessage()
-                    || bytesOf(b) > config.maxMessageBytes())) {
+                    || b.bytes > config.maxMessageBytes())) {
                 if (grouped.isEmpty()) {
                     // A single delta above the cap: this peer gets a transfer, which splits it.
                     startTransfer(s, to, p, TransferReason.OVERSIZED_DELTA);
@@ -1043,7 +1106,7 @@ public final class SyncMachine {
                 ReplicatedData<?> joinedDelta = prev == null ? b.delta : join(prev, b.delta);
                 int grown = entries - (prev == null ? 0 : ACCESS.entryCount(prev)) + ACCESS.entryCount(joinedDelta);
                 // The sum of the deltas' sizes bounds their join's: a join never grows past its parts.
-                long grownBytes = bytes + bytesOf(b);
+                long grownBytes = bytes + b.bytes;
                 if (!grouped.isEmpty() && (grown > config.maxEntriesPerMessage()
                         || grownBytes > config.maxMessageBytes())) {
                     break; // the rest goes in the next interval
@@ -1104,12 +1167,119 @@ public final class SyncMachine {
     private void collectGarbage() {
         long keepFrom = buffer.next();
         for (PeerState p : peers.values()) {
-            if (p.acked >= 0) {
-                keepFrom = Math.min(keepFrom, p.acked);
-            } else if (p.out instanceof PeerState.Outbound.Transfer t) {
-                keepFrom = Math.min(keepFrom, t.upTo());
+            long pin = pinned(p);
+            if (pin >= 0) {
+                keepFrom = Math.min(keepFrom, pin);
             }
         }
         buffer.trimBelow(keepFrom);
+    }
+
+    /** The oldest buffer position {@code p} still needs, -1 if none. */
+    private static long pinned(PeerState p) {
+        if (p.unpinned) {
+            return -1;
+        }
+        long pin = p.acked;
+        if (p.out instanceof PeerState.Outbound.Transfer t) {
+            pin = pin < 0 ? t.upTo() : Math.min(pin, t.upTo());
+        }
+        return pin;
+    }
+
+    /**
+     * Holds the buffer within its bounds: while it is past one, the peers pinning its oldest delta
+     * (those furthest behind: usually silent, or unreachable for long) stop pinning it, and it is
+     * trimmed past them. Each gets a transfer when it is next reachable, which costs its store's
+     * digests rather than our memory. A silent but reachable peer therefore holds at most the
+     * bound, as DeltaCrdt's unbounded outstanding deltas did not.
+     */
+    private void boundBuffer(Step s) {
+        collectGarbage();
+        while (buffer.size() > 0
+                && (buffer.size() > config.bufferMaxEntries() || buffer.bytes() > config.bufferMaxBytes())) {
+            long oldest = buffer.start();
+            boolean released = false;
+            for (Map.Entry<ReplicaId, PeerState> e : peers.entrySet()) {
+                long pin = pinned(e.getValue());
+                if (pin >= 0 && pin <= oldest) {
+                    e.getValue().unpinned = true;
+                    released = true;
+                    refuse(s, e.getKey(), Limit.BUFFER, "lags " + (buffer.next() - Math.max(pin, oldest))
+                            + " buffered deltas, above the buffer's bounds (" + config.bufferMaxEntries() + " deltas, "
+                            + config.bufferMaxBytes() + " bytes); it gets a full-state transfer instead");
+                }
+            }
+            if (released) {
+                collectGarbage();
+            } else {
+                buffer.trimBelow(oldest + 1); // pinned by no one: cannot happen after collectGarbage, never loop
+            }
+        }
+    }
+
+    /** Counts and reports what {@code limit} refused of {@code peer}'s. */
+    private void refuse(Step s, ReplicaId peer, Limit limit, String detail) {
+        refused[limit.ordinal()]++;
+        s.refusals.add(new Output.Refusal(peer, limit, detail));
+    }
+
+    /**
+     * Whether {@code p} may make us start one more transfer now (see
+     * {@link SyncConfig#maxTransfersPerPeerPerMinute()}); refuses and reports it if not.
+     */
+    private boolean mayStartTransferFor(Step s, ReplicaId from, PeerState p, String cause) {
+        if (p.mayStartTransfer(s.now, config.maxTransfersPerPeerPerMinute())) {
+            return true;
+        }
+        refuse(s, from, Limit.TRANSFERS_PER_MINUTE, "a transfer for " + cause + " ignored: above "
+                + config.maxTransfersPerPeerPerMinute() + " per minute");
+        return false;
+    }
+
+    /**
+     * The peer's intervals from us kept leaving a causal gap: it gets our store by transfer. A nack
+     * while a transfer to it is under way is already answered by that transfer (it covers every
+     * interval sent before it started); the rest are rate-limited, so a nack storm cannot make us
+     * offer our whole store again and again.
+     */
+    private void onNack(Step s, ReplicaId from, PeerState p) {
+        if (p.out instanceof PeerState.Outbound.Transfer) {
+            return;
+        }
+        if (!mayStartTransferFor(s, from, p, "a nack")) {
+            return;
+        }
+        p.acked = -1;
+        startTransfer(s, from, p, TransferReason.NACK);
+    }
+
+    /**
+     * Whether the machine keeps something about {@code key} without holding it: an interval
+     * waiting for a causal gap to fill, or parts of a transfer being assembled. The engine
+     * forgets what its codec learned about a key for which this and {@link #get} say no.
+     */
+    public boolean retains(String key) {
+        Objects.requireNonNull(key, "key");
+        for (PeerState p : peers.values()) {
+            if (p.parked != null && p.parked.deltas().containsKey(key)) {
+                return true;
+            }
+            if (p.in instanceof PeerState.Inbound.Receiving r && r.parts.containsKey(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes of parts held for all incoming transfers. */
+    private long assemblyBytes() {
+        long total = 0;
+        for (PeerState p : peers.values()) {
+            if (p.in instanceof PeerState.Inbound.Receiving r) {
+                total += r.assemblyBytes;
+            }
+        }
+        return total;
     }
 }
