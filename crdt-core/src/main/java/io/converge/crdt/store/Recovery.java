@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A torn or corrupt end of the <em>last</em> segment is cut off (a segment torn while it was
  *       being created is deleted): the normal trace of a crash during an append. A cut whose
- *       reason is not a torn record first copies the whole segment to quarantine.
+ *       reason is not a torn record first copies the whole segment to quarantine. It is an end
+ *       only if no valid record follows the damage ({@link #resync}): a crash tears only the
+ *       tail, so valid records after it make the damage a hole in the history (below), and a
+ *       store recovered as a new replica keeps them, the segment rewritten without the damage.
  *   <li>Nothing else is ever deleted: a file that cannot be read (bad header, damaged earlier
  *       segment, stray file with a segment's name, bad snapshot, unreadable identity) is moved to
  *       {@code quarantine/<time>/} inside the store.
