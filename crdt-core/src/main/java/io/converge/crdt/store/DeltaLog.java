@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link FsyncPolicy} promises (see there for each policy's loss window); under
  * {@link FsyncPolicy#ALWAYS} a record whose {@code append} returned survives {@code kill -9}, an
  * OS crash and a power loss. On {@link #open open} the log cuts a torn or corrupt end of its last
- * segment (the trace of a crash during an append), sets aside in {@code quarantine/} (never
+ * segment (the trace of a crash during an append; damage followed by a valid record is a hole,
+ * not an end), sets aside in {@code quarantine/} (never
  * deletes) any other file it cannot read, and refuses to open with {@link StoreGapException},
  * changing nothing, if its segments do not follow on from each other; it says what it found in
  * {@link #recovery()}. It never hands back garbage: every replayed record passed its CRC32C.
@@ -44,7 +45,9 @@ public interface DeltaLog extends AutoCloseable {
      * against the snapshot too. A log whose segments do not follow on from each other (one
      * deleted, cut short or damaged in the middle) is not opened, unless the configuration
      * {@linkplain StoreConfig.Builder#recoverAsNewReplica recovers it as a new replica}; the
-     * holes are then kept in the report and accepted from then on.
+     * holes are then kept in the report and accepted from then on. Damage in the last segment
+     * followed by a valid record is such a hole too (a crash tears only the end of a file): it
+     * is refused naming the lost sequences; as a new replica the records after it are kept.
      *
      * @param config the store configuration
      * @return the open log

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * deleting a segment forces the directory.
  *
  * <p><b>Recovery</b> happens before the log exists, in {@link Recovery}: it reads every segment,
- * cuts a torn or corrupt end of the last one, sets aside (never deletes) what it cannot read, and
+ * cuts a torn or corrupt end of the last one (if no valid record follows it), sets aside (never deletes) what it cannot read, and
  * refuses to open a log whose segments do not follow on from each other (each segment's header
  * names the sequence it continues from, see {@link LogFormat}), unless the store is being
  * recovered as a new replica. A crash under ALWAYS can only tear the record being appended, which

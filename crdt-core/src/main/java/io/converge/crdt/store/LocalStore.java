@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Opening never loses history silently.</b> {@link #open} opens a store only if what it
  * holds is a gap-free history: the snapshot, then log segments that each follow on from the one
- * before (a torn end of the last segment, the trace of a crash, is cut). A missing, damaged or
+ * before (a torn end of the last segment, the trace of a crash, is cut; damage with valid records
+ * after it is no end but a hole). A missing, damaged or
  * truncated segment or snapshot makes it refuse with {@link StoreGapException}, changing nothing;
  * files it cannot read but does not need are moved to {@code quarantine/}, never deleted; what
  * it found is in {@link #recovery()}.

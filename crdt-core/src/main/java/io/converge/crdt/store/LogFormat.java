@@ -20,7 +20,9 @@ import java.util.zip.CRC32C;
  * A record is valid when its length fits in what is left of the file, its CRC matches and its
  * sequence is greater than the one before it (and not below the segment's first sequence).
  * Zero-filled space, which a file system may show after a crash where a file was extended but its
- * data not yet written, fails the CRC: the CRC32C of eight zero bytes is not zero.
+ * data not yet written, fails the CRC: the CRC32C of eight zero bytes is not zero. After damage in
+ * the last segment recovery looks for the next valid record at every later offset, by the same
+ * test ({@link SegmentReader#resync}), to tell a torn tail from a hole.
  *
  * <p><b>Continuity.</b> The <em>previous sequence</em> of a segment is the last sequence the log
  * held when the segment was created (the last record of the segment before it, or the sequence a

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A torn or corrupt end of the <em>last</em> segment is cut off (a segment torn while it was
  *       being created is deleted): the normal trace of a crash during an append. A cut whose
- *       reason is not a torn record first copies the whole segment to quarantine.
+ *       reason is not a torn record first copies the whole segment to quarantine. It is an end
+ *       only if no valid record follows the damage ({@link #resync}): a crash tears only the
+ *       tail, so valid records after it make the damage a hole in the history (below), and a
+ *       store recovered as a new replica keeps them, the segment rewritten without the damage.
  *   <li>Nothing else is ever deleted: a file that cannot be read (bad header, damaged earlier
  *       segment, stray file with a segment's name, bad snapshot, unreadable identity) is moved to
  *       {@code quarantine/<time>/} inside the store.
@@ -44,6 +47,8 @@ final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     /** A stray file with a segment's name larger than this is never read whole to see if it is zeros. */
     private static final long MAX_ZERO_CHECK_BYTES = 64L << 20;
+    /** The suffix of the temporary file a segment is rewritten into ({@link #rewrite}); never a segment's name. */
+    static final String REWRITE_SUFFIX = ".rewrite";
 
     private Recovery() {
     }
@@ -88,6 +93,15 @@ final class Recovery {
         long lastRecord = -1;
         long validEnd;
         RecoveryReport.Damage bad;
+        /**
+         * Set when the resync scan found valid records after damage in the last segment: the byte
+         * ranges {@code [start, end)} to keep, the segment header first. Null otherwise.
+         */
+        List<long[]> keep;
+        /** With {@link #keep}: every damaged place, in file order (the first is {@link #bad}). */
+        List<RecoveryReport.Damage> damages = List.of();
+        /** With {@link #keep}: the sequences lost in the holes between the valid records. */
+        List<RecoveryReport.Gap> innerGaps = List.of();
 
         Scanned(Path path, long nameFirst, long size) {
             this.path = path;
@@ -108,7 +122,8 @@ final class Recovery {
                     .collect(Collectors.toList());
         }
         List<Scanned> out = new ArrayList<>();
-        for (Path f : files) {
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
             Scanned sc = new Scanned(f, LogFormat.parseSegmentName(f), Files.size(f));
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
                 sc.header = SegmentReader.readHeader(ch, sc.size, sc.nameFirst);
@@ -132,10 +147,103 @@ final class Recovery {
                         break;
                     }
                 }
+                if (sc.bad != null && i == files.size() - 1) {
+                    resync(sc);
+                }
             }
             out.add(sc);
         }
         return out;
+    }
+
+    /**
+     * Tells a torn tail from a hole in the last segment: after its first damage, looks for a valid
+     * record further on ({@link SegmentReader#resync}), reads on from there, and repeats after any
+     * further damage. A crash during an append can only tear the end of the file, so if nothing
+     * valid follows the damage, the segment is left as scanned (its tail will be cut, as ever). If
+     * something does, records acknowledged after the damaged ones exist, and the damaged ones,
+     * whose dots were issued, are lost: the holes go to {@link Scanned#innerGaps}, the ranges to
+     * keep to {@link Scanned#keep}. Reads each byte of the segment about once.
+     */
+    private static void resync(Scanned sc) throws IOException {
+        List<long[]> runs = new ArrayList<>();
+        List<RecoveryReport.Damage> damages = new ArrayList<>();
+        List<RecoveryReport.Gap> gaps = new ArrayList<>();
+        damages.add(sc.bad);
+        long runStart = sc.header.bytes;
+        long runEnd = sc.validEnd;
+        long last = sc.records > 0 ? sc.lastRecord : Math.max(sc.header.previous, sc.nameFirst - 1);
+        long records = sc.records;
+        long first = sc.firstRecord;
+        long damagedAt = sc.bad.offset();
+        boolean found = false;
+        try (FileChannel ch = FileChannel.open(sc.path, StandardOpenOption.READ)) {
+            for (;;) {
+                long at = SegmentReader.resync(ch, damagedAt + 1, sc.size, damagedAt, last, sc.nameFirst);
+                if (at < 0) {
+                    break;
+                }
+                found = true;
+                if (runEnd > runStart) {
+                    runs.add(new long[] {runStart, runEnd});
+                }
+                long firstHere = -1;
+                long lastHere = -1;
+                RecoveryReport.Damage next = null;
+                try (SegmentReader r = SegmentReader.open(sc.path, sc.size, sc.nameFirst, last, at)) {
+                    for (;;) {
+                        SegmentReader.Status st = r.next();
+                        if (st == SegmentReader.Status.RECORD) {
+                            records++;
+                            if (firstHere < 0) {
+                                firstHere = r.sequence();
+                            }
+                            lastHere = r.sequence();
+                            continue;
+                        }
+                        runEnd = r.validEnd();
+                        if (st == SegmentReader.Status.BAD) {
+                            next = new RecoveryReport.Damage(sc.path, r.recordOffset(), r.reason(), r.detail());
+                        }
+                        break;
+                    }
+                }
+                if (firstHere > last + 1) {
+                    gaps.add(new RecoveryReport.Gap(last + 1, firstHere - 1, sc.name() + " is damaged from offset "
+                            + damagedAt + " to " + at + ", where valid records resume at sequence " + firstHere));
+                }
+                if (first < 0) {
+                    first = firstHere;
+                }
+                runStart = at;
+                last = lastHere;
+                if (next == null) {
+                    break;
+                }
+                damages.add(next);
+                damagedAt = next.offset();
+            }
+        }
+        if (!found) {
+            return; // a torn or damaged tail: nothing valid after it
+        }
+        if (runEnd > runStart) {
+            runs.add(new long[] {runStart, runEnd});
+        }
+        List<long[]> keep = new ArrayList<>();
+        keep.add(new long[] {0, sc.header.bytes});
+        long kept = sc.header.bytes;
+        for (long[] run : runs) {
+            keep.add(run);
+            kept += run[1] - run[0];
+        }
+        sc.keep = keep;
+        sc.damages = damages;
+        sc.innerGaps = gaps;
+        sc.records = records;
+        sc.firstRecord = first;
+        sc.lastRecord = last;
+        sc.validEnd = kept;
     }
 
     private static boolean allZero(Path f, long size) throws IOException {
@@ -158,9 +266,13 @@ final class Recovery {
     // ------------------------------------------------------------------------------ planning
 
     /** What to do with one file, decided before anything is done. */
-    private enum Action { MOVE, COPY_AND_CUT, CUT, DELETE }
+    private enum Action { MOVE, COPY_AND_CUT, CUT, DELETE, COPY_AND_REWRITE }
 
-    private record Step(Action action, Path path, String sub, long newSize, String reason) {
+    /** {@code keep}: for {@link Action#COPY_AND_REWRITE}, the byte ranges the file keeps; null otherwise. */
+    private record Step(Action action, Path path, String sub, long newSize, String reason, List<long[]> keep) {
+        Step(Action action, Path path, String sub, long newSize, String reason) {
+            this(action, path, sub, newSize, reason, null);
+        }
     }
 
     /** The decision about the log: what to keep, what to do, what was found. */
@@ -214,7 +326,14 @@ final class Recovery {
                 plan.droppedSegments++;
                 continue;
             }
-            if (f.bad != null) {
+            if (f.keep != null) {
+                // Valid records follow the damage: keep them all; the holes are judged in gaps().
+                plan.damages.addAll(f.damages);
+                plan.steps.add(new Step(Action.COPY_AND_REWRITE, f.path, "log", f.validEnd,
+                        f.damages.size() + " damaged place(s) followed by valid records, the first "
+                                + f.bad.reason() + " at offset " + f.bad.offset() + ": " + f.bad.detail(), f.keep));
+                plan.droppedBytes += f.size - f.validEnd;
+            } else if (f.bad != null) {
                 plan.damages.add(f.bad);
                 boolean torn = last && f.bad.reason() == RecoveryReport.Reason.TORN;
                 plan.steps.add(new Step(torn ? Action.CUT : Action.COPY_AND_CUT, f.path, "log", f.validEnd,
@@ -281,6 +400,13 @@ final class Recovery {
                     where += "; unreadable: " + String.join(", ", suspects);
                 }
                 gaps.add(new RecoveryReport.Gap(from, previous, where));
+            }
+            for (RecoveryReport.Gap g : seg.innerGaps) {
+                if (floor == null || g.from() > floor) {
+                    gaps.add(g);
+                } else if (g.to() > floor) {
+                    gaps.add(new RecoveryReport.Gap(floor + 1, g.to(), g.detail()));
+                }
             }
             expected = Math.max(expected, seg.lastRecord);
             before = seg;
@@ -430,6 +556,12 @@ final class Recovery {
         if (!snapshotTemps.isEmpty() || !badSnapshots.isEmpty()) {
             DirectorySync.force(snapDir);
         }
+        try (Stream<Path> stale = Files.list(logDir)) {
+            // A rewrite interrupted before its rename: the segment itself is still the original.
+            for (Path p : stale.filter(p -> p.getFileName().toString().endsWith(REWRITE_SUFFIX)).collect(Collectors.toList())) {
+                Files.deleteIfExists(p);
+            }
+        }
         for (Step s : plan.steps) {
             switch (s.action()) {
                 case MOVE -> quarantine.move(s.path(), s.sub(), s.reason());
@@ -438,6 +570,10 @@ final class Recovery {
                     cut(s.path(), s.newSize());
                 }
                 case CUT -> cut(s.path(), s.newSize());
+                case COPY_AND_REWRITE -> {
+                    quarantine.copy(s.path(), s.sub(), s.reason());
+                    rewrite(s.path(), s.keep());
+                }
                 case DELETE -> Files.deleteIfExists(s.path());
             }
         }
@@ -472,6 +608,29 @@ final class Recovery {
         o.snapshot = snapshot;
         o.report = report;
         return o;
+    }
+
+    /**
+     * Replaces {@code file} by the given byte ranges of it, through a temporary file renamed over it
+     * (so a crash leaves the old file or the new one; the directory is forced by the caller).
+     */
+    private static void rewrite(Path file, List<long[]> keep) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + REWRITE_SUFFIX);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+            for (long[] range : keep) {
+                for (long p = range[0]; p < range[1];) {
+                    long n = in.transferTo(p, range[1] - p, out);
+                    if (n <= 0) {
+                        throw new IOException(file + " ended before offset " + range[1] + " while it was rewritten");
+                    }
+                    p += n;
+                }
+            }
+            out.force(true);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void cut(Path file, long size) throws IOException {

@@ -12,7 +12,9 @@ import java.util.Optional;
  *
  * <p><b>What recovery does.</b> A torn or corrupt end of the <em>last</em> segment is cut off
  * there: that is the normal trace of a crash during an append and, under
- * {@link FsyncPolicy#ALWAYS}, loses nothing that was acknowledged. Anything else recovery cannot
+ * {@link FsyncPolicy#ALWAYS}, loses nothing that was acknowledged. Damage followed by a valid
+ * record is not an end but a hole (a crash tears only the tail): it is refused, or accepted as
+ * below, like any other, and the valid records after it are kept. Anything else recovery cannot
  * read (a file with a bad header, a damaged earlier segment, a stray file with a segment's name)
  * is never deleted: it is moved, or for a cut segment copied, to a quarantine directory inside the
  * store ({@code quarantine/<time>/}) and listed in {@link #quarantined()}. If what is left does

@@ -44,7 +44,7 @@ final class SegmentReader implements AutoCloseable {
      * header must already have been checked ({@link #readHeader}).
      */
     private SegmentReader(Path path, FileChannel channel, long limit, long firstSequence, long previousSequence,
-            int dataStart) {
+            long dataStart) {
         this.path = path;
         this.channel = channel;
         this.limit = limit;
@@ -57,10 +57,10 @@ final class SegmentReader implements AutoCloseable {
 
     /**
      * Opens a segment whose header is valid, to read records from {@code dataStart} (the header's
-     * length) up to {@code limit}. {@code previousSequence} is the last sequence before this
-     * segment ({@code -1} if none).
+     * length, or where {@link #resync} found a record) up to {@code limit}. {@code previousSequence}
+     * is the last sequence before the first record to read ({@code -1} if none).
      */
-    static SegmentReader open(Path path, long limit, long firstSequence, long previousSequence, int dataStart)
+    static SegmentReader open(Path path, long limit, long firstSequence, long previousSequence, long dataStart)
             throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         return new SegmentReader(path, ch, limit, firstSequence, previousSequence, dataStart);
@@ -132,6 +132,71 @@ final class SegmentReader implements AutoCloseable {
             return Header.bad("segment header CRC32C mismatch", false);
         }
         return new Header(version, length, h.getLong(16), null, false);
+    }
+
+    /**
+     * The offset of the first valid record at or after {@code from} and before {@code limit}, or
+     * {@code -1} if there is none: the resync scan recovery runs after damage in the last segment,
+     * to tell a torn tail (nothing valid follows) from a hole (valid records follow).
+     *
+     * <p>A record is valid at offset {@code o} when its length fits before {@code limit}, its
+     * sequence {@code s} is above {@code floor} (the last good sequence) and not below the
+     * segment's first, and its CRC32C matches. Because the engine's sequences are contiguous and
+     * every record takes at least {@value LogFormat#RECORD_HEADER_BYTES} bytes, the records
+     * {@code floor+1 .. s-1} that the damage would have destroyed fit between {@code damagedAt} and
+     * {@code o}, so {@code s - 1 - floor <= (o - damagedAt) / 16} is required too. That bound is
+     * what keeps the scan linear: the CRC, whose cost is the candidate's length, is computed only
+     * for the rare offsets whose 16 bytes already look like the next record's header (for random
+     * or zeroed bytes, a chance of about {@code n / 2^64} each). A false positive needs a CRC32C
+     * over the sequence and payload to match by chance as well: 2^-32 per such candidate, on top of
+     * that. A log written with skipping sequences (allowed by {@link DeltaLog}, never done by the
+     * engine) may have a record after a hole that this bound does not accept; it is then treated as
+     * a torn tail, as before the scan existed.
+     */
+    static long resync(FileChannel ch, long from, long limit, long damagedAt, long floor, long firstSequence)
+            throws IOException {
+        ByteBuffer window = ByteBuffer.allocate(BUFFER_BYTES);
+        ByteBuffer chunk = null;
+        CRC32C c = new CRC32C();
+        long windowStart = from;
+        window.limit(0);
+        for (long o = from; o <= limit - LogFormat.RECORD_HEADER_BYTES; o++) {
+            if (o + LogFormat.RECORD_HEADER_BYTES > windowStart + window.limit()) {
+                window.clear();
+                window.limit((int) Math.min(window.capacity(), limit - o));
+                readFully(ch, window, o);
+                windowStart = o;
+            }
+            int at = (int) (o - windowStart);
+            int length = window.getInt(at);
+            if (length < 0 || length > limit - o - LogFormat.RECORD_HEADER_BYTES) {
+                continue;
+            }
+            long seq = window.getLong(at + 8);
+            if (seq <= floor || seq < firstSequence || seq - 1 - floor > (o - damagedAt) / LogFormat.RECORD_HEADER_BYTES) {
+                continue;
+            }
+            c.reset();
+            long end = o + LogFormat.RECORD_HEADER_BYTES + length;
+            if (end <= windowStart + window.limit()) {
+                c.update(window.array(), at + 8, 8 + length);
+            } else {
+                if (chunk == null) {
+                    chunk = ByteBuffer.allocate(64 * 1024);
+                }
+                for (long p = o + 8; p < end;) {
+                    chunk.clear();
+                    chunk.limit((int) Math.min(chunk.capacity(), end - p));
+                    readFully(ch, chunk, p);
+                    c.update(chunk.array(), 0, chunk.limit());
+                    p += chunk.limit();
+                }
+            }
+            if ((int) c.getValue() == window.getInt(at + 4)) {
+                return o;
+            }
+        }
+        return -1;
     }
 
     static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {

@@ -282,6 +282,45 @@ class DurableStoreRecoveryTest {
         }
     }
 
+    @Test
+    void aDamagedRecordFollowedByValidOnesInTheLastSegmentIsRefusedUntilTheStoreIsANewReplica() throws IOException {
+        StoreConfig store = small().build();
+        Set<Dot> issued;
+        try (Replicator r = Replicator.start(node(A, store).build())) {
+            issued = addAll(r, "e", 300);
+        }
+        Path last = segments().get(segments().size() - 1);
+        long second;
+        try (FileChannel ch = FileChannel.open(last, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+            ch.read(b, 32);
+            second = 32 + 16 + b.getInt(0);
+            b.clear();
+            ch.read(b, second);
+            assertTrue(second + 16 + b.getInt(0) < Files.size(last), "a third record follows the second");
+        }
+        flipByte(last, second + 12); // inside the second record's sequence: its CRC no longer matches
+        List<Path> before = files("log");
+        // Before: the second record and every one after it were cut as a torn tail, and their dots issued again.
+        StoreGapException refused = assertThrows(StoreGapException.class, () -> Replicator.start(node(A, store).build()));
+        long first = Long.parseLong(last.getFileName().toString().substring(0, 20));
+        assertEquals(1, refused.gaps().size(), refused.getMessage());
+        assertEquals(first + 1, refused.gaps().get(0).from());
+        assertEquals(first + 1, refused.gaps().get(0).to());
+        assertEquals(second, refused.damages().get(0).offset());
+        assertEquals(before, files("log"), "a refused start changes nothing");
+        Set<Dot> seen = new HashSet<>(issued);
+        try (Replicator b = Replicator.start(node(B, small().recoverAsNewReplica(B).build()).build())) {
+            assertEquals(299, b.get(SET).orElseThrow().size(), "every update but the damaged one is kept");
+            assertEquals(1, b.recovery().orElseThrow().acceptedGaps().size());
+            assertFresh(seen, addAll(b, "b", 50), B);
+        }
+        try (Replicator b = Replicator.start(node(B, store).build())) {
+            assertTrue(b.recovery().orElseThrow().clean(), b.recovery().orElseThrow().summary());
+            assertEquals(349, b.get(SET).orElseThrow().size());
+        }
+    }
+
     /** Every dot of {@code now} not seen before was minted by {@code by}; none repeats one seen. */
     private static void assertFresh(Set<Dot> seen, Set<Dot> now, ReplicaId by) {
         Set<Dot> fresh = new HashSet<>(now);

@@ -210,11 +210,14 @@ class DeltaLogProperties {
     /**
      * Flips one byte (XOR 0x5A, so it is never left as it was) anywhere in any segment.
      *
-     * <p>In the last segment, recovery keeps exactly the records before the damaged one (the rest
-     * is the crash-trace case: cut). In an earlier segment, records after the damaged one were
-     * complete and later ones follow them, so the log has a hole: it refuses to open and changes
-     * nothing; opened as a new replica it keeps every record it can read, in order, and sets the
-     * damaged segment's original aside.
+     * <p>In the very last record, or in the last segment's header, the damage is indistinguishable
+     * from a crash trace: recovery keeps exactly the records before the damaged one. Anywhere else
+     * valid records follow the damaged one, so the log has a hole: it refuses to open, naming the
+     * damaged record's sequence as the start of the hole, and changes nothing; opened as a new
+     * replica it keeps every record it can read, in order, and sets the damaged segment's original
+     * aside. In the last segment what it can read is every record but the damaged one (its resync
+     * scan finds the next record); in an earlier segment it is the records before the damaged one,
+     * since only the last segment is scanned past damage.
      *
      * <p>Why the damaged record can never pass: a flip in a segment header changes a field compared
      * exactly or covered by the header's CRC32C; one in a record's sequence, CRC or payload is an
@@ -225,7 +228,7 @@ class DeltaLogProperties {
      * ({@link Assume}) rather than misjudged.
      */
     @Property
-    void aFlippedByteAnywhereEndsRecoveryExactlyBeforeTheDamagedRecord(
+    void aFlippedByteIsCutAsATornTailOnlyAtTheEndAndRefusedAsAHoleElsewhere(
             @ForAll @Size(min = 1, max = 60) List<@IntRange(max = 400) Integer> lengths,
             @ForAll @DoubleRange(min = 0, max = 1) double where,
             @ForAll @IntRange(min = 0, max = 1000) int whichSegment) throws IOException {
@@ -252,7 +255,8 @@ class DeltaLogProperties {
                 }
                 Assume.that(!checksumMatchesAt(Files.readAllBytes(victim), startOfRecordAfter(a, damaged, victimFirst)));
             }
-            if (victimIndex == segments.size() - 1) {
+            boolean inLast = victimIndex == segments.size() - 1;
+            if (inLast && (offset < LogFormat.SEGMENT_HEADER_BYTES || damaged == a.sequences.size() - 1)) {
                 try (DeltaLog log = DeltaLog.open(config(dir))) {
                     assertPrefix(a, StoreFiles.replayAll(log), damaged);
                     assertEquals(victim, log.recovery().damage().orElseThrow().segment());
@@ -264,11 +268,14 @@ class DeltaLogProperties {
             StoreGapException refused = assertThrows(StoreGapException.class, () -> DeltaLog.open(config(dir)));
             assertEquals(victim, refused.damages().get(0).segment());
             assertEquals(a.sequences.get(damaged), refused.gaps().get(0).from(), "the hole starts at the damaged record");
+            if (inLast) {
+                assertEquals(a.sequences.get(damaged), refused.gaps().get(0).to(), "and ends there: the next one is read");
+            }
             assertArrayEquals(before, Files.readAllBytes(victim), "a refused open changes nothing");
             assertEquals(segments, StoreFiles.segments(dir));
             // Recovered as a new replica: every readable record, in order, the victim's original set aside.
-            int lostUpTo = damaged;
-            while (lostUpTo < a.sequences.size() && a.segmentOf.get(lostUpTo) == victimFirst) {
+            int lostUpTo = inLast ? damaged + 1 : damaged;
+            while (!inLast && lostUpTo < a.sequences.size() && a.segmentOf.get(lostUpTo) == victimFirst) {
                 lostUpTo++;
             }
             StoreConfig asNew = StoreConfig.builder(dir).fsyncPolicy(FsyncPolicy.NEVER).segmentBytes(SEGMENT_BYTES)

@@ -13,8 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.converge.crdt.causal.ReplicaId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -152,6 +155,112 @@ class StoreRecoveryTest {
         StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(small().build()));
         assertEquals(1, e.gaps().get(0).from());
         assertTrue(e.getMessage().contains(first.getFileName().toString()), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ damage inside the last segment
+
+    /** The offset of record {@code s} (1..120, as {@link #write120} wrote it) in its segment. */
+    private static long offsetOf(long s) {
+        return LogFormat.SEGMENT_HEADER_BYTES + (s - 1) % 20 * (16 + 180);
+    }
+
+    @Test
+    void aFlippedByteInAMiddleRecordOfTheLastSegmentIsRefusedNamingTheLostRange() throws IOException {
+        write120();
+        Path last = segments(dir).get(5); // records 101..120
+        StoreFiles.flipByte(last, offsetOf(110) + 16 + 50);
+        byte[] before = Files.readAllBytes(last);
+        // Before: recovery kept 101..109 and cut 111..120, records that were acknowledged, as a torn tail.
+        StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(small().build()));
+        assertEquals(1, e.gaps().size(), e.getMessage());
+        assertEquals(110, e.gaps().get(0).from());
+        assertEquals(110, e.gaps().get(0).to());
+        assertEquals(last, e.damages().get(0).segment());
+        assertEquals(offsetOf(110), e.damages().get(0).offset());
+        assertEquals(RecoveryReport.Reason.CRC_MISMATCH, e.damages().get(0).reason());
+        assertTrue(e.getMessage().contains(last.getFileName() + " is damaged from offset " + offsetOf(110) + " to "
+                + offsetOf(111)), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(last), "a refused open changes nothing");
+        assertFalse(Files.exists(dir.resolve("quarantine")));
+        StoreGapException viaStore = assertThrows(StoreGapException.class, () -> LocalStore.open(small().build(), A));
+        assertEquals(e.gaps(), viaStore.gaps());
+    }
+
+    @Test
+    void aFlippedLengthInAMiddleRecordOfTheLastSegmentIsRefusedToo() throws IOException {
+        write120();
+        Path last = segments(dir).get(5);
+        // The length's high byte: the record now seems to run past the end of the file, as a torn one does.
+        StoreFiles.flipByte(last, offsetOf(117));
+        StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(small().build()));
+        assertEquals(List.of(117L, 117L), List.of(e.gaps().get(0).from(), e.gaps().get(0).to()));
+        assertEquals(RecoveryReport.Reason.TORN, e.damages().get(0).reason());
+    }
+
+    @Test
+    void aLastSegmentWithHolesOpenedAsANewReplicaKeepsEveryRecordAfterThem() throws IOException {
+        write120();
+        Path last = segments(dir).get(5);
+        long size = Files.size(last);
+        StoreFiles.flipByte(last, offsetOf(101) + 8); // the very first record of the segment
+        StoreFiles.flipByte(last, offsetOf(112) + 16 + 3);
+        StoreFiles.flipByte(last, offsetOf(113) + 16 + 3);
+        StoreGapException e = assertThrows(StoreGapException.class, () -> DeltaLog.open(small().build()));
+        assertEquals(List.of(101L, 112L), e.gaps().stream().map(RecoveryReport.Gap::from).toList());
+        assertEquals(List.of(101L, 113L), e.gaps().stream().map(RecoveryReport.Gap::to).toList());
+        List<Long> kept = range(1, 100);
+        kept.addAll(range(102, 111));
+        kept.addAll(range(114, 120));
+        try (DeltaLog log = DeltaLog.open(small().recoverAsNewReplica(B).build())) {
+            assertEquals(kept, sequences(log));
+            RecoveryReport r = log.recovery();
+            assertEquals(e.gaps(), r.acceptedGaps());
+            assertEquals(3 * (16 + 180), r.droppedBytes());
+            assertEquals(1, r.quarantined().size());
+            assertEquals(last, r.quarantined().get(0).original());
+            assertEquals(size, Files.size(r.quarantined().get(0).quarantined()), "the original is set aside whole");
+            log.append(121, fixed(121));
+        }
+        kept.add(121L);
+        try (DeltaLog log = DeltaLog.open(small().build())) {
+            assertTrue(log.recovery().clean(), log.recovery().toString());
+            assertEquals(kept, sequences(log));
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.resolve("log"), "*" + Recovery.REWRITE_SUFFIX)) {
+            assertFalse(files.iterator().hasNext(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void aFlippedByteInTheLastRecordKeepsThePrefixAsBefore() throws IOException {
+        write120();
+        Path last = segments(dir).get(5);
+        StoreFiles.flipByte(last, offsetOf(120) + 16 + 7);
+        try (DeltaLog log = DeltaLog.open(small().build())) {
+            assertEquals(range(1, 119), sequences(log));
+            assertEquals(1, log.recovery().quarantined().size(), "a damaged, not torn, tail is copied aside first");
+        }
+    }
+
+    @Test
+    void aZeroFilledOrTruncatedTailOfTheLastSegmentIsCutAsBefore() throws IOException {
+        write120();
+        Path last = segments(dir).get(5);
+        // Zeros from inside record 118 to the end, as a file system shows unwritten extents.
+        try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
+            long from = offsetOf(118) + 6; // inside its CRC
+            ch.write(ByteBuffer.allocate((int) (Files.size(last) - from)), from);
+        }
+        try (DeltaLog log = DeltaLog.open(small().build())) {
+            assertEquals(range(1, 117), sequences(log));
+            log.append(118, fixed(118));
+        }
+        StoreFiles.truncate(last, Files.size(last) - 100); // a record torn by a crash
+        try (DeltaLog log = DeltaLog.open(small().build())) {
+            assertEquals(range(1, 117), sequences(log));
+            assertEquals(RecoveryReport.Reason.TORN, log.recovery().damage().orElseThrow().reason());
+            assertTrue(log.recovery().quarantined().isEmpty(), "a torn tail is the trace of a crash: cut, not kept");
+        }
     }
 
     // ------------------------------------------------------------------ snapshots
