@@ -1,0 +1,529 @@
+package io.converge.net.jgroups;
+
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.engine.spi.FrameTransport.FrameReceiver;
+import io.converge.crdt.protocol.PeerDownReason;
+import io.converge.net.admission.Admission;
+import io.converge.net.admission.AdmissionException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Address;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.fork.ForkChannel;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.DiagnosticsHandler;
+import org.jgroups.stack.IpAddress;
+import org.jgroups.stack.Protocol;
+import org.jgroups.stack.ProtocolStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's end of the cluster: a {@link JChannel}, the admission of its members and the
+ * {@code Address ↔ (ReplicaId, incarnation)} map, per-member {@link Outbox}es.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ * <li>JGroups' threads call {@link #receive}: a sync frame is checked against the admitted map
+ * (one lookup) and handed to the engine; an admission frame is size-checked, rate-limited per
+ * address, decoded and answered (the answer is queued, never sent inline). Admitting a peer calls
+ * the engine's {@code peerUp} on that thread, before any later frame of that sender, so a peer's
+ * first sync frame can never beat its admission.</li>
+ * <li>{@link #viewAccepted} only records the view and hands it to the control thread
+ * ({@code converge-jgroups-<id>}), which starts handshakes, retries them every
+ * {@code handshakeRetry} and reports members gone from the view down.</li>
+ * <li>One sender thread per member ({@code converge-send-<id>-<n>}), see {@link Outbox}.</li>
+ * </ul>
+ * Admission state is guarded by {@code this}; the engine's receiver is non-blocking, so calling it
+ * under the lock cannot deadlock.
+ *
+ * <h2>Peer up and down</h2>
+ * {@code peerUp(id, inc)} once per admission of an incarnation while it stays in the view (repeated
+ * and merge views change nothing for a member that stays); a member that leaves the view, crashed,
+ * partitioned or closed, is reported {@link PeerDownReason#UNREACHABLE} (a view cannot tell a
+ * crash from a leave; a graceful leave was already announced by the engine's Goodbye). Back in a
+ * view it is admitted afresh. A newer incarnation of an id replaces the older one at once; frames
+ * of the older are dropped and counted as stale.
+ */
+public final class JGroupsLink implements Receiver, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JGroupsLink.class);
+    /** Admission frames per address: burst and refill per second. */
+    static final int BUCKET_BURST = 20;
+    static final int BUCKET_PER_SECOND = 10;
+    /** How long {@link #close} lets queued frames go out before leaving. */
+    static final long DRAIN_MILLIS = 1000;
+
+    private final LinkConfig config;
+    private final SecureRandom random = new SecureRandom();
+    private final ScheduledExecutorService control;
+    private final Counters counters = new Counters();
+    private ReplicaId self;
+    private FrameReceiver receiver;
+    private JChannel channel;
+    private volatile Set<Address> view = Set.of();
+    private volatile boolean closed;
+
+    /** Admitted addresses, read lock-free on JGroups' threads. */
+    private final Map<Address, Identity> admitted = new ConcurrentHashMap<>();
+    /** Guarded by this. */
+    private final Map<Address, Member> members = new HashMap<>();
+    /** The current address of each admitted replica. Guarded by this. */
+    private final Map<ReplicaId, Address> current = new HashMap<>();
+    /** The highest incarnation ever admitted per replica; written under this, read lock-free. */
+    private final Map<ReplicaId, Long> highest = new ConcurrentHashMap<>();
+    private int outboxes;
+
+    /** An admitted peer. */
+    record Identity(ReplicaId id, long incarnation) {
+    }
+
+    enum Phase {
+        NEW, HELLO_SENT, VERIFIED, CHALLENGED, ADMITTED, REFUSED
+    }
+
+    /** What we know of one member of the view. Guarded by the link. */
+    private static final class Member {
+        final Address address;
+        final byte[] nonce;
+        Phase phase = Phase.NEW;
+        Outbox outbox;
+        ReplicaId id;
+        long incarnation;
+        byte[] peerNonce;
+        long lastHelloNanos;
+        long retryNanos;
+        double tokens = BUCKET_BURST;
+        long tokensAt = System.nanoTime();
+        boolean refusalLogged;
+
+        Member(Address address, byte[] nonce) {
+            this.address = address;
+            this.nonce = nonce;
+        }
+    }
+
+    /** The counters {@code io.converge.net.TransportStats} reads. */
+    public static final class Counters {
+        public final AtomicLong admitted = new AtomicLong();
+        public final AtomicLong refused = new AtomicLong();
+        public final AtomicLong refusedByPeers = new AtomicLong();
+        public final AtomicLong droppedUnadmitted = new AtomicLong();
+        public final AtomicLong droppedStale = new AtomicLong();
+        public final AtomicLong droppedOversize = new AtomicLong();
+        public final AtomicLong droppedRateLimited = new AtomicLong();
+        public final AtomicLong malformed = new AtomicLong();
+        public final AtomicLong framesIn = new AtomicLong();
+        public final AtomicLong framesOut = new AtomicLong();
+        public final AtomicLong droppedOutbound = new AtomicLong();
+    }
+
+    public JGroupsLink(LinkConfig config) {
+        this.config = config;
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "converge-jgroups-control");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Builds the channel, connects it and starts handshakes with the members in view. */
+    public synchronized void start(ReplicaId self, FrameReceiver receiver) throws Exception {
+        this.self = self;
+        this.receiver = receiver;
+        if (config.mainChannel() != null) {
+            // A fork of the user's channel: FORK is inserted above the main stack's top if absent.
+            channel = new ForkChannel(config.mainChannel(), "converge", config.clusterName(), true,
+                    ProtocolStack.Position.ABOVE, config.mainChannel().getProtocolStack().getTopProtocol().getClass());
+        } else {
+            List<Protocol> stack = config.stackCustomizer().apply(Stacks.build(config));
+            channel = new JChannel(stack);
+            TP tp = channel.getProtocolStack().getTransport();
+            DiagnosticsHandler diag = tp.getDiagnosticsHandler();
+            if (diag != null) {
+                diag.setEnabled(false);
+            }
+        }
+        channel.setReceiver(this);
+        channel.connect(config.clusterName());
+        long retry = config.handshakeRetry().toMillis();
+        control.scheduleWithFixedDelay(this::tick, retry, retry, TimeUnit.MILLISECONDS);
+        control.execute(this::reconcile);
+    }
+
+    /** Queues {@code frame} to the admitted peer {@code to}; drops and counts it otherwise. Never blocks. */
+    public void send(ReplicaId to, byte[] frame) {
+        Outbox box;
+        synchronized (this) {
+            Address a = current.get(to);
+            Member m = a == null ? null : members.get(a);
+            box = m == null || m.phase != Phase.ADMITTED ? null : m.outbox;
+        }
+        if (box == null) {
+            counters.droppedOutbound.incrementAndGet();
+            return;
+        }
+        box.offer(frame);
+    }
+
+    @Override
+    public void receive(Message msg) {
+        if (closed) {
+            return;
+        }
+        Address src = msg.getSrc();
+        byte[] buf = msg.getArray();
+        int off = msg.getOffset();
+        int len = msg.getLength();
+        if (buf == null || len < 1) {
+            counters.malformed.incrementAndGet();
+            return;
+        }
+        Identity who = admitted.get(src);
+        if (!Admission.isAdmissionTag(buf[off])) {
+            if (who == null) {
+                counters.droppedUnadmitted.incrementAndGet();
+                return;
+            }
+            if (highest(who.id()) != who.incarnation()) {
+                counters.droppedStale.incrementAndGet();
+                return;
+            }
+            byte[] frame = off == 0 && len == buf.length ? buf : java.util.Arrays.copyOfRange(buf, off, off + len);
+            counters.framesIn.incrementAndGet();
+            receiver.received(who.id(), frame);
+            return;
+        }
+        if (len > Admission.MAX_PRE_ADMISSION_BYTES) {
+            counters.droppedOversize.incrementAndGet();
+            return;
+        }
+        if (!view.contains(src)) {
+            counters.droppedUnadmitted.incrementAndGet();
+            return;
+        }
+        Admission.Frame f;
+        try {
+            f = Admission.decode(buf, off, len);
+        } catch (AdmissionException e) {
+            counters.malformed.incrementAndGet();
+            f = null;
+        }
+        admission(src, f);
+    }
+
+    private long highest(ReplicaId id) {
+        Long h = highest.get(id);
+        return h == null ? Long.MIN_VALUE : h;
+    }
+
+    private synchronized void admission(Address src, Admission.Frame f) {
+        if (closed) {
+            return;
+        }
+        Member m = member(src);
+        if (!take(m)) {
+            counters.droppedRateLimited.incrementAndGet();
+            return;
+        }
+        if (f == null) {
+            refuse(m, true);
+            return;
+        }
+        if (m.phase == Phase.REFUSED) {
+            return; // until it leaves the view; nothing more to say
+        }
+        if (f instanceof Admission.Refused) {
+            if (m.phase != Phase.ADMITTED) {
+                counters.refusedByPeers.incrementAndGet();
+                logRefusal(m, "refused by");
+                m.phase = Phase.REFUSED;
+            }
+        } else if (f instanceof Admission.Hello) {
+            onHello(m, (Admission.Hello) f);
+        } else if (f instanceof Admission.Challenge) {
+            onChallenge(m, (Admission.Challenge) f);
+        } else if (f instanceof Admission.Proof) {
+            onProof(m, (Admission.Proof) f);
+        } else if (f instanceof Admission.Welcome) {
+            if (m.phase == Phase.VERIFIED) {
+                admit(m);
+            }
+        }
+    }
+
+    private void onHello(Member m, Admission.Hello h) {
+        if (initiator(m.address) || (m.phase != Phase.NEW && m.phase != Phase.CHALLENGED)) {
+            return; // we initiate towards it, or it is admitted already: a late retry
+        }
+        if (m.phase == Phase.CHALLENGED && !(m.id.equals(h.id()) && m.incarnation == h.incarnation()
+                && java.util.Arrays.equals(m.peerNonce, h.nonce()))) {
+            refuse(m, true);
+            return;
+        }
+        m.id = h.id();
+        m.incarnation = h.incarnation();
+        m.peerNonce = h.nonce();
+        m.phase = Phase.CHALLENGED;
+        byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.RESPONDER, config.clusterName(), m.id,
+                m.incarnation, self, config.incarnation(), m.peerNonce, m.nonce);
+        outbox(m).offer(Admission.challenge(self, config.incarnation(), m.nonce, mac));
+    }
+
+    private void onChallenge(Member m, Admission.Challenge c) {
+        if (m.phase != Phase.HELLO_SENT) {
+            return; // a duplicate answer to a retried hello
+        }
+        if (!Admission.verify(config.authKeys(), c.mac(), Admission.Role.RESPONDER, config.clusterName(), self,
+                config.incarnation(), c.id(), c.incarnation(), m.nonce, c.nonce())) {
+            refuse(m, true);
+            return;
+        }
+        m.id = c.id();
+        m.incarnation = c.incarnation();
+        m.peerNonce = c.nonce();
+        m.phase = Phase.VERIFIED;
+        byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.INITIATOR, config.clusterName(), self,
+                config.incarnation(), m.id, m.incarnation, m.nonce, m.peerNonce);
+        outbox(m).offer(Admission.proof(mac));
+    }
+
+    private void onProof(Member m, Admission.Proof p) {
+        if (m.phase != Phase.CHALLENGED) {
+            return;
+        }
+        if (!Admission.verify(config.authKeys(), p.mac(), Admission.Role.INITIATOR, config.clusterName(), m.id,
+                m.incarnation, self, config.incarnation(), m.peerNonce, m.nonce)) {
+            refuse(m, true);
+            return;
+        }
+        if (admissible(m)) {
+            outbox(m).offer(Admission.welcome());
+            admit(m);
+        }
+    }
+
+    /** Identity checks once the MACs passed: not ourselves, not an older incarnation. */
+    private boolean admissible(Member m) {
+        Long h = highest.get(m.id);
+        if (m.id.equals(self) || (h != null && m.incarnation < h)) {
+            refuse(m, true);
+            return false;
+        }
+        return true;
+    }
+
+    private void admit(Member m) {
+        if (!admissible(m)) {
+            return;
+        }
+        Address old = current.put(m.id, m.address);
+        if (old != null && !old.equals(m.address)) {
+            // An older incarnation (or a stale address) of the same replica: it stays in the view
+            // until JGroups drops it, but none of its frames are delivered from now on.
+            admitted.remove(old);
+            Member o = members.get(old);
+            if (o != null) {
+                o.phase = Phase.REFUSED;
+                o.refusalLogged = true;
+            }
+        }
+        highest.put(m.id, m.incarnation);
+        m.phase = Phase.ADMITTED;
+        counters.admitted.incrementAndGet();
+        LOG.debug("{} admitted {} (incarnation {}) at {}", self, m.id, m.incarnation, m.address);
+        receiver.peerUp(m.id, m.incarnation);
+        admitted.put(m.address, new Identity(m.id, m.incarnation));
+    }
+
+    private void refuse(Member m, boolean tell) {
+        counters.refused.incrementAndGet();
+        logRefusal(m, "refused admission to");
+        m.phase = Phase.REFUSED;
+        if (tell) {
+            outbox(m).offer(Admission.refused());
+        }
+    }
+
+    private void logRefusal(Member m, String what) {
+        if (!m.refusalLogged) {
+            m.refusalLogged = true;
+            LOG.warn("{} {} the member at {} (admission failed; check the cluster secret)", self, what, m.address);
+        }
+    }
+
+    /** Token bucket per address for admission frames. */
+    private static boolean take(Member m) {
+        long now = System.nanoTime();
+        m.tokens = Math.min(BUCKET_BURST, m.tokens + (now - m.tokensAt) * 1e-9 * BUCKET_PER_SECOND);
+        m.tokensAt = now;
+        if (m.tokens < 1) {
+            return false;
+        }
+        m.tokens -= 1;
+        return true;
+    }
+
+    private boolean initiator(Address other) {
+        return channel.getAddress().compareTo(other) < 0;
+    }
+
+    private Member member(Address a) {
+        Member m = members.get(a);
+        if (m == null) {
+            byte[] nonce = new byte[Admission.NONCE_BYTES];
+            random.nextBytes(nonce);
+            m = new Member(a, nonce);
+            m.retryNanos = config.handshakeRetry().toNanos();
+            members.put(a, m);
+        }
+        return m;
+    }
+
+    private Outbox outbox(Member m) {
+        if (m.outbox == null) {
+            m.outbox = new Outbox(channel, m.address, "converge-send-" + self + "-" + (++outboxes),
+                    config.maxQueuedFrames(), config.maxQueuedBytes(), counters.framesOut, counters.droppedOutbound);
+        }
+        return m.outbox;
+    }
+
+    @Override
+    public void viewAccepted(View v) {
+        view = Set.copyOf(v.getMembers());
+        if (!closed) {
+            control.execute(this::reconcile);
+        }
+    }
+
+    private void tick() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            LOG.warn("admission tick failed", e);
+        }
+    }
+
+    /** Brings the members map in line with the view: handshakes for new members, down for gone ones. */
+    private void reconcile() {
+        List<Outbox> toClose = new ArrayList<>();
+        synchronized (this) {
+            if (closed || channel == null) {
+                return;
+            }
+            Set<Address> v = view;
+            Address me = channel.getAddress();
+            for (var it = members.values().iterator(); it.hasNext();) {
+                Member m = it.next();
+                if (!v.contains(m.address)) {
+                    it.remove();
+                    admitted.remove(m.address);
+                    if (m.outbox != null) {
+                        toClose.add(m.outbox);
+                    }
+                    if (m.phase == Phase.ADMITTED && m.address.equals(current.get(m.id))) {
+                        current.remove(m.id);
+                        receiver.peerDown(m.id, PeerDownReason.UNREACHABLE);
+                    }
+                }
+            }
+            long now = System.nanoTime();
+            for (Address a : v) {
+                if (a.equals(me) || !initiator(a)) {
+                    continue;
+                }
+                Member m = member(a);
+                if ((m.phase == Phase.NEW || m.phase == Phase.HELLO_SENT) && now - m.lastHelloNanos >= m.retryNanos) {
+                    if (m.phase == Phase.HELLO_SENT) {
+                        m.retryNanos = Math.min(m.retryNanos * 2, TimeUnit.SECONDS.toNanos(2));
+                    }
+                    m.phase = Phase.HELLO_SENT;
+                    m.lastHelloNanos = now;
+                    outbox(m).offer(Admission.hello(self, config.incarnation(), m.nonce));
+                }
+            }
+        }
+        toClose.forEach(Outbox::close);
+    }
+
+    /** The replicas admitted now. */
+    public synchronized Set<ReplicaId> admittedPeers() {
+        return Set.copyOf(current.keySet());
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Members in the current JGroups view, this node included. */
+    public int viewSize() {
+        return view.size();
+    }
+
+    /** The JGroups address of this node (tests use it with {@code DISCARD}). */
+    public Address address() {
+        return channel.getAddress();
+    }
+
+    /** The physical address the transport is bound to, if it has an IP one. */
+    public Optional<InetSocketAddress> physicalAddress() {
+        Object pa = channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, channel.getAddress()));
+        if (pa instanceof IpAddress) {
+            IpAddress ip = (IpAddress) pa;
+            return Optional.of(new InetSocketAddress(ip.getIpAddress(), ip.getPort()));
+        }
+        return pa instanceof PhysicalAddress ? Optional.empty() : Optional.empty();
+    }
+
+    /** Leaves the cluster (a JGroups leave), stops the sender threads; idempotent. */
+    @Override
+    public void close() {
+        List<Outbox> boxes = new ArrayList<>();
+        JChannel ch;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ch = channel;
+            for (Member m : members.values()) {
+                if (m.outbox != null) {
+                    boxes.add(m.outbox);
+                }
+            }
+            members.clear();
+            admitted.clear();
+            current.clear();
+        }
+        control.shutdownNow();
+        // What the engine queued last (its Goodbye) goes out before the JGroups leave, within a bound.
+        boxes.forEach(Outbox::drain);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+        try {
+            for (Outbox b : boxes) {
+                b.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boxes.forEach(Outbox::close);
+        if (ch != null) {
+            ch.close();
+        }
+    }
+}
