@@ -334,9 +334,13 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         }
         Address old = current.put(m.id, m.address);
         if (old != null && !old.equals(m.address)) {
-            // An older incarnation (or a stale address) of the same replica: it stays in the view
-            // until JGroups drops it, but none of its frames are delivered from now on.
-            admitted.remove(old);
+            // An older incarnation of the same replica: it stays in the view until JGroups drops
+            // it, and its frames are dropped as stale from now on (its entry in admitted stays, so
+            // they are counted as such); it is never admitted again.
+            Identity was = admitted.get(old);
+            if (was != null && was.incarnation() == m.incarnation) {
+                admitted.remove(old); // same incarnation at two addresses: only the newest is believed
+            }
             Member o = members.get(old);
             if (o != null) {
                 o.phase = Phase.REFUSED;
