@@ -176,7 +176,7 @@ public final class JGroupsTransport implements FrameTransport {
             return this;
         }
 
-        /** TCP bind address and port; default {@code 127.0.0.1:7800}. Port 0 takes a free port ({@link #localAddress()}). */
+        /** TCP bind address and port; default {@code 127.0.0.1:7800}. Port 0 takes a port free at start (read it back with {@link #localAddress()}). */
         public Builder bind(InetAddress address, int port) {
             Objects.requireNonNull(address, "address");
             if (port < 0 || port > 65535) {

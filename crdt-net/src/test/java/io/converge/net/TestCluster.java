@@ -58,9 +58,30 @@ final class TestCluster implements AutoCloseable {
     }
 
     Node start(String id, Consumer<JGroupsTransport.Builder> tweak) {
+        return start(id, true, tweak);
+    }
+
+    /** A node on real TCP, bound to a free port of 127.0.0.1, finding the cluster through {@code seeds}. */
+    Node startTcp(String id, List<java.net.InetSocketAddress> seeds, Consumer<JGroupsTransport.Builder> tweak) {
+        return start(id, false, b -> tweak.accept(b.bind(java.net.InetAddress.getLoopbackAddress(), 0).seeds(seeds)));
+    }
+
+    /** The TCP addresses of the nodes started so far, as seeds. */
+    List<java.net.InetSocketAddress> seeds() {
+        List<java.net.InetSocketAddress> out = new ArrayList<>();
+        for (Node n : nodes) {
+            n.transport().localAddress().ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private Node start(String id, boolean inJvm, Consumer<JGroupsTransport.Builder> tweak) {
         DISCARD discard = new DISCARD();
-        JGroupsTransport.Builder b = JGroupsTransport.builder().clusterName(name).secret(secret).inJvm()
-                .failureDetectionTimeout(FD).mergeInterval(MERGE).stackCustomizer(stack -> {
+        JGroupsTransport.Builder b = JGroupsTransport.builder().clusterName(name).secret(secret);
+        if (inJvm) {
+            b.inJvm();
+        }
+        b.failureDetectionTimeout(FD).mergeInterval(MERGE).stackCustomizer(stack -> {
                     stack.add(1, discard);
                     return stack;
                 });

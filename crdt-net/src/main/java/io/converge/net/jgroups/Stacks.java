@@ -42,6 +42,22 @@ final class Stacks {
     private Stacks() {
     }
 
+    /**
+     * The configured port, or for 0 a port free now on the bind address: JGroups refuses port 0
+     * with static discovery, and {@code localAddress()} tells the port chosen. Another process may
+     * take it before JGroups binds it (start then fails): rare, and only where port 0 was asked.
+     */
+    static int port(LinkConfig c) {
+        if (c.bindPort() != 0) {
+            return c.bindPort();
+        }
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, c.bindAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port on " + c.bindAddress(), e);
+        }
+    }
+
     static List<Protocol> build(LinkConfig c) {
         long fd = c.failureDetectionTimeout().toMillis();
         long merge = c.mergeInterval().toMillis();
@@ -50,7 +66,7 @@ final class Stacks {
             p.add(new SHARED_LOOPBACK().setBindAddress(c.bindAddress()));
             p.add(new SHARED_LOOPBACK_PING());
         } else {
-            TP tcp = new TCP().setBindAddress(c.bindAddress()).setBindPort(c.bindPort()).setPortRange(0);
+            TP tcp = new TCP().setBindAddress(c.bindAddress()).setBindPort(port(c)).setPortRange(0);
             p.add(tcp);
             p.add(new TCPPING().setInitialHosts(c.seeds()).setPortRange(0));
         }
