@@ -11,6 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.converge.net.TestCluster.Node;
 import java.util.List;
 import java.util.Set;
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.engine.ReplicatorConfig;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.SHARED_LOOPBACK;
+import org.jgroups.protocols.SHARED_LOOPBACK_PING;
+import org.jgroups.protocols.TP;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
 import org.junit.jupiter.api.Test;
 
 /** Replicators over the JGroups transport on {@code SHARED_LOOPBACK}, in one JVM. */
@@ -122,7 +134,7 @@ class JGroupsTransportTest {
             System.out.printf("[figure] in-JVM: 3 nodes converged %d ms after the heal (merge interval %s)%n",
                     since(heal), TestCluster.MERGE);
             c.awaitAdmitted(all);
-            assertTrue(a.peer(d.id()).up() && d.peer(a.id()).up());
+            await(() -> a.peer(d.id()).up() && d.peer(a.id()).up(), () -> "engines see each other up");
             assertEquals(d.transport().incarnation(), a.peer(d.id()).incarnation());
         }
     }
@@ -139,5 +151,49 @@ class JGroupsTransportTest {
             System.out.printf("[figure] in-JVM: closed transport (JGroups leave, no goodbye) seen down in %d ms%n",
                     since(t0));
         }
+    }
+
+    @Test
+    void diagnosticsAreOffAndTheStackIsTheOneOfTheDesign() {
+        AtomicReference<List<String>> names = new AtomicReference<>();
+        AtomicReference<TP> tp = new AtomicReference<>();
+        try (TestCluster c = new TestCluster()) {
+            c.start("a", b -> b.stackCustomizer(stack -> {
+                tp.set((TP) stack.get(0));
+                names.set(stack.stream().map(p -> p.getClass().getSimpleName()).collect(
+                        java.util.stream.Collectors.toList()));
+                return stack;
+            }));
+            assertEquals(List.of("SHARED_LOOPBACK", "SHARED_LOOPBACK_PING", "MERGE3", "FD_ALL3", "VERIFY_SUSPECT2",
+                    "BARRIER", "NAKACK2", "UNICAST3", "STABLE", "GMS", "UFC", "MFC", "FRAG4"), names.get());
+            assertFalse(tp.get().getDiagnosticsHandler() != null && tp.get().getDiagnosticsHandler().isEnabled());
+        }
+    }
+
+    @Test
+    void replicatorsConvergeOverForkChannelsOfAnExistingChannel() throws Exception {
+        String cluster = "fork-" + java.util.UUID.randomUUID();
+        ClusterSecret secret = ClusterSecret.random();
+        try (JChannel m1 = mainChannel(); JChannel m2 = mainChannel()) {
+            m1.connect(cluster);
+            m2.connect(cluster);
+            JGroupsTransport t1 = JGroupsTransport.builder().secret(secret).forkOf(m1).build();
+            JGroupsTransport t2 = JGroupsTransport.builder().secret(secret).forkOf(m2).build();
+            try (Replicator a = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("a")).transport(t1)
+                    .codecs(TestCluster.CODECS).sync(TestCluster.SYNC).build());
+                    Replicator b = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("b")).transport(t2)
+                            .codecs(TestCluster.CODECS).sync(TestCluster.SYNC).build())) {
+                a.update(TestCluster.SET, (st, r) -> st.add(r.self(), "x"));
+                b.update(TestCluster.SET, (st, r) -> st.add(r.self(), "y"));
+                await(() -> a.get(TestCluster.SET).equals(b.get(TestCluster.SET))
+                        && a.get(TestCluster.SET).orElseThrow().value().equals(Set.of("x", "y")), () -> "fork sync");
+            }
+            assertTrue(m1.isConnected(), "closing the fork leaves the user's channel alone");
+        }
+    }
+
+    private static JChannel mainChannel() throws Exception {
+        return new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
+                new STABLE(), new GMS().setJoinTimeout(500));
     }
 }

@@ -279,6 +279,9 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         m.id = h.id();
         m.incarnation = h.incarnation();
         m.peerNonce = h.nonce();
+        if (!admissible(m)) {
+            return; // ourselves, or an older incarnation: no MAC is spent on it
+        }
         m.phase = Phase.CHALLENGED;
         byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.RESPONDER, config.clusterName(), m.id,
                 m.incarnation, self, config.incarnation(), m.peerNonce, m.nonce);
@@ -297,6 +300,9 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         m.id = c.id();
         m.incarnation = c.incarnation();
         m.peerNonce = c.nonce();
+        if (!admissible(m)) {
+            return; // refused before the peer could admit us: neither side is left half-admitted
+        }
         m.phase = Phase.VERIFIED;
         byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.INITIATOR, config.clusterName(), self,
                 config.incarnation(), m.id, m.incarnation, m.nonce, m.peerNonce);
