@@ -5,10 +5,12 @@
  * admission handshake live in {@code io.converge.net.jgroups} and {@code io.converge.net.admission},
  * which are not exported, as is the {@code crdt-node} program ({@code io.converge.net.cli}).
  */
+// JGroups 5.5 ships no module-info; its manifest names the automatic module org.jgroups. It is
+// transitive because JGroupsTransport.Builder takes JGroups types (stackCustomizer, forkOf).
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.converge.net {
-    requires io.converge.crdt;
-    // JGroups 5.5 ships no module-info; its manifest names the automatic module org.jgroups.
-    requires org.jgroups;
+    requires transitive io.converge.crdt;
+    requires transitive org.jgroups;
     requires org.slf4j;
 
     exports io.converge.net;
