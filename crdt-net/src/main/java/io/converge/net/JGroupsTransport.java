@@ -247,10 +247,14 @@ public final class JGroupsTransport implements FrameTransport {
             return this;
         }
 
-        /** Caps of each peer's outbound queue; default 4096 frames and 16 MiB. */
+        /**
+         * Caps of each peer's outbound queue; default 4096 frames and 16 MiB. At least 8 frames and
+         * 4 KiB, so admission frames always fit.
+         */
         public Builder maxQueued(int frames, long bytes) {
-            if (frames < 1 || bytes < 1) {
-                throw new IllegalArgumentException("queue caps must be positive");
+            if (frames < 8 || bytes < Admission.MAX_PRE_ADMISSION_BYTES) {
+                throw new IllegalArgumentException("queue caps must be at least 8 frames and "
+                        + Admission.MAX_PRE_ADMISSION_BYTES + " bytes, got " + frames + " and " + bytes);
             }
             this.maxQueuedFrames = frames;
             this.maxQueuedBytes = bytes;

@@ -75,7 +75,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
     private final Counters counters = new Counters();
     private ReplicaId self;
     private FrameReceiver receiver;
-    private JChannel channel;
+    private volatile JChannel channel;
     private volatile Set<Address> view = Set.of();
     private volatile boolean closed;
 
@@ -142,10 +142,27 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         });
     }
 
-    /** Builds the channel, connects it and starts handshakes with the members in view. */
-    public synchronized void start(ReplicaId self, FrameReceiver receiver) throws Exception {
-        this.self = self;
-        this.receiver = receiver;
+    /**
+     * Builds the channel, connects it and starts handshakes with the members in view. The lock is
+     * not held while connecting: JGroups' threads may deliver (and need the lock) meanwhile.
+     */
+    public void start(ReplicaId self, FrameReceiver receiver) throws Exception {
+        JChannel channel;
+        synchronized (this) {
+            this.self = self;
+            this.receiver = receiver;
+            channel = newChannel();
+            channel.setReceiver(this);
+            this.channel = channel;
+        }
+        channel.connect(config.clusterName());
+        long retry = config.handshakeRetry().toMillis();
+        control.scheduleWithFixedDelay(this::tick, retry, retry, TimeUnit.MILLISECONDS);
+        control.execute(this::reconcile);
+    }
+
+    private JChannel newChannel() throws Exception {
+        JChannel channel;
         if (config.mainChannel() != null) {
             // A fork of the user's channel: FORK is inserted above the main stack's top if absent.
             channel = new ForkChannel(config.mainChannel(), "converge", config.clusterName(), true,
@@ -158,12 +175,9 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             if (diag != null) {
                 diag.setEnabled(false);
             }
+            channel.setName(self.name()); // JGroups' logs then name members by replica id
         }
-        channel.setReceiver(this);
-        channel.connect(config.clusterName());
-        long retry = config.handshakeRetry().toMillis();
-        control.scheduleWithFixedDelay(this::tick, retry, retry, TimeUnit.MILLISECONDS);
-        control.execute(this::reconcile);
+        return channel;
     }
 
     /** Queues {@code frame} to the admitted peer {@code to}; drops and counts it otherwise. Never blocks. */
