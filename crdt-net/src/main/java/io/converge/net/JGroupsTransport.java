@@ -228,7 +228,8 @@ public final class JGroupsTransport implements FrameTransport {
 
         /**
          * How long a silent member may stay before it is suspected ({@code FD_ALL3}); it leaves the
-         * view about 1.4 times that later. Default 3 s; at least 300 ms.
+         * view within about 1.5 times that (a killed process, whose sockets close, within about a
+         * quarter of it plus a view change). Default 3 s; at least 300 ms.
          */
         public Builder failureDetectionTimeout(Duration d) {
             this.failureDetectionTimeout = atLeast(d, 300, "failure detection timeout");

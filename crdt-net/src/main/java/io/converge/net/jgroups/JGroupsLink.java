@@ -136,7 +136,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
     public JGroupsLink(LinkConfig config) {
         this.config = config;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "converge-jgroups-control");
+            Thread t = new Thread(r, "converge-jgroups");
             t.setDaemon(true);
             return t;
         });
@@ -156,6 +156,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             this.channel = channel;
         }
         channel.connect(config.clusterName());
+        control.execute(() -> Thread.currentThread().setName("converge-jgroups-" + self));
         long retry = config.handshakeRetry().toMillis();
         control.scheduleWithFixedDelay(this::tick, retry, retry, TimeUnit.MILLISECONDS);
         control.execute(this::reconcile);

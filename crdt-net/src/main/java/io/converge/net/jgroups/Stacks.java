@@ -29,10 +29,10 @@ import org.jgroups.stack.Protocol;
  * has none of; {@code FD_ALL3} still detects a silent member).
  *
  * <p>Timings, from the failure detection timeout {@code F} (default 3 s) and merge interval {@code M}
- * (default 2 s): {@code FD_ALL3} heartbeats every {@code F/4} and suspects after {@code F};
- * {@code VERIFY_SUSPECT2} confirms in {@code F/3}, so a silent member leaves the view within about
- * {@code 1.4 F} (≈ 4 s); a crashed process is seen at once by {@code FD_SOCK2} when its socket
- * closes. {@code MERGE3} gossips every {@code M/2..M} and checks every {@code 1.5 M}, so a healed
+ * (default 2 s): {@code FD_ALL3} heartbeats every {@code F/5} and suspects after {@code F} to
+ * {@code 1.2 F}; {@code VERIFY_SUSPECT2} confirms in {@code F/4}, so a silent member leaves the view
+ * within about {@code 1.5 F} (≈ 4.5 s); a killed process is suspected by {@code FD_SOCK2} as soon
+ * as its socket closes, and leaves after the {@code F/4} check. {@code MERGE3} gossips every {@code M/2..M} and checks every {@code 1.5 M}, so a healed
  * partition merges within about {@code 2.5 M} (≈ 5 s). Flow-control credits are 4 MiB, four times the
  * codec's 1 MiB frame. Diagnostics are disabled after the channel is made (see {@link JGroupsLink}).
  */
@@ -75,8 +75,8 @@ final class Stacks {
         if (!c.inJvm()) {
             p.add(new FD_SOCK2());
         }
-        p.add(new FD_ALL3().setTimeout(fd).setInterval(Math.max(100, fd / 4)));
-        p.add(new VERIFY_SUSPECT2().setTimeout(Math.max(100, fd / 3)));
+        p.add(new FD_ALL3().setTimeout(fd).setInterval(Math.max(100, fd / 5)));
+        p.add(new VERIFY_SUSPECT2().setTimeout(Math.max(100, fd / 4)));
         p.add(new BARRIER());
         p.add(new NAKACK2().setXmitInterval(200).useMcastXmit(false));
         p.add(new UNICAST3().setXmitInterval(200));
