@@ -196,4 +196,41 @@ class JGroupsTransportTest {
         return new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
                 new STABLE(), new GMS().setJoinTimeout(500));
     }
+
+    @Test
+    void oneSidedCutIsHealedWhenTheInitiatorIsDeaf() {
+        oneSidedCut(true);
+    }
+
+    @Test
+    void oneSidedCutIsHealedWhenTheResponderIsDeaf() {
+        oneSidedCut(false);
+    }
+
+    /**
+     * One node stops hearing the other (DISCARD drops what it receives from it, sends pass): the
+     * deaf one drops the other from its view while the other may keep it. After the heal the side
+     * that kept its admission must not stay half-admitted: the handshake starts afresh.
+     */
+    private static void oneSidedCut(boolean initiatorDeaf) {
+        try (TestCluster c = new TestCluster()) {
+            Node a = c.start("a");
+            Node b = c.start("b");
+            c.awaitAdmitted(List.of(a, b));
+            boolean aInitiates = a.transport().jgroupsAddress().compareTo(b.transport().jgroupsAddress()) < 0;
+            Node deaf = aInitiates == initiatorDeaf ? a : b;
+            Node other = deaf == a ? b : a;
+            deaf.discard().addIgnoreMember(other.transport().jgroupsAddress());
+            await(() -> deaf.transport().admittedPeers().isEmpty(), () -> "deaf drops the other");
+            add(deaf, "deaf-side");
+            add(other, "other-side");
+            boolean otherKept = other.transport().admittedPeers().contains(deaf.id());
+            deaf.discard().resetIgnoredMembers();
+            awaitConverged(List.of(a, b), Set.of("deaf-side", "other-side"), 2);
+            c.awaitAdmitted(List.of(a, b));
+            await(() -> a.peer(b.id()).up() && b.peer(a.id()).up(), () -> "both engines up");
+            System.out.printf("[info] one-sided cut, %s deaf: the other %s its admission during the cut%n",
+                    initiatorDeaf ? "initiator" : "responder", otherKept ? "kept" : "dropped");
+        }
+    }
 }

@@ -15,10 +15,14 @@ import javax.crypto.Mac;
  * The member with the smaller JGroups address initiates:
  * <pre>
  *   I → R  HELLO     (id_I, inc_I, n_I)
- *   R → I  CHALLENGE (id_R, inc_R, n_R, mac_R = HMAC(K, "responder" | T))
- *   I → R  PROOF     (mac_I = HMAC(K, "initiator" | T))     R admits I
- *   R → I  WELCOME   ()                                     I admits R
+ *   R → I  CHALLENGE (id_R, inc_R, n_R, n_I, mac_R = HMAC(K, "responder" | T))
+ *   I → R  PROOF     (n_R, mac_I = HMAC(K, "initiator" | T))     R admits I
+ *   R → I  WELCOME   ()                                          I admits R
  * </pre>
+ * A challenge echoes the initiator's nonce and a proof the responder's, so an answer to an
+ * abandoned attempt is recognised and ignored rather than taken for a wrong secret. A responder
+ * that waits for a hello in vain sends {@code REQUEST} (no body): the initiator then (re)starts,
+ * which also heals the case where only one side saw the other leave the view.
  * {@code T} binds the cluster name, both replica ids and incarnations and both 32-byte nonces;
  * the role labels keep a responder's MAC from being reflected as an initiator's proof. {@code K}
  * is {@code HKDF-SHA256(secret, info "converge admission")}. A MAC is accepted under any of the
@@ -26,7 +30,7 @@ import javax.crypto.Mac;
  * Any failure is answered by a bare {@code REFUSED}, never saying which check failed.
  *
  * <h2>Wire</h2>
- * Every admission frame starts with a tag byte in {@code 0x41..0x45}; sync frames start with the
+ * Every admission frame starts with a tag byte in {@code 0x41..0x46}; sync frames start with the
  * codec's version byte ({@code 1}), so the two never collide. Identities are a length byte plus
  * ASCII ({@link ReplicaId#toBytes()}), incarnations 8 bytes big-endian. Stateless, thread-safe.
  */
@@ -36,6 +40,7 @@ public final class Admission {
     public static final byte PROOF = 0x43;
     public static final byte REFUSED = 0x44;
     public static final byte WELCOME = 0x45;
+    public static final byte REQUEST = 0x46;
     public static final int NONCE_BYTES = 32;
     public static final int MAC_BYTES = 32;
     /** The largest frame accepted from an address that is not admitted (sync.md §6). */
@@ -48,7 +53,7 @@ public final class Admission {
 
     /** Whether {@code tag} (a frame's first byte) is an admission frame's. */
     public static boolean isAdmissionTag(byte tag) {
-        return tag >= HELLO && tag <= WELCOME;
+        return tag >= HELLO && tag <= REQUEST;
     }
 
     /** {@code K_auth} for {@code secret}. */
@@ -57,19 +62,23 @@ public final class Admission {
     }
 
     /** A decoded admission frame. */
-    public sealed interface Frame permits Hello, Challenge, Proof, Refused, Welcome {
+    public sealed interface Frame permits Hello, Challenge, Proof, Refused, Welcome, Request {
     }
 
     /** The initiator's identity and nonce. */
     public record Hello(ReplicaId id, long incarnation, byte[] nonce) implements Frame {
     }
 
-    /** The responder's identity, nonce and MAC. */
-    public record Challenge(ReplicaId id, long incarnation, byte[] nonce, byte[] mac) implements Frame {
+    /** The responder's identity, nonce, the initiator's nonce echoed, and the responder's MAC. */
+    public record Challenge(ReplicaId id, long incarnation, byte[] nonce, byte[] echo, byte[] mac) implements Frame {
     }
 
-    /** The initiator's MAC. */
-    public record Proof(byte[] mac) implements Frame {
+    /** The responder's nonce echoed and the initiator's MAC. */
+    public record Proof(byte[] echo, byte[] mac) implements Frame {
+    }
+
+    /** A responder asks the initiator to (re)start the handshake. */
+    public record Request() implements Frame {
     }
 
     /** A generic refusal. */
@@ -86,14 +95,20 @@ public final class Admission {
                 .put(check(nonce, NONCE_BYTES)).array();
     }
 
-    public static byte[] challenge(ReplicaId id, long incarnation, byte[] nonce, byte[] mac) {
+    public static byte[] challenge(ReplicaId id, long incarnation, byte[] nonce, byte[] echo, byte[] mac) {
         byte[] idb = id.toBytes();
-        return ByteBuffer.allocate(1 + idb.length + 8 + NONCE_BYTES + MAC_BYTES).put(CHALLENGE).put(idb)
-                .putLong(incarnation).put(check(nonce, NONCE_BYTES)).put(check(mac, MAC_BYTES)).array();
+        return ByteBuffer.allocate(1 + idb.length + 8 + 2 * NONCE_BYTES + MAC_BYTES).put(CHALLENGE).put(idb)
+                .putLong(incarnation).put(check(nonce, NONCE_BYTES)).put(check(echo, NONCE_BYTES))
+                .put(check(mac, MAC_BYTES)).array();
     }
 
-    public static byte[] proof(byte[] mac) {
-        return ByteBuffer.allocate(1 + MAC_BYTES).put(PROOF).put(check(mac, MAC_BYTES)).array();
+    public static byte[] proof(byte[] echo, byte[] mac) {
+        return ByteBuffer.allocate(1 + NONCE_BYTES + MAC_BYTES).put(PROOF).put(check(echo, NONCE_BYTES))
+                .put(check(mac, MAC_BYTES)).array();
+    }
+
+    public static byte[] request() {
+        return new byte[] {REQUEST};
     }
 
     public static byte[] refused() {
@@ -121,10 +136,14 @@ public final class Admission {
                 f = new Hello(id(b), incarnation(b), bytes(b, NONCE_BYTES));
                 break;
             case CHALLENGE:
-                f = new Challenge(id(b), incarnation(b), bytes(b, NONCE_BYTES), bytes(b, MAC_BYTES));
+                f = new Challenge(id(b), incarnation(b), bytes(b, NONCE_BYTES), bytes(b, NONCE_BYTES),
+                        bytes(b, MAC_BYTES));
                 break;
             case PROOF:
-                f = new Proof(bytes(b, MAC_BYTES));
+                f = new Proof(bytes(b, NONCE_BYTES), bytes(b, MAC_BYTES));
+                break;
+            case REQUEST:
+                f = new Request();
                 break;
             case REFUSED:
                 f = new Refused();

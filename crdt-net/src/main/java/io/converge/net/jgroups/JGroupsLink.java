@@ -100,7 +100,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
     /** What we know of one member of the view. Guarded by the link. */
     private static final class Member {
         final Address address;
-        final byte[] nonce;
+        byte[] nonce;
         Phase phase = Phase.NEW;
         Outbox outbox;
         ReplicaId id;
@@ -279,17 +279,62 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             if (m.phase == Phase.VERIFIED) {
                 admit(m);
             }
+        } else if (f instanceof Admission.Request) {
+            onRequest(m);
         }
     }
 
-    private void onHello(Member m, Admission.Hello h) {
-        if (initiator(m.address) || (m.phase != Phase.NEW && m.phase != Phase.CHALLENGED)) {
-            return; // we initiate towards it, or it is admitted already: a late retry
-        }
-        if (m.phase == Phase.CHALLENGED && !(m.id.equals(h.id()) && m.incarnation == h.incarnation()
-                && java.util.Arrays.equals(m.peerNonce, h.nonce()))) {
-            refuse(m, true);
+    /**
+     * The responder waits for our hello. Its frames come in order, so a request that follows its
+     * challenge means it forgot this handshake (it saw us leave the view, we did not see it
+     * leave): start afresh.
+     */
+    private void onRequest(Member m) {
+        if (!initiator(m.address)) {
             return;
+        }
+        if (m.phase == Phase.ADMITTED || m.phase == Phase.VERIFIED) {
+            restart(m);
+        }
+        hello(m, System.nanoTime());
+    }
+
+    /** Forgets the handshake with {@code m}, and the admission it led to: a new one follows. */
+    private void restart(Member m) {
+        if (m.phase == Phase.ADMITTED) {
+            admitted.remove(m.address);
+            if (m.address.equals(current.get(m.id))) {
+                current.remove(m.id);
+                receiver.peerDown(m.id, PeerDownReason.UNREACHABLE);
+            }
+        }
+        m.nonce = new byte[Admission.NONCE_BYTES];
+        random.nextBytes(m.nonce);
+        m.peerNonce = null;
+        m.phase = Phase.NEW;
+        m.lastHelloNanos = 0;
+        m.retryNanos = config.handshakeRetry().toNanos();
+    }
+
+    private void hello(Member m, long now) {
+        m.phase = Phase.HELLO_SENT;
+        m.lastHelloNanos = now;
+        outbox(m).offer(Admission.hello(self, config.incarnation(), m.nonce));
+    }
+
+    private void onHello(Member m, Admission.Hello h) {
+        if (initiator(m.address)) {
+            return; // we initiate towards it
+        }
+        boolean same = m.peerNonce != null && java.util.Arrays.equals(m.peerNonce, h.nonce())
+                && m.id.equals(h.id()) && m.incarnation == h.incarnation();
+        if (same && m.phase == Phase.ADMITTED) {
+            return; // a retry that crossed our challenge
+        }
+        if (!same && m.phase != Phase.NEW) {
+            // Its frames come in order: a new hello means it dropped the old attempt (or
+            // admission), e.g. it saw us leave the view while we did not see it leave.
+            restart(m);
         }
         m.id = h.id();
         m.incarnation = h.incarnation();
@@ -300,12 +345,12 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         m.phase = Phase.CHALLENGED;
         byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.RESPONDER, config.clusterName(), m.id,
                 m.incarnation, self, config.incarnation(), m.peerNonce, m.nonce);
-        outbox(m).offer(Admission.challenge(self, config.incarnation(), m.nonce, mac));
+        outbox(m).offer(Admission.challenge(self, config.incarnation(), m.nonce, m.peerNonce, mac));
     }
 
     private void onChallenge(Member m, Admission.Challenge c) {
-        if (m.phase != Phase.HELLO_SENT) {
-            return; // a duplicate answer to a retried hello
+        if (m.phase != Phase.HELLO_SENT || !java.util.Arrays.equals(c.echo(), m.nonce)) {
+            return; // a duplicate answer to a retried hello, or one to an abandoned attempt
         }
         if (!Admission.verify(config.authKeys(), c.mac(), Admission.Role.RESPONDER, config.clusterName(), self,
                 config.incarnation(), c.id(), c.incarnation(), m.nonce, c.nonce())) {
@@ -321,12 +366,12 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         m.phase = Phase.VERIFIED;
         byte[] mac = Admission.mac(config.authKeys().get(0), Admission.Role.INITIATOR, config.clusterName(), self,
                 config.incarnation(), m.id, m.incarnation, m.nonce, m.peerNonce);
-        outbox(m).offer(Admission.proof(mac));
+        outbox(m).offer(Admission.proof(m.peerNonce, mac));
     }
 
     private void onProof(Member m, Admission.Proof p) {
-        if (m.phase != Phase.CHALLENGED) {
-            return;
+        if (m.phase != Phase.CHALLENGED || !java.util.Arrays.equals(p.echo(), m.nonce)) {
+            return; // a proof for an abandoned challenge
         }
         if (!Admission.verify(config.authKeys(), p.mac(), Admission.Role.INITIATOR, config.clusterName(), m.id,
                 m.incarnation, self, config.incarnation(), m.peerNonce, m.nonce)) {
@@ -469,17 +514,29 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             }
             long now = System.nanoTime();
             for (Address a : v) {
-                if (a.equals(me) || !initiator(a)) {
+                if (a.equals(me)) {
                     continue;
                 }
                 Member m = member(a);
-                if ((m.phase == Phase.NEW || m.phase == Phase.HELLO_SENT) && now - m.lastHelloNanos >= m.retryNanos) {
-                    if (m.phase == Phase.HELLO_SENT) {
-                        m.retryNanos = Math.min(m.retryNanos * 2, TimeUnit.SECONDS.toNanos(2));
-                    }
-                    m.phase = Phase.HELLO_SENT;
+                boolean waiting = m.phase == Phase.NEW || m.phase == Phase.HELLO_SENT;
+                if (!waiting) {
+                    continue;
+                }
+                if (m.lastHelloNanos == 0) {
+                    m.lastHelloNanos = initiator(a) ? now - m.retryNanos : now; // responders wait a first period
+                }
+                if (now - m.lastHelloNanos < m.retryNanos) {
+                    continue;
+                }
+                if (m.phase == Phase.HELLO_SENT || !initiator(a)) {
+                    m.retryNanos = Math.min(m.retryNanos * 2, TimeUnit.SECONDS.toNanos(2));
+                }
+                if (initiator(a)) {
+                    hello(m, now);
+                } else {
+                    // A responder still without a hello asks for one (the initiator may think us admitted).
                     m.lastHelloNanos = now;
-                    outbox(m).offer(Admission.hello(self, config.incarnation(), m.nonce));
+                    outbox(m).offer(Admission.request());
                 }
             }
         }

@@ -31,10 +31,15 @@ class AdmissionTest {
         assertEquals(A, h.id());
         assertEquals(7, h.incarnation());
         assertArrayEquals(NA, h.nonce());
-        Admission.Challenge c = (Admission.Challenge) decode(Admission.challenge(B, 9, NB, mac));
+        Admission.Challenge c = (Admission.Challenge) decode(Admission.challenge(B, 9, NB, NA, mac));
         assertEquals(B, c.id());
+        assertArrayEquals(NB, c.nonce());
+        assertArrayEquals(NA, c.echo());
         assertArrayEquals(mac, c.mac());
-        assertArrayEquals(mac, ((Admission.Proof) decode(Admission.proof(mac))).mac());
+        Admission.Proof p = (Admission.Proof) decode(Admission.proof(NB, mac));
+        assertArrayEquals(NB, p.echo());
+        assertArrayEquals(mac, p.mac());
+        assertTrue(decode(Admission.request()) instanceof Admission.Request);
         assertTrue(decode(Admission.refused()) instanceof Admission.Refused);
         assertTrue(decode(Admission.welcome()) instanceof Admission.Welcome);
     }
@@ -43,7 +48,7 @@ class AdmissionTest {
     void admissionTagsCannotBeTakenForASyncFrameVersion() {
         assertFalse(Admission.isAdmissionTag((byte) 1));
         for (byte t : new byte[] {Admission.HELLO, Admission.CHALLENGE, Admission.PROOF, Admission.REFUSED,
-                Admission.WELCOME}) {
+                Admission.WELCOME, Admission.REQUEST}) {
             assertTrue(Admission.isAdmissionTag(t));
         }
     }
@@ -75,7 +80,7 @@ class AdmissionTest {
     @Test
     void malformedFramesFailWithATypedError() {
         assertThrows(AdmissionException.class, () -> decode(new byte[0]));
-        assertThrows(AdmissionException.class, () -> decode(new byte[] {0x46}));
+        assertThrows(AdmissionException.class, () -> decode(new byte[] {0x47}));
         assertThrows(AdmissionException.class, () -> decode(new byte[] {Admission.PROOF, 1, 2}));
         assertThrows(AdmissionException.class, () -> decode(new byte[] {Admission.WELCOME, 0}));
         assertThrows(AdmissionException.class, () -> decode(new byte[Admission.MAX_PRE_ADMISSION_BYTES + 1]));
@@ -87,7 +92,7 @@ class AdmissionTest {
             byte[] b = new byte[r.nextInt(120)];
             r.nextBytes(b);
             if (b.length > 0) {
-                b[0] = (byte) (Admission.HELLO + r.nextInt(5));
+                b[0] = (byte) (Admission.HELLO + r.nextInt(6));
             }
             try {
                 decode(b);
