@@ -257,7 +257,9 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             return;
         }
         if (f == null) {
-            refuse(m, true);
+            if (m.phase != Phase.ADMITTED) {
+                refuse(m, true); // counted as malformed too; an admitted peer's bad frame is only counted
+            }
             return;
         }
         if (m.phase == Phase.REFUSED) {
