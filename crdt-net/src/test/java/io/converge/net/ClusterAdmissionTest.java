@@ -83,7 +83,7 @@ class ClusterAdmissionTest {
             big[0] = Admission.HELLO;
             rogue.send(new BytesMessage(a.transport().jgroupsAddress(), big));
             rogue.send(new BytesMessage(a.transport().jgroupsAddress(), new byte[] {Admission.PROOF, 9}));
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 500; i++) {
                 rogue.send(new BytesMessage(a.transport().jgroupsAddress(), new byte[] {Admission.WELCOME}));
             }
             await(() -> {
