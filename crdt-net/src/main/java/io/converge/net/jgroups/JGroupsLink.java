@@ -73,8 +73,8 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService control;
     private final Counters counters = new Counters();
-    private ReplicaId self;
-    private FrameReceiver receiver;
+    private volatile ReplicaId self;
+    private volatile FrameReceiver receiver;
     private volatile JChannel channel;
     private volatile Set<Address> view = Set.of();
     private volatile boolean closed;
@@ -270,6 +270,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
                 counters.refusedByPeers.incrementAndGet();
                 logRefusal(m, "refused by");
                 m.phase = Phase.REFUSED;
+                retire(m);
             }
         } else if (f instanceof Admission.Hello) {
             onHello(m, (Admission.Hello) f);
@@ -413,6 +414,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             if (o != null) {
                 o.phase = Phase.REFUSED;
                 o.refusalLogged = true;
+                retire(o);
             }
         }
         highest.put(m.id, m.incarnation);
@@ -429,6 +431,15 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         m.phase = Phase.REFUSED;
         if (tell) {
             outbox(m).offer(Admission.refused());
+        }
+        retire(m);
+    }
+
+    /** Nothing more goes to {@code m} (refused): its sender ends once the queue is empty. */
+    private static void retire(Member m) {
+        if (m.outbox != null) {
+            m.outbox.drain();
+            m.outbox = null;
         }
     }
 
