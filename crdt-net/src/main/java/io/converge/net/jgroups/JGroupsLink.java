@@ -58,8 +58,10 @@ import org.slf4j.LoggerFactory;
  * and merge views change nothing for a member that stays); a member that leaves the view, crashed,
  * partitioned or closed, is reported {@link PeerDownReason#UNREACHABLE} (a view cannot tell a
  * crash from a leave; a graceful leave was already announced by the engine's Goodbye). Back in a
- * view it is admitted afresh. A newer incarnation of an id replaces the older one at once; frames
- * of the older are dropped and counted as stale.
+ * view it is admitted afresh. When only the other side saw the view change, it restarts the
+ * handshake (a new hello, or a request for one) and this side reports the peer down, then up
+ * again once admitted. A newer incarnation of an id replaces the older one at once; frames of the
+ * older are dropped and counted as stale.
  */
 public final class JGroupsLink implements Receiver, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JGroupsLink.class);
