@@ -1,8 +1,17 @@
 /**
- * Converge's sync layer: runs the protocol machine of {@code io.converge.crdt} between nodes.
- * For now it holds only the {@code crdt-node} program (package {@code io.converge.net.cli}, not
- * exported); the public API ({@code io.converge.net}) arrives with the network layer.
+ * Converge's sync layer: runs the protocol machine of {@code io.converge.crdt} between nodes over
+ * JGroups. The public API is {@code io.converge.net} ({@link io.converge.net.JGroupsTransport},
+ * {@link io.converge.net.ClusterSecret}); the stack built in code, the per-peer senders and the
+ * admission handshake live in {@code io.converge.net.jgroups} and {@code io.converge.net.admission},
+ * which are not exported, as is the {@code crdt-node} program ({@code io.converge.net.cli}).
  */
+// JGroups 5.5 ships no module-info; its manifest names the automatic module org.jgroups. It is
+// transitive because JGroupsTransport.Builder takes JGroups types (stackCustomizer, forkOf).
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.converge.net {
-    requires io.converge.crdt;
+    requires transitive io.converge.crdt;
+    requires transitive org.jgroups;
+    requires org.slf4j;
+
+    exports io.converge.net;
 }

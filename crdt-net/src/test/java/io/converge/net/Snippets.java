@@ -1,0 +1,24 @@
+package io.converge.net;
+
+import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.engine.ReplicatorConfig;
+import java.net.InetAddress;
+
+/** The Javadoc examples of this module, compiled here so they cannot rot (style.md). Not run. */
+final class Snippets {
+    private Snippets() {
+    }
+
+    /** {@link JGroupsTransport}'s class example. */
+    static void joinACluster(ReplicaId id) throws Exception {
+        JGroupsTransport t = JGroupsTransport.builder()
+                .clusterName("carts").secret(ClusterSecret.fromEnv("CONVERGE_SECRET"))
+                .bind(InetAddress.getByName("10.0.0.5"), 7800)
+                .seeds("10.0.0.5:7800,10.0.0.6:7800").build();
+        try (Replicator r = Replicator.start(ReplicatorConfig.builder(id).transport(t)
+                .codecs(TestCluster.CODECS).build())) {
+            r.update(TestCluster.SET, (s, ctx) -> s.add(ctx.self(), "x"));
+        }
+    }
+}
