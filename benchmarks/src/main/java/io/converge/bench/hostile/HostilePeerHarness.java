@@ -77,6 +77,7 @@ public final class HostilePeerHarness {
     public static void main(String[] args) throws Exception {
         String what = args.length > 0 ? args[0] : "";
         Attack attack = switch (what) {
+            case "baseline" -> new Baseline();
             case "silent-peer" -> new SilentPeer();
             case "parts" -> new Parts();
             case "names" -> new Names();
@@ -86,7 +87,7 @@ public final class HostilePeerHarness {
             default -> null;
         };
         if (attack == null) {
-            System.err.println("usage: HostilePeerHarness silent-peer | parts | names | forged-ids | nack-flood | collisions");
+            System.err.println("usage: HostilePeerHarness baseline | silent-peer | parts | names | forged-ids | nack-flood | collisions");
             System.exit(2);
         }
         boolean ok = new Run(what, attack).run();
@@ -174,9 +175,19 @@ public final class HostilePeerHarness {
             deliver(encode(m));
         }
 
+        /**
+         * Encodes with the attacker's codec; the names it learned for this message are forgotten
+         * right after, so the attacker's own registry (same JVM) does not grow with the attack.
+         */
         byte[] encode(Message m) {
             bindKeys(m);
-            return peerCodec.encodeToBytes(m);
+            byte[] f = peerCodec.encodeToBytes(m);
+            if (m instanceof Message.Deltas d) {
+                d.deltas().keySet().forEach(peerCodec.registry()::forgetLearned);
+            } else if (m instanceof Message.StatePart p) {
+                peerCodec.registry().forgetLearned(p.key());
+            }
+            return f;
         }
 
         void bindKeys(Message m) {
@@ -219,6 +230,30 @@ public final class HostilePeerHarness {
     }
 
     // ------------------------------------------------------------------------------ the attacks
+
+    /** No attack: the peer is up and well-behaved, for the local write latency on this machine now. */
+    static final class Baseline extends Attack {
+        @Override
+        CodecRegistry nodeCodecs() {
+            return CodecRegistry.of(REGISTER);
+        }
+
+        @Override
+        void prepare() {
+            peerUp();
+        }
+
+        @Override
+        boolean step(long deadline) {
+            drainPolitely();
+            return false;
+        }
+
+        @Override
+        String figures(SyncStats s) {
+            return String.format("no attack; the peer acknowledged %,d transfers", peerTransfersAcked);
+        }
+    }
 
     /**
      * A peer that acknowledges the first transfer, then stays up but silent, while a local
@@ -293,7 +328,7 @@ public final class HostilePeerHarness {
             return String.format("%,d rewrites of 8 KB (%,d failed); buffer at most %,d bytes / %,d deltas (bound %,d bytes);"
                     + " refused BUFFER %,d; transfers %s; %,d frames to the silent peer dropped unread",
                     rewrites.get(), rewritesFailed.get(), maxBufferedBytes, maxBufferedDeltas,
-                    SyncConfig.defaults().bufferMaxBytes(), s.protocol().refused(Limit.BUFFER), s.transfers(),
+                    SyncConfig.defaults().bufferMaxBytes(), s.protocol().refused(Limit.BUFFER), transfers(s),
                     drainedSilently);
         }
     }
@@ -330,7 +365,7 @@ public final class HostilePeerHarness {
         @Override
         void bindKeys(Message m) {
             if (m instanceof Message.StatePart p) {
-                peerCodec.registry().bind(p.key(), SET);
+                peerCodec.registry().learn(p.key(), SET);
             }
         }
 
@@ -421,7 +456,7 @@ public final class HostilePeerHarness {
             if (m instanceof Message.Deltas d) {
                 d.deltas().forEach((k, v) -> {
                     if (!k.equals(LOCAL.name())) {
-                        peerCodec.registry().bind(k, v instanceof GCounter ? COUNTER : SET);
+                        peerCodec.registry().learn(k, v instanceof GCounter ? COUNTER : SET);
                     }
                 });
             }
@@ -541,7 +576,7 @@ public final class HostilePeerHarness {
         String figures(SyncStats s) {
             return String.format("%,d nacks against 20,000 keys; %,d offer chunks sent to the peer, %,d transfers it acked;"
                     + " transfers %s; inbound dropped %,d; refused %s", nacks, offerChunksSeen, peerTransfersAcked,
-                    s.transfers(), s.inboundDropped(), refusals(s));
+                    transfers(s), s.inboundDropped(), refusals(s));
         }
     }
 
@@ -598,6 +633,11 @@ public final class HostilePeerHarness {
             return String.format("%,d intervals of 500 colliding elements sent, %,d acknowledged; the key holds %,d elements",
                     interval, acked, node.get(Key.of("coll", ORSet.<Long>empty(), LONG_SET)).map(ORSet::size).orElse(0));
         }
+    }
+
+    static String transfers(SyncStats s) {
+        return s.transfers().entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> e.getKey() + " " + String.format("%,d", e.getValue())).collect(Collectors.joining(", ", "{", "}"));
     }
 
     static String refusals(SyncStats s) {
@@ -659,6 +699,19 @@ public final class HostilePeerHarness {
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong peak = new AtomicLong();
+            AtomicLong peakAfterGc = new AtomicLong();
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((javax.management.NotificationEmitter) gc).addNotificationListener((note, hb) -> {
+                    if (!stop.get() && note.getType().equals(
+                            com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+                        var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                                (javax.management.openmbean.CompositeData) note.getUserData());
+                        long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
+                                .mapToLong(java.lang.management.MemoryUsage::getUsed).sum();
+                        peakAfterGc.accumulateAndGet(used, Math::max);
+                    }
+                }, null, null);
+            }
             Thread sampler = new Thread(() -> {
                 while (!stop.get()) {
                     peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
@@ -727,6 +780,9 @@ public final class HostilePeerHarness {
             while (completed.get() < issued.get() && System.nanoTime() - attackEnd < TimeUnit.SECONDS.toNanos(60)) {
                 Thread.sleep(10);
             }
+            while (node.stats().inboundQueuedBytes() > 0 && System.nanoTime() - attackEnd < TimeUnit.SECONDS.toNanos(60)) {
+                Thread.sleep(10);
+            }
             long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - attackEnd);
             sampler.join();
             peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
@@ -742,15 +798,18 @@ public final class HostilePeerHarness {
             String gcs = ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
                     .collect(Collectors.joining("+"));
             System.out.printf("%s: %s%n", name, attack.figures(s));
+            System.out.printf("%s: at the end: inbound queued %,d bytes, buffered %,d bytes, assembly %,d bytes, codec names %,d;"
+                    + " peak heap after any GC during the attack %d MB%n", name, s.inboundQueuedBytes(),
+                    s.protocol().bufferedBytes(), s.protocol().assemblyBytes(), attack.nodeCodecs.size(), peakAfterGc.get() >> 20);
             System.out.printf("%s: node: frames in %,d, rejected %,d, from unknown peers %,d, inbound dropped %,d, steps failed %,d,"
                     + " names forgotten %,d, refused %s, transfers %s, keys %,d, codec names %,d; %,d frames sent by the peer,"
                     + " %,d frames from the node (%,d MB)%n", name, s.framesIn(), s.framesRejected(),
                     s.framesFromUnknownPeers(), s.inboundDropped(), s.stepsFailed(), s.namesForgotten(), refusals(s),
-                    s.transfers(), node.size(), attack.nodeCodecs.size(), attack.framesSent.get(),
+                    transfers(s), node.size(), attack.nodeCodecs.size(), attack.framesSent.get(),
                     attack.link.framesFromNode.get(), attack.link.bytesFromNode.get() >> 20);
-            System.out.printf("SUMMARY %-11s | %d s, -Xmx%d MB, %s | heap MB: baseline %d, peak %d, after GC %d | local writes %,d/%,d,"
+            System.out.printf("SUMMARY %-11s | %d s, -Xmx%d MB, %s | heap MB: start %d, peak %d (after-GC peak %d), end after full GC %d | local writes %,d/%,d,"
                     + " p50 %.2f ms, p99 %.2f ms, max %.1f ms, failed %d, outstanding %d (drained %d ms after) | %s | load %s -> %s%n",
-                    name, SECONDS, Runtime.getRuntime().maxMemory() >> 20, gcs, baseline >> 20, peak.get() >> 20, after >> 20,
+                    name, SECONDS, Runtime.getRuntime().maxMemory() >> 20, gcs, baseline >> 20, peak.get() >> 20, peakAfterGc.get() >> 20, after >> 20,
                     n, planned, n > 0 ? done[n / 2] / 1e6 : Double.NaN, n > 0 ? done[(int) Math.min(n - 1, n * 0.99)] / 1e6 : Double.NaN,
                     n > 0 ? done[n - 1] / 1e6 : Double.NaN, failures.get(), outstanding, drainMs,
                     survived ? "SURVIVED" : "FAILED" + (error.get() != null ? " (" + error.get() + ")" : ""), loadBefore, loadAfter);
