@@ -574,8 +574,8 @@ public final class HostilePeerHarness {
 
         @Override
         String figures(SyncStats s) {
-            return String.format("%,d nacks against 20,000 keys; %,d offer chunks sent to the peer, %,d transfers it acked;"
-                    + " transfers %s; inbound dropped %,d; refused %s", nacks, offerChunksSeen, peerTransfersAcked,
+            return String.format("%,d nacks (frames of %d bytes) against 20,000 keys; %,d offer chunks sent to the peer, %,d transfers it acked;"
+                    + " transfers %s; inbound dropped %,d; refused %s", nacks, nack.length, offerChunksSeen, peerTransfersAcked,
                     transfers(s), s.inboundDropped(), refusals(s));
         }
     }
@@ -700,14 +700,19 @@ public final class HostilePeerHarness {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong peak = new AtomicLong();
             AtomicLong peakAfterGc = new AtomicLong();
+            java.util.Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP)
+                    .map(java.lang.management.MemoryPoolMXBean::getName).collect(Collectors.toSet());
+            AtomicLong peakInbound = new AtomicLong();
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
                 ((javax.management.NotificationEmitter) gc).addNotificationListener((note, hb) -> {
                     if (!stop.get() && note.getType().equals(
                             com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
                         var info = com.sun.management.GarbageCollectionNotificationInfo.from(
                                 (javax.management.openmbean.CompositeData) note.getUserData());
-                        long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                                .mapToLong(java.lang.management.MemoryUsage::getUsed).sum();
+                        long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                                .filter(e -> heapPools.contains(e.getKey()))
+                                .mapToLong(e -> e.getValue().getUsed()).sum();
                         peakAfterGc.accumulateAndGet(used, Math::max);
                     }
                 }, null, null);
@@ -715,6 +720,7 @@ public final class HostilePeerHarness {
             Thread sampler = new Thread(() -> {
                 while (!stop.get()) {
                     peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    peakInbound.accumulateAndGet(node.stats().inboundQueuedBytes(), Math::max);
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
                 }
             }, "heap-sampler");
@@ -799,8 +805,9 @@ public final class HostilePeerHarness {
                     .collect(Collectors.joining("+"));
             System.out.printf("%s: %s%n", name, attack.figures(s));
             System.out.printf("%s: at the end: inbound queued %,d bytes, buffered %,d bytes, assembly %,d bytes, codec names %,d;"
-                    + " peak heap after any GC during the attack %d MB%n", name, s.inboundQueuedBytes(),
-                    s.protocol().bufferedBytes(), s.protocol().assemblyBytes(), attack.nodeCodecs.size(), peakAfterGc.get() >> 20);
+                    + " peak heap after any GC during the attack %d MB; inbound queue at most %,d bytes (sampled)%n", name,
+                    s.inboundQueuedBytes(), s.protocol().bufferedBytes(), s.protocol().assemblyBytes(),
+                    attack.nodeCodecs.size(), peakAfterGc.get() >> 20, peakInbound.get());
             System.out.printf("%s: node: frames in %,d, rejected %,d, from unknown peers %,d, inbound dropped %,d, steps failed %,d,"
                     + " names forgotten %,d, refused %s, transfers %s, keys %,d, codec names %,d; %,d frames sent by the peer,"
                     + " %,d frames from the node (%,d MB)%n", name, s.framesIn(), s.framesRejected(),
