@@ -51,6 +51,7 @@ import java.util.stream.Collectors;
  * refusal counters, and whether everything survived (no Error anywhere, every write completed).
  *
  * <pre>
+ * java -Xmx1g -cp benchmarks/target/benchmarks.jar io.converge.bench.hostile.HostilePeerHarness baseline
  * java -Xmx1g -cp benchmarks/target/benchmarks.jar io.converge.bench.hostile.HostilePeerHarness silent-peer
  * java -Xmx1g -cp benchmarks/target/benchmarks.jar io.converge.bench.hostile.HostilePeerHarness parts
  * java -Xmx1g -cp benchmarks/target/benchmarks.jar io.converge.bench.hostile.HostilePeerHarness names
