@@ -292,10 +292,11 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
         }
         // Reserved before decoding, so a flood costs no decoding once the queue is full.
         long max = machine.config().inboundMaxBytes();
+        int cost = queuedCost(frame.length);
         long queued;
         do {
             queued = inboundBytes.get();
-            if (queued + frame.length > max) {
+            if (queued + cost > max) {
                 long n = inboundDropped.incrementAndGet();
                 if (n == 1 || n % 1024 == 0) {
                     LOG.warn("{}: inbound queue full ({} of {} bytes): dropped a frame of {} bytes from {} ({} so far)",
@@ -304,20 +305,35 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                 }
                 return;
             }
-        } while (!inboundBytes.compareAndSet(queued, queued + frame.length));
+        } while (!inboundBytes.compareAndSet(queued, queued + cost));
         FrameStage.Decoded d;
         try {
             d = frames.decode(from, frame);
         } catch (RuntimeException | Error e) {
-            inboundBytes.addAndGet(-frame.length);
+            inboundBytes.addAndGet(-cost);
             throw e;
         }
         if (d == null) {
-            inboundBytes.addAndGet(-frame.length);
+            inboundBytes.addAndGet(-cost);
             return;
         }
-        enqueue(new InboundWork(new Input.Received(from, d.message()), d, frame.length));
+        enqueue(new InboundWork(new Input.Received(from, d.message()), d, cost));
     }
+
+    /**
+     * What a received frame is charged against {@code inboundMaxBytes} while it waits: an estimate
+     * of the heap its decoded message holds, not its wire size. A 9-byte nack costs about 175
+     * bytes once decoded and queued, and a decoded value several times its encoding, so charging
+     * frame bytes let a flood of small frames hold over a gigabyte under a 64 MiB bound.
+     */
+    static int queuedCost(int frameBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, QUEUED_FRAME_OVERHEAD_BYTES + (long) DECODED_BYTES_PER_FRAME_BYTE * frameBytes);
+    }
+
+    /** Queue node, work item, input and message objects of one queued frame, rounded up. */
+    static final int QUEUED_FRAME_OVERHEAD_BYTES = 256;
+    /** Heap bytes a decoded value holds per byte of its encoding, rounded up from measured sets and maps. */
+    static final int DECODED_BYTES_PER_FRAME_BYTE = 8;
 
     @Override
     public void peerUp(ReplicaId peer, long incarnation) {

@@ -23,7 +23,8 @@ import java.util.Objects;
  *     reported their sender up
  * @param inboundDropped frames dropped because the inbound queue was full
  *     ({@link io.converge.crdt.protocol.SyncConfig#inboundMaxBytes()})
- * @param inboundQueuedBytes bytes of frames waiting for the sync loop when the snapshot was taken
+ * @param inboundQueuedBytes estimated heap of the frames waiting for the sync loop when the snapshot was
+ *     taken, as charged against {@code SyncConfig.inboundMaxBytes}
  * @param stepsFailed steps of the sync loop that threw (each also a {@link ReplicatorEvent.StepFailed})
  * @param namesForgotten key names learned from peers and forgotten because their values were not
  *     kept

@@ -61,7 +61,9 @@ import java.util.Objects;
  *       is already answered by it. A transfer answers at most one request per offer chunk it
  *       sent; more are counted as {@link Limit#REQUESTS_PER_TRANSFER}.
  *   <li><b>Inbound queue</b> (the engine's driver): frames wait for the loop up to
- *       {@code inboundMaxBytes} (default 64 MiB) of frame bytes; a frame beyond is dropped, counted
+ *       {@code inboundMaxBytes} (default 64 MiB) of estimated heap (each frame is charged 256
+ *       bytes plus 8 times its size: a queued, decoded message holds far more than its
+ *       encoding); a frame beyond is dropped, counted
  *       in the engine's {@code SyncStats.inboundDropped} and published as an
  *       {@code InboundDropped} event (the protocol resends). Frames from a replica the
  *       transport has not reported up are dropped before they are decoded. The loop steps at
@@ -229,7 +231,10 @@ public record SyncConfig(long syncIntervalMillis, long ackTimeoutMillis, long he
             return this;
         }
 
-        /** Most bytes of received frames queued for the engine's loop; default 64 MiB. */
+        /**
+         * Most heap that received frames waiting for the engine's loop may hold, estimated as 256
+         * bytes plus 8 times each frame's size; default 64 MiB.
+         */
         public Builder inboundMaxBytes(long n) {
             inboundMaxBytes = atLeast("inboundMaxBytes", n, MIN_MESSAGE_BYTES);
             return this;

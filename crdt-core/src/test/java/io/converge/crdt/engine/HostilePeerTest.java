@@ -124,7 +124,7 @@ class HostilePeerTest {
 
     @Test
     void aFloodingPeerQueuesNoMoreThanTheInboundByteBoundAndTheRestIsDroppedAndCounted() {
-        long bound = 1 << 20;
+        long bound = 8 << 20;
         // One message per turn, so the figures published after the first still show a full queue.
         Replicator a = start(SyncConfig.builder().inboundMaxBytes(bound).maxInboundPerTurn(1).build());
         peerUp();
@@ -135,12 +135,34 @@ class HostilePeerTest {
         }
         loop.runOne(); // one turn: publishes the figures with the queue still full
         SyncStats s = a.stats();
-        long queuedAtMost = bound / big.length;
+        int cost = SyncDriver.queuedCost(big.length);
+        long queuedAtMost = bound / cost;
         System.out.println("BOUNDS inbound flood: " + sent + " frames of " + big.length + " bytes, " + s.inboundQueuedBytes()
                 + " bytes queued (bound " + bound + "), " + s.inboundDropped() + " dropped");
-        assertEquals((queuedAtMost - 1) * big.length, s.inboundQueuedBytes(), "queued up to the bound, less the one stepped");
+        assertEquals((queuedAtMost - 1) * cost, s.inboundQueuedBytes(), "queued up to the bound, less the one stepped");
         assertEquals(sent - queuedAtMost, s.inboundDropped(), "dropped beyond the bound, counted");
         assertTrue(events.stream().anyMatch(e -> e instanceof ReplicatorEvent.InboundDropped), "published");
+        loop.runAll();
+        assertEquals(0, a.stats().inboundQueuedBytes(), "drained");
+    }
+
+    @Test
+    void aFloodOfTinyFramesIsChargedForTheHeapItHoldsNotItsWireBytes() {
+        long bound = 1 << 20;
+        Replicator a = start(SyncConfig.builder().inboundMaxBytes(bound).maxInboundPerTurn(1).build());
+        peerUp();
+        byte[] nack = frame(new Message.Nack(0));
+        int sent = 100_000; // under 1 MiB on the wire, far more once decoded and queued
+        for (int i = 0; i < sent; i++) {
+            transport.receiver.received(PEER, nack);
+        }
+        long queuedAtMost = bound / SyncDriver.queuedCost(nack.length);
+        loop.runOne();
+        SyncStats s = a.stats();
+        System.out.println("BOUNDS nack flood: " + sent + " frames of " + nack.length + " bytes, "
+                + (sent - s.inboundDropped()) + " queued (bound " + bound + " of estimated heap), " + s.inboundDropped()
+                + " dropped");
+        assertEquals(sent - queuedAtMost, s.inboundDropped(), "a 9-byte frame is charged what it holds");
         loop.runAll();
         assertEquals(0, a.stats().inboundQueuedBytes(), "drained");
     }
