@@ -18,7 +18,14 @@ final class ReadView {
     /** The machine's dot floor, for snapshots. */
     private volatile long dotFloor;
 
-    ReadView(Map<String, ReplicatedData<?>> restored, Map<String, Long> restoredExpiries, SyncStats initial) {
+    /**
+     * A view of the restored store. {@code dotFloor} is the restored machine's: a snapshot taken
+     * before the first step is published must not write a lower one, since it truncates the
+     * records the floor came from.
+     */
+    ReadView(Map<String, ReplicatedData<?>> restored, Map<String, Long> restoredExpiries, long dotFloor,
+            SyncStats initial) {
+        this.dotFloor = dotFloor;
         states.putAll(restored);
         restoredExpiries.forEach((k, e) -> {
             if (e > 0 && states.containsKey(k)) {

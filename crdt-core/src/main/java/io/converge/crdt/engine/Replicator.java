@@ -100,7 +100,7 @@ public final class Replicator implements AutoCloseable {
         ValueSizer sizer = new CodecSizer(config, codec);
         SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence, dotFloor,
                 ReplicatedData::digest, sizer);
-        this.view = new ReadView(restored, expiries, new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        this.view = new ReadView(restored, expiries, machine.dotFloor(), new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         if (storePersistence != null) {
             storePersistence.attach(view);
         }
