@@ -65,6 +65,10 @@ import java.util.function.ToLongFunction;
  * node drops the key and keeps nothing; a copy that arrives later carries the same past expiry
  * and is dropped on arrival, so nothing resurrects it. An update racing the expiry (within the
  * clocks' skew) may keep the part it wrote alive, as a concurrent update survives a reset.
+ * A key written again after it expired here mints its dots above every dot this replica issued
+ * (the {@linkplain #dotFloor() dot floor}), never {@code (self, 1)} again: a peer whose clock lags
+ * and still holds the old life takes the write as new, and its context removes the old life
+ * there too. The floor never goes down, across restarts too (the store persists it).
  *
  * <h2>Quiet links</h2>
  * A link with nothing to send carries a {@link Message.Heartbeat} every heartbeat interval: the
