@@ -22,13 +22,16 @@ import java.util.function.ToLongFunction;
  * A dot is minted once (crdt.md §2), but an expired key keeps nothing, so its next life would
  * start from the type's empty value and mint {@code (self, 1)} again, a dot that a peer which has
  * not expired the key yet still holds with the old payload. So the store keeps the
- * <em>floor</em>: the highest counter of {@code self} held by any state it dropped or was restored
- * with (and the floor it was restored with), which never goes down. A key created from empty
- * starts from {@link #fresh}: the empty value whose context covers {@code self} up to the floor,
- * so its dots are above every dot this replica issued for any key, and its first delta, carrying
- * that context, removes what a peer still holds of the expired life. Keys that are held need no
- * floor: their own context covers what {@code self} issued for them. The floor moves only when a
- * key expires; an update reads it only when it creates a key.
+ * <em>floor</em>: the highest counter of {@code self} held by any state it dropped, or was
+ * restored with under a time to live (only those can be dropped), and the floor it was restored
+ * with; it never goes down. A key created from empty starts from {@link #fresh}: the empty value
+ * whose context covers {@code self} up to the floor, so its dots are above every dot this replica
+ * issued for any key that may have been dropped, and its first delta, carrying that context,
+ * removes what a peer still holds of the expired life. Keys that are held need no floor: their own
+ * context covers what {@code self} issued for them. The floor moves only when a key expires; an
+ * update reads it only when it creates a key. A replica that uses no time to live keeps a floor of
+ * 0 and mints as before. Counter space: the floor is a counter this replica issued, so dots stay
+ * as dense as before, far from {@code VersionVector.MAX_COUNTER}.
  */
 final class KeyStates {
     private final ToLongFunction<ReplicatedData<?>> digester;
@@ -39,7 +42,7 @@ final class KeyStates {
     private final PriorityQueue<Expiry> queue = new PriorityQueue<>();
     private long digest;
     private final ReplicaId self;
-    /** The highest counter of {@code self} in any state dropped or restored: never goes down. */
+    /** The highest counter of {@code self} in a state dropped or restored with an expiry; never lower. */
     private long floor;
 
     private record Expiry(long at, String key) implements Comparable<Expiry> {
@@ -52,8 +55,8 @@ final class KeyStates {
 
     /**
      * A store restored with {@code restored} (which may hold keys already expired: their counters
-     * still count towards the floor) and the floor persisted with it ({@code restoredFloor}, 0 if
-     * none).
+     * still count towards the floor, as do those of every key restored with an expiry) and the
+     * floor persisted with it ({@code restoredFloor}, 0 if none).
      */
     KeyStates(ReplicaId self, ToLongFunction<ReplicatedData<?>> digester, Map<String, ReplicatedData<?>> restored,
             Map<String, Long> restoredExpiries, long restoredFloor) {
@@ -66,7 +69,9 @@ final class KeyStates {
         new TreeMap<>(restored).forEach((k, v) -> {
             states.put(k, v);
             digest += keyDigest(k, v);
-            raiseFloor(v);
+            if (restoredExpiries.getOrDefault(k, 0L) > 0) {
+                raiseFloor(v); // a key that may be dropped, or was while the node was down
+            }
         });
         new TreeMap<>(restoredExpiries).forEach((k, e) -> {
             if (states.containsKey(k) && e > 0) {
