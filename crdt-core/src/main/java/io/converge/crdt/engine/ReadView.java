@@ -15,8 +15,17 @@ final class ReadView {
     private final ConcurrentHashMap<String, ReplicatedData<?>> states = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> expiries = new ConcurrentHashMap<>();
     private volatile SyncStats stats;
+    /** The machine's dot floor, for snapshots. */
+    private volatile long dotFloor;
 
-    ReadView(Map<String, ReplicatedData<?>> restored, Map<String, Long> restoredExpiries, SyncStats initial) {
+    /**
+     * A view of the restored store. {@code dotFloor} is the restored machine's: a snapshot taken
+     * before the first step is published must not write a lower one, since it truncates the
+     * records the floor came from.
+     */
+    ReadView(Map<String, ReplicatedData<?>> restored, Map<String, Long> restoredExpiries, long dotFloor,
+            SyncStats initial) {
+        this.dotFloor = dotFloor;
         states.putAll(restored);
         restoredExpiries.forEach((k, e) -> {
             if (e > 0 && states.containsKey(k)) {
@@ -26,8 +35,12 @@ final class ReadView {
         this.stats = initial;
     }
 
-    /** Publishes what one step changed. */
-    void apply(Output out) {
+    /**
+     * Publishes what one step changed, and the machine's dot floor after it: before the step's
+     * expired keys are removed, so a snapshot that misses them reads a floor that covers them.
+     */
+    void apply(Output out, long floor) {
+        dotFloor = floor;
         for (Output.Persist p : out.persists()) {
             if (p.expiresAt() > 0) {
                 expiries.put(p.key(), p.expiresAt());
@@ -40,6 +53,11 @@ final class ReadView {
             states.remove(k);
             expiries.remove(k);
         }
+    }
+
+    /** The machine's dot floor as of the last step published. */
+    long dotFloor() {
+        return dotFloor;
     }
 
     void publish(SyncStats s) {

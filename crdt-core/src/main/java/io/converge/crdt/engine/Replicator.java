@@ -71,7 +71,7 @@ public final class Replicator implements AutoCloseable {
     private CompletableFuture<Void> closing;
 
     private Replicator(ReplicatorConfig config, MessageCodec codec, Scheduler scheduler, ThreadScheduler owned,
-            Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries, long sequence,
+            Map<String, ReplicatedData<?>> restored, Map<String, Long> expiries, long sequence, long dotFloor,
             StorePersistence storePersistence, io.converge.crdt.store.StoreRecoveryReport recovery) {
         this.storePersistence = storePersistence;
         this.recovery = recovery;
@@ -98,9 +98,9 @@ public final class Replicator implements AutoCloseable {
         // Messages are cut by the bytes their values take in this codec's frames; a key without a
         // codec (possible only on a standalone replica) is estimated.
         ValueSizer sizer = new CodecSizer(config, codec);
-        SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence,
+        SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence, dotFloor,
                 ReplicatedData::digest, sizer);
-        this.view = new ReadView(restored, expiries, new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        this.view = new ReadView(restored, expiries, machine.dotFloor(), new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         if (storePersistence != null) {
             storePersistence.attach(view);
         }
@@ -212,7 +212,8 @@ public final class Replicator implements AutoCloseable {
                 records = local;
             }
             if (records == null) {
-                r = new Replicator(config, codec, scheduler, owned, Map.copyOf(restored), Map.of(), sequence, null, null);
+                r = new Replicator(config, codec, scheduler, owned, Map.copyOf(restored), Map.of(), sequence, 0, null,
+                        null);
             } else {
                 // Local records are read and written under local limits, never the network's.
                 StorePersistence persistence = new StorePersistence(records, config.codecs, config.limits,
@@ -225,7 +226,7 @@ public final class Replicator implements AutoCloseable {
                     throw e;
                 }
                 r = new Replicator(config, codec, scheduler, owned, rec.states(), rec.expiries(), rec.nextSequence(),
-                        persistence, report);
+                        rec.dotFloor(), persistence, report);
             }
         } catch (RuntimeException e) {
             if (owned != null) {

@@ -27,6 +27,16 @@ import org.slf4j.LoggerFactory;
  * updates go on: a CRDT snapshot may be fuzzy, because replaying a record it already contains
  * changes nothing.
  *
+ * <p><b>The dot floor.</b> A snapshot keeps no expired key, and truncates the records that held
+ * it, so the counters this replica minted for it would be forgotten and minted again (crdt.md §2:
+ * a dot is minted once). So every snapshot chunk carries the machine's
+ * {@linkplain io.converge.crdt.protocol.SyncMachine#dotFloor() dot floor} in its {@code seq}
+ * (unused in a snapshot; 0 in snapshots written before), and a snapshot of no key still writes one
+ * empty chunk for it. Recovery restores the highest floor read; the machine raises it further from
+ * the restored states, expired ones included. The view publishes the floor before it drops the
+ * keys that raised it, and a snapshot reads the floor after the keys, so a key it misses because
+ * it expired is in the floor it reads.
+ *
  * <p><b>Local limits.</b> Records and snapshots are encoded and decoded with {@link #localLimits},
  * not with the network's {@link CodecLimits}: the local files are not a hostile peer (their
  * integrity is the record and snapshot CRCs' job), and a limit meant for untrusted input must never
@@ -88,14 +98,17 @@ final class StorePersistence implements Persistence, AutoCloseable {
     }
 
     /** What recovery found: the states, their expiries, and the next sequence. */
-    record Recovered(Map<String, ReplicatedData<?>> states, Map<String, Long> expiries, long nextSequence) {
+    record Recovered(Map<String, ReplicatedData<?>> states, Map<String, Long> expiries, long nextSequence,
+            long dotFloor) {
     }
 
     /** Reads the snapshot and replays the log after it, on the calling thread. */
     Recovered recover() {
         Map<String, ReplicatedData<?>> states = new HashMap<>();
         Map<String, Long> expiries = new HashMap<>();
-        long last = store.recover((covers, snapshot) -> readSnapshot(snapshot, states, expiries), (seq, record) -> {
+        long[] floor = {0};
+        long last = store.recover((covers, snapshot) -> floor[0] = Math.max(floor[0],
+                readSnapshot(snapshot, states, expiries)), (seq, record) -> {
             Message m = codec.decode(record);
             if (!(m instanceof Message.Deltas d)) {
                 throw new IllegalStateException("log record " + seq + " is a " + m.getClass().getSimpleName());
@@ -103,10 +116,12 @@ final class StorePersistence implements Persistence, AutoCloseable {
             apply(d.deltas(), d.expiries(), states, expiries);
         });
         lastAppended = last;
-        return new Recovered(states, expiries, last + 1);
+        return new Recovered(states, expiries, last + 1, floor[0]);
     }
 
-    private void readSnapshot(byte[] snapshot, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+    /** Joins the snapshot's states into {@code states}; returns the dot floor it carries. */
+    private long readSnapshot(byte[] snapshot, Map<String, ReplicatedData<?>> states, Map<String, Long> expiries) {
+        long floor = 0;
         ByteBuf buf = Unpooled.wrappedBuffer(snapshot);
         while (buf.isReadable()) {
             int len = buf.readInt();
@@ -115,7 +130,9 @@ final class StorePersistence implements Persistence, AutoCloseable {
                 throw new IllegalStateException("snapshot chunk is a " + m.getClass().getSimpleName());
             }
             apply(s.states(), s.expiries(), states, expiries);
+            floor = Math.max(floor, s.seq());
         }
+        return floor;
     }
 
     private static void apply(Map<String, ReplicatedData<?>> values, Map<String, Long> exp,
@@ -172,7 +189,7 @@ final class StorePersistence implements Persistence, AutoCloseable {
                 v.get(k).ifPresent(s -> chunk.put(k, s));
                 v.expiry(k).ifPresent(e -> exp.put(k, e));
                 if (chunk.size() >= perChunk) {
-                    int bytes = writeChunk(out, chunk, exp);
+                    int bytes = writeChunk(out, chunk, exp, v.dotFloor());
                     // Aim the next chunks at SNAPSHOT_CHUNK_BYTES: large values get chunks of their own.
                     if (bytes > SNAPSHOT_CHUNK_BYTES) {
                         perChunk = (int) Math.max(1, (long) chunk.size() * SNAPSHOT_CHUNK_BYTES / bytes);
@@ -183,8 +200,10 @@ final class StorePersistence implements Persistence, AutoCloseable {
                     exp.clear();
                 }
             }
-            if (!chunk.isEmpty()) {
-                writeChunk(out, chunk, exp);
+            // Read after the keys: a key missed because it expired meanwhile raised this floor.
+            long floor = v.dotFloor();
+            if (!chunk.isEmpty() || floor > 0) {
+                writeChunk(out, chunk, exp, floor);
             }
             store.snapshot(covers, ByteBufUtil.getBytes(out));
             LOG.debug("snapshot at {}: {} bytes", covers, out.readableBytes());
@@ -194,10 +213,10 @@ final class StorePersistence implements Persistence, AutoCloseable {
     }
 
     /** Appends one length-prefixed chunk; returns its frame's size. */
-    private int writeChunk(ByteBuf out, Map<String, ReplicatedData<?>> chunk, Map<String, Long> exp) {
+    private int writeChunk(ByteBuf out, Map<String, ReplicatedData<?>> chunk, Map<String, Long> exp, long floor) {
         int at = out.writerIndex();
         out.writeInt(0);
-        codec.encode(new Message.States(0, true, chunk, exp), out);
+        codec.encode(new Message.States(0, true, chunk, exp, 0, floor), out);
         int bytes = out.writerIndex() - at - 4;
         out.setInt(at, bytes);
         return bytes;

@@ -483,7 +483,7 @@ final class SyncDriver implements FrameTransport.FrameReceiver {
                     : persisted.thenCombine(d, (a, b) -> (Void) null);
         }
         CompletableFuture<Void> durable = persisted;
-        view.apply(out);
+        view.apply(out, machine.dotFloor());
         publishStats();
         if (!out.changes().isEmpty() || !out.expired().isEmpty()) {
             changes.accept(out);

@@ -29,13 +29,16 @@ final class Integrity {
     /**
      * Why {@code incoming} for {@code key}, from {@code from}, must not be joined into
      * {@code current} (null for a key not held here), or null if it may. {@code ttl} says the key
-     * has a time to live: its state is dropped on expiry and may be recreated, so this replica's
-     * own count for it can honestly restart, and only conflicts are checked.
+     * has a time to live: its state is dropped on expiry and may be recreated. A recreated causal
+     * key mints its dots above {@code floor} (the machine's dot floor, see {@code KeyStates}), which
+     * covers every dot this replica issued for the key's earlier lives, so its own events are
+     * checked against that floor too. Counters have no dots: a recreated counter honestly counts
+     * from 0 again, so for them only conflicts are checked.
      */
     static Output.Contradiction check(ReplicaId self, ReplicaId from, String key, ReplicatedData<?> current,
-            ReplicatedData<?> incoming, boolean ttl) {
-        if (!ttl) {
-            String beyond = ownEventsBeyond(self, current, incoming);
+            ReplicatedData<?> incoming, boolean ttl, long floor) {
+        if (!ttl || incoming instanceof CausalCrdt<?>) {
+            String beyond = ownEventsBeyond(self, current, incoming, ttl ? floor : 0);
             if (beyond != null) {
                 return new Output.ReplicaIdReused(from, key, beyond);
             }
@@ -58,13 +61,18 @@ final class Integrity {
         return ((ReplicatedData) current).conflict(incoming);
     }
 
-    /** What {@code incoming} holds of {@code self}'s events that {@code current} lacks, or null. */
-    private static String ownEventsBeyond(ReplicaId self, ReplicatedData<?> current, ReplicatedData<?> incoming) {
+    /**
+     * What {@code incoming} holds of {@code self}'s events beyond both what {@code current} holds
+     * and {@code floor}, or null.
+     */
+    private static String ownEventsBeyond(ReplicaId self, ReplicatedData<?> current, ReplicatedData<?> incoming,
+            long floor) {
         long[] theirs = issued(incoming, self);
         long[] ours = current == null ? new long[theirs.length] : issued(current, self);
         for (int i = 0; i < theirs.length && i < ours.length; i++) {
-            if (theirs[i] > ours[i]) {
-                return "it holds event " + theirs[i] + " of " + self + ", which issued only " + ours[i] + " here";
+            if (theirs[i] > Math.max(ours[i], floor)) {
+                return "it holds event " + theirs[i] + " of " + self + ", which issued only "
+                        + Math.max(ours[i], floor) + " here";
             }
         }
         return null;

@@ -1,6 +1,9 @@
 package io.converge.crdt.protocol;
 
+import io.converge.crdt.CausalCrdt;
 import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.causal.CausalContext;
+import io.converge.crdt.causal.ReplicaId;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +17,21 @@ import java.util.function.ToLongFunction;
  * The machine's store {@code X}: every key's state, the expiry of the keys with a time to live,
  * and a digest of the whole store kept up to date in O(1) per change. Keys iterate in the order
  * they were first written (so offers list them alike in every JVM). Confined to the machine.
+ *
+ * <h2>The dot floor</h2>
+ * A dot is minted once (crdt.md §2), but an expired key keeps nothing, so its next life would
+ * start from the type's empty value and mint {@code (self, 1)} again, a dot that a peer which has
+ * not expired the key yet still holds with the old payload. So the store keeps the
+ * <em>floor</em>: the highest counter of {@code self} held by any state it dropped, or was
+ * restored with under a time to live (only those can be dropped), and the floor it was restored
+ * with; it never goes down. A key created from empty starts from {@link #fresh}: the empty value
+ * whose context covers {@code self} up to the floor, so its dots are above every dot this replica
+ * issued for any key that may have been dropped, and its first delta, carrying that context,
+ * removes what a peer still holds of the expired life. Keys that are held need no floor: their own
+ * context covers what {@code self} issued for them. The floor moves only when a key expires; an
+ * update reads it only when it creates a key. A replica that uses no time to live keeps a floor of
+ * 0 and mints as before. Counter space: the floor is a counter this replica issued, so dots stay
+ * as dense as before, far from {@code VersionVector.MAX_COUNTER}.
  */
 final class KeyStates {
     private final ToLongFunction<ReplicatedData<?>> digester;
@@ -23,6 +41,9 @@ final class KeyStates {
     /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
     private final PriorityQueue<Expiry> queue = new PriorityQueue<>();
     private long digest;
+    private final ReplicaId self;
+    /** The highest counter of {@code self} in a state dropped or restored with an expiry; never lower. */
+    private long floor;
 
     private record Expiry(long at, String key) implements Comparable<Expiry> {
         @Override
@@ -32,12 +53,25 @@ final class KeyStates {
         }
     }
 
-    KeyStates(ToLongFunction<ReplicatedData<?>> digester, Map<String, ReplicatedData<?>> restored,
-            Map<String, Long> restoredExpiries) {
+    /**
+     * A store restored with {@code restored} (which may hold keys already expired: their counters
+     * still count towards the floor, as do those of every key restored with an expiry) and the
+     * floor persisted with it ({@code restoredFloor}, 0 if none).
+     */
+    KeyStates(ReplicaId self, ToLongFunction<ReplicatedData<?>> digester, Map<String, ReplicatedData<?>> restored,
+            Map<String, Long> restoredExpiries, long restoredFloor) {
+        this.self = self;
         this.digester = digester;
+        if (restoredFloor < 0) {
+            throw new IllegalArgumentException("the dot floor must not be negative, got " + restoredFloor);
+        }
+        this.floor = restoredFloor;
         new TreeMap<>(restored).forEach((k, v) -> {
             states.put(k, v);
             digest += keyDigest(k, v);
+            if (restoredExpiries.getOrDefault(k, 0L) > 0) {
+                raiseFloor(v); // a key that may be dropped, or was while the node was down
+            }
         });
         new TreeMap<>(restoredExpiries).forEach((k, e) -> {
             if (states.containsKey(k) && e > 0) {
@@ -123,9 +157,33 @@ final class KeyStates {
             expiries.remove(e.key());
             ReplicatedData<?> old = states.remove(e.key());
             if (old != null) {
+                raiseFloor(old);
                 digest -= keyDigest(e.key(), old);
                 dropped.add(e.key());
             }
+        }
+    }
+
+    /** The highest counter of this replica's dots that a key created now must stay above. */
+    long floor() {
+        return floor;
+    }
+
+    /**
+     * The state a key created from empty starts from: {@code bottom} itself for a type without
+     * dots or while the floor is 0, else {@code bottom} with a context covering {@code self} up to
+     * the floor (see the class comment).
+     */
+    ReplicatedData<?> fresh(ReplicatedData<?> bottom) {
+        if (floor == 0 || !(bottom instanceof CausalCrdt<?> c)) {
+            return bottom;
+        }
+        return c.withContext(c.context().union(CausalContext.builder().addUpTo(self, floor).build()));
+    }
+
+    private void raiseFloor(ReplicatedData<?> state) {
+        if (state instanceof CausalCrdt<?> c) {
+            floor = Math.max(floor, c.context().max(self));
         }
     }
 

@@ -65,6 +65,10 @@ import java.util.function.ToLongFunction;
  * node drops the key and keeps nothing; a copy that arrives later carries the same past expiry
  * and is dropped on arrival, so nothing resurrects it. An update racing the expiry (within the
  * clocks' skew) may keep the part it wrote alive, as a concurrent update survives a reset.
+ * A key written again after it expired here mints its dots above every dot this replica issued
+ * (the {@linkplain #dotFloor() dot floor}), never {@code (self, 1)} again: a peer whose clock lags
+ * and still holds the old life takes the write as new, and its context removes the old life
+ * there too. The floor never goes down, across restarts too (the store persists it).
  *
  * <h2>Quiet links</h2>
  * A link with nothing to send carries a {@link Message.Heartbeat} every heartbeat interval: the
@@ -142,6 +146,18 @@ public final class SyncMachine {
     public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored,
             Map<String, Long> restoredExpiries, long sequence, ToLongFunction<ReplicatedData<?>> digester,
             ValueSizer sizer) {
+        this(self, config, restored, restoredExpiries, sequence, 0, digester, sizer);
+    }
+
+    /**
+     * A machine restored with the dot floor persisted with its store (see {@link #dotFloor()}):
+     * the restored states raise it further, never lower it.
+     *
+     * @throws IllegalArgumentException if {@code dotFloor} is negative
+     */
+    public SyncMachine(ReplicaId self, SyncConfig config, Map<String, ReplicatedData<?>> restored,
+            Map<String, Long> restoredExpiries, long sequence, long dotFloor,
+            ToLongFunction<ReplicatedData<?>> digester, ValueSizer sizer) {
         this.sizer = Objects.requireNonNull(sizer, "sizer");
         this.self = Objects.requireNonNull(self, "self");
         this.config = Objects.requireNonNull(config, "config");
@@ -149,8 +165,19 @@ public final class SyncMachine {
         if (sequence < 0) {
             throw new IllegalArgumentException("sequence must be at least 0, got " + sequence);
         }
-        this.keys = new KeyStates(Objects.requireNonNull(digester, "digester"), restored, restoredExpiries);
+        this.keys = new KeyStates(self, Objects.requireNonNull(digester, "digester"), restored, restoredExpiries,
+                dotFloor);
         this.buffer = new DeltaBuffer(sequence);
+    }
+
+    /**
+     * The counter every dot this replica mints for a key it creates from now on is above: no
+     * lower than any counter of its own in a key it dropped on expiry or was restored with, and
+     * never lower than before. A store persists it beside its states (a snapshot keeps no expired
+     * key) and passes it back to the restored machine, so no dot is minted twice across restarts.
+     */
+    public long dotFloor() {
+        return keys.floor();
     }
 
     /** When {@code key} expires (epoch ms), if it has a time to live. */
@@ -449,6 +476,8 @@ public final class SyncMachine {
         long expiresAt;
         /** The bytes of the deltas joined into {@link #delta}, summed: a bound on the join's. */
         long bytes;
+        /** For a new key, the state it starts from ({@code KeyStates.fresh}); null until known. */
+        ReplicatedData<?> fresh;
 
         Touched(ReplicatedData<?> before) {
             this.before = before;
@@ -489,7 +518,7 @@ public final class SyncMachine {
         for (Map.Entry<String, Touched> e : touched.entrySet()) {
             Touched t = e.getValue();
             if (t.changed) {
-                record(s, e.getKey(), t.before, t.after, t.delta, self, t.expiresAt, t.bytes);
+                record(s, e.getKey(), t.before, t.after, createdDelta(t), self, t.expiresAt, t.bytes);
             } else if (t.delta != null) {
                 // Nothing new, but the key was touched: renew its lease through a no-op record.
                 if (keys.extendsExpiry(e.getKey(), t.expiresAt)) {
@@ -500,12 +529,23 @@ public final class SyncMachine {
     }
 
     /**
+     * The delta to record for {@code t}: for a key this step created, joined with the state it
+     * started from, whose context covers this replica's dots up to the floor. So the first delta
+     * of a key's new life removes, on a peer that has not expired it yet, what it holds of the old
+     * one, and leaves no gap in front of its new dot.
+     */
+    private ReplicatedData<?> createdDelta(Touched t) {
+        return t.before == null && t.fresh != null && keys.floor() > 0 ? join(t.fresh, t.delta) : t.delta;
+    }
+
+    /**
      * Runs one mutation on the key's state so far in this step and folds its delta into
      * {@code t}. Returns the state after the update; changes nothing if it throws.
      */
     private ReplicatedData<?> localUpdate(Step s, Input.LocalUpdate u, Touched t) {
         ReplicatedData<?> current = t.after;
-        ReplicatedData<?> base = current != null ? current : u.bottom();
+        // A key created from empty starts above every dot this replica issued (KeyStates.fresh).
+        ReplicatedData<?> base = current != null ? current : keys.fresh(u.bottom());
         if (base.getClass() != u.bottom().getClass()) {
             throw new io.converge.crdt.CrdtTypeMismatchException("key '" + u.key() + "' holds a "
                     + base.getClass().getSimpleName() + ", not a " + u.bottom().getClass().getSimpleName());
@@ -528,7 +568,10 @@ public final class SyncMachine {
         ReplicatedData<?> after = join(base, delta);
         boolean changed = after != base && !after.equals(base);
         if (!changed && (expiresAt == 0 || current == null)) {
-            return base; // nothing new and no lease to renew
+            return current == null ? u.bottom() : base; // nothing new and no lease to renew
+        }
+        if (current == null) {
+            t.fresh = base;
         }
         // Several updates of a key in one step travel as one delta: X ⊔ δ1 ⊔ δ2 = X ⊔ (δ1 ⊔ δ2).
         t.delta = t.delta == null ? delta : join(t.delta, delta);
@@ -918,7 +961,7 @@ public final class SyncMachine {
     private boolean refused(Step s, ReplicaId from, String key, ReplicatedData<?> cur, ReplicatedData<?> incoming,
             Map<String, Long> expiries) {
         boolean ttl = expiries.getOrDefault(key, 0L) > 0 || keys.expiryOf(key) > 0;
-        Output.Contradiction r = Integrity.check(self, from, key, cur, incoming, ttl);
+        Output.Contradiction r = Integrity.check(self, from, key, cur, incoming, ttl, keys.floor());
         if (r == null) {
             return false;
         }
