@@ -64,9 +64,15 @@ class AdversarialInputTest {
     /** The hostile peers are the writers of the corpus values: they send their own dots, and each other's. */
     private static final List<ReplicaId> HOSTILE = MessageCorpus.WRITERS;
     private static final ReplicaId GHOST = ReplicaId.of("ghost");
-    private static final SyncConfig CONFIG = SyncConfig.builder().maxMessageBytes(2048).bufferMaxBytes(16 * 1024)
-            .bufferMaxEntries(64).maxPartsPerKey(32).assemblyMaxBytesPerTransfer(4 * 1024).assemblyMaxBytes(6 * 1024)
+    private static final SyncConfig CONFIG = SyncConfig.builder().maxMessageBytes(1024).bufferMaxBytes(16 * 1024)
+            .bufferMaxEntries(64).maxPartsPerKey(32).assemblyMaxBytesPerTransfer(3 * 1024).assemblyMaxBytes(4 * 1024)
             .maxTransfersPerPeerPerMinute(2).ackTimeout(Duration.ofMillis(500)).build();
+    /**
+     * The honest peer's: the victim's message size, but room to assemble any key the victim holds
+     * (with the victim's bounds a key above 3 KiB could never reach it by transfer).
+     */
+    private static final SyncConfig HONEST_CONFIG = SyncConfig.builder().maxMessageBytes(1024)
+            .ackTimeout(Duration.ofMillis(500)).build();
 
     private static final JsonCodec<ORSet<String>> SET_JSON = JsonCodec.of(new TypeReference<ORSet<String>>() { });
     private static final JsonCodec<ORSet<Long>> LONGS_JSON = JsonCodec.of(new TypeReference<ORSet<Long>>() { });
@@ -100,7 +106,7 @@ class AdversarialInputTest {
         final MessageCodec honestCodec = new MessageCodec(registry(), CodecLimits.defaults());
         final SyncMachine victim = new SyncMachine(VICTIM, CONFIG, Map.of(), Map.of(), 0, ReplicatedData::digest,
                 victimCodec::encodedSize);
-        final SyncMachine honest = new SyncMachine(HONEST, CONFIG, Map.of(), Map.of(), 0, ReplicatedData::digest,
+        final SyncMachine honest = new SyncMachine(HONEST, HONEST_CONFIG, Map.of(), Map.of(), 0, ReplicatedData::digest,
                 honestCodec::encodedSize);
         final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
         final Set<String> victimWrote = new HashSet<>();
@@ -236,6 +242,14 @@ class AdversarialInputTest {
             route(HONEST, out);
         }
 
+        /** Brings hostile peer {@code i} back up, mostly, if it left or was reported down. */
+        void upAgain(int i, String where) {
+            MachineStats.PeerStats p = victim.stats().peers().get(HOSTILE.get(i));
+            if ((p == null || !p.up()) && rnd.nextInt(4) > 0) {
+                route(VICTIM, step(victim, new Input.PeerUp(HOSTILE.get(i), ++incarnation[i]), where));
+            }
+        }
+
         /** Feeds the victim {@code m} from {@code from}, as the engine would: encoded, then decoded. */
         void feed(ReplicaId from, Message m, String where) {
             byte[] frame = victimCodec.encodeToBytes(m);
@@ -341,6 +355,7 @@ class AdversarialInputTest {
     private void adversarial(World w, String where) {
         int i = rnd.nextInt(HOSTILE.size());
         ReplicaId from = HOSTILE.get(i);
+        w.upAgain(i, where);
         switch (rnd.nextInt(12)) {
             case 0, 1: {
                 var e = adversarialEntry();
@@ -357,29 +372,49 @@ class AdversarialInputTest {
                 break;
             }
             case 3: {
-                // a transfer of its own: an offer, then states and parts with absurd counts and sequences
-                w.transfer[i] += 1 + rnd.nextInt(2);
+                // a transfer of its own, after a restart (other messages may have named any transfer
+                // id, and only a newer one starts a transfer): an offer, then states and parts
+                w.incarnation[i]++;
+                w.route(VICTIM, w.step(w.victim, new Input.PeerUp(from, w.incarnation[i]), where));
+                w.transfer[i] = 1 + rnd.nextInt(3);
                 w.seq[i] = 1;
-                w.feed(from, new Message.Offer(w.transfer[i], MessageCorpus.number(rnd), rnd.nextBoolean(),
+                w.feed(from, new Message.Offer(w.transfer[i], MessageCorpus.number(rnd), rnd.nextInt(4) == 0,
                         Map.of("adv-s", rnd.nextLong(), COLLIDING_KEYS.get(rnd.nextInt(4)), rnd.nextLong()), 0), where);
                 break;
             }
             case 4, 5: {
-                var e = adversarialEntry();
-                int parts = switch (rnd.nextInt(5)) {
-                    case 0 -> Integer.MAX_VALUE;
-                    case 1 -> CONFIG.maxPartsPerKey();
-                    case 2 -> CONFIG.maxPartsPerKey() + 1;
-                    default -> 2 + rnd.nextInt(6);
-                };
-                int part = rnd.nextBoolean() ? parts - 1 : rnd.nextInt(Math.min(parts, 8));
-                long s = rnd.nextInt(5) == 0 ? MessageCorpus.number(rnd) : w.seq[i]++;
-                long t = rnd.nextInt(5) == 0 ? MessageCorpus.number(rnd) : w.transfer[i];
-                if (rnd.nextInt(3) == 0) {
-                    w.feed(from, new Message.States(t, rnd.nextBoolean(), Map.of(e.getKey(), e.getValue()), Map.of(),
-                            rnd.nextBoolean() ? parts : rnd.nextInt(3), s), where);
-                } else {
-                    w.feed(from, new Message.StatePart(t, e.getKey(), part, parts, e.getValue(), 0, s), where);
+                for (int burst = 1 + rnd.nextInt(8); burst > 0; burst--) {
+                    // mostly parts of one count per key, large enough to reach the assembly bounds; at
+                    // times absurd counts, sequences or transfers
+                    boolean absurd = rnd.nextInt(8) == 0;
+                    String key = rnd.nextBoolean() ? "adv-s" : COLLIDING_KEYS.get(rnd.nextInt(4));
+                    ReplicatedData<?> value;
+                    if (absurd) {
+                        var e = adversarialEntry();
+                        key = e.getKey();
+                        value = e.getValue();
+                    } else {
+                        ORSet<String> big = ORSet.empty();
+                        for (int k = 0; k < 20; k++) {
+                            big = big.join(big.add(hostile(rnd), "part-" + rnd.nextInt(1_000_000) + "-" + "x".repeat(20)));
+                        }
+                        value = big;
+                    }
+                    int parts = !absurd ? 20 : switch (rnd.nextInt(4)) {
+                        case 0 -> Integer.MAX_VALUE;
+                        case 1 -> CONFIG.maxPartsPerKey();
+                        case 2 -> CONFIG.maxPartsPerKey() + 1;
+                        default -> 1 + rnd.nextInt(6);
+                    };
+                    int part = rnd.nextInt(4) == 0 ? parts - 1 : rnd.nextInt(Math.min(parts, 20));
+                    long s = absurd && rnd.nextBoolean() ? MessageCorpus.number(rnd) : w.seq[i]++;
+                    long t = absurd && rnd.nextBoolean() ? MessageCorpus.number(rnd) : w.transfer[i];
+                    if (absurd && rnd.nextBoolean()) {
+                        w.feed(from, new Message.States(t, rnd.nextBoolean(), Map.of(key, value), Map.of(),
+                                rnd.nextBoolean() ? parts : rnd.nextInt(3), s), where);
+                    } else {
+                        w.feed(from, new Message.StatePart(t, key, part, parts, value, 0, s), where);
+                    }
                 }
                 break;
             }
@@ -426,7 +461,7 @@ class AdversarialInputTest {
                     w.route(VICTIM, w.step(w.victim, new Input.PeerDown(from,
                             PeerDownReason.values()[rnd.nextInt(PeerDownReason.values().length)]), where));
                 }
-                if (rnd.nextInt(4) > 0) {
+                if (rnd.nextInt(8) > 0) {
                     w.incarnation[i] += rnd.nextInt(2);
                     w.route(VICTIM, w.step(w.victim, new Input.PeerUp(from, w.incarnation[i]), where));
                 }
@@ -444,6 +479,14 @@ class AdversarialInputTest {
                 break;
             }
         }
+    }
+
+    /** Adds what a victim refused and dropped to the tally, to show that the bounds were reached. */
+    private void summarize(MachineStats s) {
+        s.refused().forEach((l, c) -> tally.merge("refused " + l, c.intValue(), Integer::sum));
+        tally.merge("conflicts refused", (int) s.conflictsRefused(), Integer::sum);
+        tally.merge("dropped from unknown peers", (int) s.droppedFromUnknownPeers(), Integer::sum);
+        s.transfers().forEach((r, c) -> tally.merge("transfers " + r, c.intValue(), Integer::sum));
     }
 
     @Test
@@ -464,6 +507,9 @@ class AdversarialInputTest {
         for (int n = 0; n < CASES; n++) {
             String where = "step " + n;
             if (n % WORLD_STEPS == 0) {
+                if (w != null) {
+                    summarize(w.victim.stats());
+                }
                 w = new World();
             }
             if (rnd.nextInt(8) == 0) {
@@ -488,7 +534,9 @@ class AdversarialInputTest {
                     m = null;
                 }
                 if (m != null) {
-                    w.feedDecoded(rnd.nextInt(20) == 0 ? GHOST : hostile(rnd), m, where);
+                    int i = rnd.nextInt(HOSTILE.size());
+                    w.upAgain(i, where);
+                    w.feedDecoded(rnd.nextInt(20) == 0 ? GHOST : HOSTILE.get(i), m, where);
                 }
             } else {
                 adversarial(w, where);
@@ -499,6 +547,7 @@ class AdversarialInputTest {
                 w.converge(where);
             }
         }
+        summarize(w.victim.stats());
         System.out.printf("adversarial input: %d steps in %d ms, seed %d, %d fuzzed frames refused by the codec; fed %s%n",
                 CASES, (System.nanoTime() - start) / 1_000_000, SEED, refusedFrames, tally);
     }
