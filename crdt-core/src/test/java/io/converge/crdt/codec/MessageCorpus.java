@@ -175,7 +175,8 @@ public final class MessageCorpus {
                 TreeSet<ReplicaId> ids = new TreeSet<>();
                 int n = r.nextInt(4);
                 for (int i = 0; i < n; i++) {
-                    ids.add(r.nextBoolean() ? WRITERS.get(r.nextInt(WRITERS.size())) : ReplicaId.of("u" + r.nextInt(50)));
+                    ids.add(r.nextBoolean() ? WRITERS.get(r.nextInt(WRITERS.size()))
+                            : ReplicaId.of("u" + r.nextInt(50)));
                 }
                 return new Message.Unreachable(ids);
             }

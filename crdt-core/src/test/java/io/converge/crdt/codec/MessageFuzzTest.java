@@ -85,8 +85,8 @@ class MessageFuzzTest {
             try {
                 assertEquals(m, c.decode(c.encodeToBytes(m)), where + ": a decoded message round-trips");
             } catch (RuntimeException e) {
-                fail(where + " decoded " + HexFormat.of().formatHex(input) + " to " + m + ", but its re-encoding failed: "
-                        + e, e);
+                fail(where + " decoded " + HexFormat.of().formatHex(input) + " to " + m
+                        + ", but its re-encoding failed: " + e, e);
             }
             outcomes.merge("decoded " + m.getClass().getSimpleName(), 1, Integer::sum);
             perType[t]++;

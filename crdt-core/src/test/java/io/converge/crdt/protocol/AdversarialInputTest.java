@@ -152,7 +152,8 @@ class AdversarialInputTest {
         boolean deliver(String where) {
             boolean any = !inFlight.isEmpty();
             for (int n = 0; !inFlight.isEmpty(); n++) {
-                assertTrue(n < 100_000, where + " (-Dconverge.fuzz.seed=" + SEED + "): the honest machines never go quiet");
+                assertTrue(n < 100_000, where + " (-Dconverge.fuzz.seed=" + SEED
+                        + "): the honest machines never go quiet");
                 Object[] f = inFlight.poll();
                 ReplicaId from = (ReplicaId) f[0];
                 boolean toHonest = from.equals(VICTIM);
@@ -271,7 +272,8 @@ class AdversarialInputTest {
             tally.merge(m.getClass().getSimpleName(), 1, Integer::sum);
             MachineStats s = victim.stats();
             if (from.equals(GHOST)) {
-                assertEquals(dropped + 1, s.droppedFromUnknownPeers(), where + ": a message from a peer not up is counted");
+                assertEquals(dropped + 1, s.droppedFromUnknownPeers(),
+                        where + ": a message from a peer not up is counted");
                 assertEquals(digest, s.storeDigest(), where + ": a message from a peer not up changes nothing");
                 assertTrue(out.sends().isEmpty() && out.changes().isEmpty(), where + ": and is not answered");
             }
@@ -317,12 +319,15 @@ class AdversarialInputTest {
             case 0:
                 return Map.entry(rnd.nextBoolean() ? "adv-g" : "honest-g", GCounter.of(Map.of(w, nearBound(rnd))));
             case 1:
-                return Map.entry("adv-p", PNCounter.of(Map.of(w, nearBound(rnd)), Map.of(hostile(rnd), nearBound(rnd))));
+                return Map.entry("adv-p",
+                        PNCounter.of(Map.of(w, nearBound(rnd)), Map.of(hostile(rnd), nearBound(rnd))));
             case 2:
-                return Map.entry(rnd.nextBoolean() ? "adv-c" : "honest-c", CausalCounter.empty().increment(w, nearBound(rnd)));
+                return Map.entry(rnd.nextBoolean() ? "adv-c" : "honest-c",
+                        CausalCounter.empty().increment(w, nearBound(rnd)));
             case 3:
                 // a dot at the bound or just below
-                return Map.entry(rnd.nextBoolean() ? "adv-s" : "honest", atDot(w, nearBound(rnd), "b" + rnd.nextInt(3)));
+                return Map.entry(rnd.nextBoolean() ? "adv-s" : "honest",
+                        atDot(w, nearBound(rnd), "b" + rnd.nextInt(3)));
             case 4:
                 // a context that is full: no further dot of w can be minted here
                 return Map.entry("adv-s", setWithContext(w, MAX));
@@ -333,7 +338,8 @@ class AdversarialInputTest {
             case 6: {
                 // many elements whose hashCodes are all 0, some at dots near the bound
                 ORSet<Long> s = rnd.nextBoolean() ? ORSet.empty()
-                        : LONGS_JSON.decode("{\"type\":\"ORSet\",\"context\":{\"vv\":{\"" + w + "\":" + (MAX - 40) + "}}}");
+                        : LONGS_JSON.decode("{\"type\":\"ORSet\",\"context\":{\"vv\":{\"" + w + "\":" + (MAX - 40)
+                                + "}}}");
                 int n = 1 + rnd.nextInt(40);
                 for (int i = 0; i < n; i++) {
                     long x = rnd.nextInt(64);
@@ -396,7 +402,8 @@ class AdversarialInputTest {
                     } else {
                         ORSet<String> big = ORSet.empty();
                         for (int k = 0; k < 20; k++) {
-                            big = big.join(big.add(hostile(rnd), "part-" + rnd.nextInt(1_000_000) + "-" + "x".repeat(20)));
+                            String e = "part-" + rnd.nextInt(1_000_000) + "-" + "x".repeat(20);
+                            big = big.join(big.add(hostile(rnd), e));
                         }
                         value = big;
                     }
@@ -548,7 +555,8 @@ class AdversarialInputTest {
             }
         }
         summarize(w.victim.stats());
-        System.out.printf("adversarial input: %d steps in %d ms, seed %d, %d fuzzed frames refused by the codec; fed %s%n",
+        System.out.printf("adversarial input: %d steps in %d ms, seed %d, %d fuzzed frames refused by the codec;"
+                + " fed %s%n",
                 CASES, (System.nanoTime() - start) / 1_000_000, SEED, refusedFrames, tally);
     }
 }
