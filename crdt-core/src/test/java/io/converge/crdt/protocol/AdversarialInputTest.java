@@ -137,11 +137,18 @@ class AdversarialInputTest {
             }
         }
 
-        /** Queues what {@code from} sends the other honest machine, encoded by its codec; the rest is dropped. */
+        /**
+         * Queues what {@code from} sends the other honest machine, encoded by its codec; the rest is
+         * dropped. Whatever it was sent, a machine sends only to peers that are up.
+         */
         void route(ReplicaId from, Output out) {
             ReplicaId other = from.equals(VICTIM) ? HONEST : VICTIM;
             MessageCodec codec = from.equals(VICTIM) ? victimCodec : honestCodec;
+            Map<ReplicaId, MachineStats.PeerStats> peers = (from.equals(VICTIM) ? victim : honest).stats().peers();
             for (Output.Send s : out.sends()) {
+                MachineStats.PeerStats p = peers.get(s.to());
+                assertTrue(p != null && p.up(), "(-Dconverge.fuzz.seed=" + SEED + ") " + from + " sent " + s.message()
+                        + " to " + s.to() + ", which is not up");
                 if (s.to().equals(other)) {
                     inFlight.add(new Object[] {from, codec.encodeToBytes(s.message())});
                 }
