@@ -489,6 +489,10 @@ class AdversarialInputTest {
                 if (rnd.nextBoolean()) {
                     ids.add(hostile(rnd));
                 }
+                if (rnd.nextInt(4) == 0) {
+                    // the receiver itself, or a replica it never heard of
+                    ids.add(rnd.nextBoolean() ? VICTIM : GHOST);
+                }
                 w.feed(from, new Message.Unreachable(ids), where);
                 break;
             }
