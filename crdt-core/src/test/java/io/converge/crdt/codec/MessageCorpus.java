@@ -88,6 +88,11 @@ public final class MessageCorpus {
         return r;
     }
 
+    /** A registry knowing every codec of the corpus, with no key bound: a receiver learns them. */
+    public CodecRegistry codecsOnly() {
+        return CodecRegistry.of(codecs.toArray(new CrdtCodec<?>[0]));
+    }
+
     /** A key and a value of its type. */
     public Map.Entry<String, ReplicatedData<?>> entry(Random r) {
         int t = r.nextInt(codecs.size());
