@@ -20,7 +20,8 @@ import java.util.function.BiPredicate;
  *   <li><b>Structural join.</b> {@link #merge} walks two tries side by side, node against node,
  *       and returns the left (or right) node itself wherever the merge leaves a subtree unchanged.
  *   <li><b>Canonical form.</b> The shape depends only on the content, so equal maps have equal
- *       shapes and equality is a parallel walk.
+ *       shapes and equality is a parallel walk. (A collision tree, below, is canonical as a
+ *       sequence of entries; equality walks that sequence.)
  *   <li><b>Few bytes per entry.</b> A node keeps every group of at most {@value #BUCKET} entries
  *       that share the next five hash bits inline, in flat arrays sorted by hash; only larger
  *       groups become a child. Nodes therefore hold a dozen entries or more rather than two or three, and
@@ -32,13 +33,33 @@ import java.util.function.BiPredicate;
  * <h2>Layout</h2> A node at depth {@code d} looks at hash bits {@code [5d, 5d + 5)} (the
  * "fragment"). {@code nodeMap} marks fragments whose entries live in a child, {@code dataMap}
  * fragments whose entries are inline. Inline entries are sorted by their bit-reversed hash, which
- * keeps every fragment's group contiguous at every depth; below bit 30 all remaining keys with
- * equal hashes stay inline in one group. A fragment is a child exactly when it has more than
- * {@value #BUCKET} entries (and hash bits remain), which makes the form canonical.
+ * keeps every fragment's group contiguous at every depth, and keys with equal hashes by
+ * {@link #compareKeys}. A fragment is a child exactly when it has more than {@value #BUCKET}
+ * entries, which makes the form canonical. At the last level (bits 30 and 31) a fragment's
+ * entries all have the same 32-bit hash; more than a bucket of them form a collision tree.
+ *
+ * <h2>Keys with equal hashes</h2> Keys whose {@code hashCode}s are equal (by accident, or chosen
+ * by a peer: {@code Long}s {@code x << 32 | x} all hash to 0, strings of {@code "Aa"} and
+ * {@code "BB"} blocks share one hash) cannot be told apart by the trie's hash bits. They are kept
+ * in a deterministic order instead ({@link #compareKeys}: by class, then by {@code compareTo}
+ * where the class is comparable with itself, as {@link java.util.HashMap} orders its tree bins),
+ * and more than a bucket of them in a persistent B+-tree in that order ({@link Collisions}). So
+ * for comparable keys ({@code String}, {@code Long}, {@code Integer}, {@code UUID}, enums, any
+ * {@code Comparable<T>} with a {@code compareTo} consistent with {@code equals}) get, put and
+ * remove stay O(log n) and decoding, merging and comparing O(n log n) however the hashes
+ * collide, and the order of iteration depends only on the content, on every JVM.
+ *
+ * <p>Keys that are not comparable (records and classes that do not implement {@code Comparable})
+ * tie with each other, as do unequal keys whose {@code compareTo} says 0:
+ * such keys of one hash are found by a scan of their tie, kept in the order they came in, and
+ * compared as a set, so n of them cost O(n) per operation and O(n^2) to build, as in a plain
+ * hash table; their order of iteration may differ between two tries of equal content. Identity
+ * hashes are never used: they would make shapes and orders differ between replicas.
  *
  * <p>Immutable and safe to share between threads. Keys and values are never null.
  *
- * @param <K> key type, with consistent {@code equals} and {@code hashCode}
+ * @param <K> key type, with consistent {@code equals} and {@code hashCode}; if comparable, with
+ *     a {@code compareTo} that is a total order, the same on every JVM, and 0 for equal keys
  * @param <V> value type
  */
 public final class HashTrie<K, V> {
@@ -46,7 +67,10 @@ public final class HashTrie<K, V> {
     private static final int MASK = (1 << BITS) - 1;
     /** Largest group of entries with the same fragment kept inline. */
     static final int BUCKET = 4;
-    /** The last shift with hash bits left; groups there stay inline whatever their size. */
+    /**
+     * The last shift with hash bits left: a child below it holds keys of one 32-bit hash, in a
+     * collision tree ({@link Collisions}).
+     */
     private static final int LAST_SHIFT = 30;
     private static final Node EMPTY_NODE = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
     private static final HashTrie<?, ?> EMPTY = new HashTrie<>(EMPTY_NODE);
@@ -114,6 +138,121 @@ public final class HashTrie<K, V> {
         return (hashOf(sortKey) >>> shift) & MASK;
     }
 
+    /**
+     * The order of keys with equal hashes, the same on every JVM. A key whose class is comparable
+     * (see {@link #ORDER_GROUP}) belongs to the group of the type it is comparable with; other
+     * keys to one unordered group, first. Groups are ordered by their type's name; within a
+     * group, keys are ordered by {@code compareTo}; in the unordered group, all keys tie (0).
+     * Keys that tie may be equal or not: those are kept in the order they came in, and found by
+     * a scan of the tie. Keys of different groups are taken to be unequal: a key class whose
+     * instances can equal another class's must share its group (be comparable with a common
+     * supertype, or neither be comparable), as {@code java.util.Date} and {@code Timestamp} or two
+     * {@code List} implementations do.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static int compareKeys(Object a, Object b) {
+        Class<?> ca = a.getClass();
+        Class<?> cb = b.getClass();
+        if (ca == cb && (ca == String.class || ca == Long.class)) {
+            return ((Comparable) a).compareTo(b);
+        }
+        Class<?> ga = ORDER_GROUP.get(ca);
+        Class<?> gb = ca == cb ? ga : ORDER_GROUP.get(cb);
+        if (ga == gb) {
+            return ga == Object.class ? 0 : ((Comparable) a).compareTo(b);
+        }
+        if (ga == Object.class || gb == Object.class) {
+            return ga == Object.class ? -1 : 1;
+        }
+        return ga.getName().compareTo(gb.getName());
+    }
+
+    /**
+     * The type a key class is comparable with, {@code T} of the {@code Comparable<T>} it
+     * implements (directly, through a superclass or an interface; the declaring enum for an
+     * enum), if that type is a supertype of the class, as {@link java.util.HashMap} asks of keys
+     * for its tree bins; else {@code Object.class}: not comparable, in the unordered group.
+     */
+    private static final ClassValue<Class<?>> ORDER_GROUP = new ClassValue<>() {
+        @Override
+        protected Class<?> computeValue(Class<?> c) {
+            if (!Comparable.class.isAssignableFrom(c)) {
+                return Object.class;
+            }
+            if (Enum.class.isAssignableFrom(c)) {
+                return c.isEnum() ? c : c.getSuperclass();
+            }
+            Class<?> t = comparableWith(c, new java.util.HashSet<>());
+            return t != null && t != Object.class && t.isAssignableFrom(c) ? t : Object.class;
+        }
+
+        private Class<?> comparableWith(Class<?> c, java.util.Set<Class<?>> seen) {
+            for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+                for (java.lang.reflect.Type t : k.getGenericInterfaces()) {
+                    Class<?> found = fromInterface(t, seen);
+                    if (found != null) {
+                        return found;
+                    }
+                }
+            }
+            return null;
+        }
+
+        private Class<?> fromInterface(java.lang.reflect.Type t, java.util.Set<Class<?>> seen) {
+            if (t instanceof java.lang.reflect.ParameterizedType p && p.getRawType() == Comparable.class) {
+                java.lang.reflect.Type arg = p.getActualTypeArguments()[0];
+                if (arg instanceof java.lang.reflect.ParameterizedType pa) {
+                    arg = pa.getRawType();
+                }
+                return arg instanceof Class<?> a ? a : Object.class;
+            }
+            Class<?> raw = t instanceof java.lang.reflect.ParameterizedType p ? (Class<?>) p.getRawType()
+                    : t instanceof Class<?> k ? k : null;
+            if (raw == null || raw == Comparable.class || !Comparable.class.isAssignableFrom(raw) || !seen.add(raw)) {
+                return raw == Comparable.class ? Object.class : null;
+            }
+            for (java.lang.reflect.Type s : raw.getGenericInterfaces()) {
+                Class<?> found = fromInterface(s, seen);
+                if (found != null) {
+                    return found;
+                }
+            }
+            return null;
+        }
+    };
+
+    /** Stable merge sort of {@code idx[from, to)} by the keys {@code kv[2 * idx[i]]} in {@link #compareKeys} order. */
+    private static void sortByKey(int[] idx, int from, int to, Object[] kv, int[] tmp) {
+        if (to - from <= 8) {
+            for (int i = from + 1; i < to; i++) {
+                int x = idx[i];
+                int j = i - 1;
+                while (j >= from && compareKeys(kv[2 * idx[j]], kv[2 * x]) > 0) {
+                    idx[j + 1] = idx[j];
+                    j--;
+                }
+                idx[j + 1] = x;
+            }
+            return;
+        }
+        int mid = (from + to) >>> 1;
+        sortByKey(idx, from, mid, kv, tmp);
+        sortByKey(idx, mid, to, kv, tmp);
+        if (compareKeys(kv[2 * idx[mid - 1]], kv[2 * idx[mid]]) <= 0) {
+            return;
+        }
+        System.arraycopy(idx, from, tmp, from, to - from);
+        int i = from;
+        int j = mid;
+        for (int o = from; o < to; o++) {
+            if (j >= to || i < mid && compareKeys(kv[2 * tmp[i]], kv[2 * tmp[j]]) <= 0) {
+                idx[o] = tmp[i++];
+            } else {
+                idx[o] = tmp[j++];
+            }
+        }
+    }
+
     /** A builder for a trie of many entries at once, cheaper than one {@link #put} per entry. */
     public static <K, V> Builder<K, V> builder() {
         return new Builder<>();
@@ -153,16 +292,44 @@ public final class HashTrie<K, V> {
             }
             Arrays.sort(order);
             Run sorted = new Run(n);
-            for (int i = 0; i < n; i++) {
-                int j = (int) order[i];
-                int sk = run.keys[j];
-                Object key = run.kv[2 * j];
-                for (int p = sorted.n - 1; p >= 0 && sorted.keys[p] == sk; p--) {
-                    if (sorted.kv[2 * p].equals(key)) {
-                        throw new IllegalArgumentException("duplicate key " + key);
-                    }
+            int[] idx = null;
+            int[] tmp = null;
+            int i = 0;
+            while (i < n) {
+                int sk = run.keys[(int) order[i]];
+                int e = i + 1;
+                while (e < n && run.keys[(int) order[e]] == sk) {
+                    e++;
                 }
-                sorted.add(sk, key, run.kv[2 * j + 1], run.counters[j]);
+                if (e - i == 1) {
+                    int j = (int) order[i];
+                    sorted.add(sk, run.kv[2 * j], run.kv[2 * j + 1], run.counters[j]);
+                    i = e;
+                    continue;
+                }
+                // Keys with equal hashes: in key order, so that a duplicate is next to its twin
+                // (or within its tie).
+                if (idx == null || idx.length < e - i) {
+                    idx = new int[Math.max(e - i, 16)];
+                    tmp = new int[idx.length];
+                }
+                int len = e - i;
+                for (int x = 0; x < len; x++) {
+                    idx[x] = (int) order[i + x];
+                }
+                sortByKey(idx, 0, len, run.kv, tmp);
+                int start = sorted.n;
+                for (int x = 0; x < len; x++) {
+                    int j = idx[x];
+                    Object key = run.kv[2 * j];
+                    for (int p = sorted.n - 1; p >= start && compareKeys(sorted.kv[2 * p], key) == 0; p--) {
+                        if (sorted.kv[2 * p].equals(key)) {
+                            throw new IllegalArgumentException("duplicate key " + key);
+                        }
+                    }
+                    sorted.add(sk, key, run.kv[2 * j + 1], run.counters[j]);
+                }
+                i = e;
             }
             return new HashTrie<>(sorted.build(0, n, 0));
         }
@@ -257,7 +424,7 @@ public final class HashTrie<K, V> {
         if (!(o instanceof HashTrie<?, ?> t) || t.size() != size()) {
             return false;
         }
-        return Node.same(root, t.root);
+        return Node.same(root, t.root, 0);
     }
 
     @Override
@@ -326,8 +493,19 @@ public final class HashTrie<K, V> {
         final int size;
         /** Sum of the entries' digests ({@link Digests}), kept up to date. */
         final long digest;
+        /**
+         * Null except in a branch of a collision tree ({@link Collisions}): there {@code keys} is
+         * empty, {@code kv} holds the children only, and {@code seps[i]} is a lower bound of child
+         * {@code i + 1}'s keys and an upper bound of child {@code i}'s, in {@link #compareKeys} order.
+         */
+        final Object[] seps;
 
         Node(int dataMap, int nodeMap, int[] keys, Object[] kv, long[] counters, int size, long digest) {
+            this(dataMap, nodeMap, keys, kv, counters, size, digest, null);
+        }
+
+        Node(int dataMap, int nodeMap, int[] keys, Object[] kv, long[] counters, int size, long digest,
+                Object[] seps) {
             this.dataMap = dataMap;
             this.nodeMap = nodeMap;
             this.keys = keys;
@@ -335,6 +513,7 @@ public final class HashTrie<K, V> {
             this.counters = counters;
             this.size = size;
             this.digest = digest;
+            this.seps = seps;
         }
 
         long counter(int i) {
@@ -412,7 +591,11 @@ public final class HashTrie<K, V> {
             return lo;
         }
 
-        /** Inline index of {@code key}, or {@code -(insertion point) - 1}. */
+        /**
+         * Inline index of {@code key}, or {@code -(insertion point) - 1}. Keys with equal hashes
+         * (at most a bucket of them inline) are kept in {@link #compareKeys} order, a new key after
+         * those it ties with.
+         */
         int indexOf(Object key, int sk) {
             int i = lowerBound(sk);
             int n = keys.length;
@@ -424,6 +607,13 @@ public final class HashTrie<K, V> {
                 }
                 j++;
             }
+            if (j != i) {
+                int p = i;
+                while (p < j && compareKeys(kv[2 * p], key) <= 0) {
+                    p++;
+                }
+                return -p - 1;
+            }
             return -j - 1;
         }
 
@@ -434,6 +624,9 @@ public final class HashTrie<K, V> {
                 if ((n.nodeMap & bit) != 0) {
                     n = n.child(bit);
                     shift += BITS;
+                    if (shift > LAST_SHIFT) {
+                        return Collisions.find(n, key);
+                    }
                     continue;
                 }
                 if ((n.dataMap & bit) == 0) {
@@ -462,6 +655,9 @@ public final class HashTrie<K, V> {
         }
 
         Node put(Object key, Object value, int h, int sk, int shift) {
+            if (shift > LAST_SHIFT) {
+                return Collisions.put(this, key, slotOf(value), counterOf(value), sk);
+            }
             int frag = (h >>> shift) & MASK;
             int bit = 1 << frag;
             Object slot = slotOf(value);
@@ -500,7 +696,7 @@ public final class HashTrie<K, V> {
             int n = keys.length;
             int from = (dataMap & bit) == 0 ? at : groupStart(at, frag, shift);
             int to = (dataMap & bit) == 0 ? at : groupEnd(at, frag, shift);
-            if (to - from + 1 <= BUCKET || shift >= LAST_SHIFT) {
+            if (to - from + 1 <= BUCKET) {
                 int[] k2 = new int[n + 1];
                 System.arraycopy(keys, 0, k2, 0, at);
                 k2[at] = sk;
@@ -573,6 +769,9 @@ public final class HashTrie<K, V> {
 
         /** Null only for a non-root node that became empty. */
         Node remove(Object key, int h, int sk, int shift) {
+            if (shift > LAST_SHIFT) {
+                return Collisions.remove(this, key);
+            }
             int bit = 1 << ((h >>> shift) & MASK);
             if ((nodeMap & bit) != 0) {
                 int ci = childIndex(bit);
@@ -669,9 +868,12 @@ public final class HashTrie<K, V> {
             return true;
         }
 
-        static boolean same(Node a, Node b) {
+        static boolean same(Node a, Node b, int shift) {
             if (a == b) {
                 return true;
+            }
+            if (shift > LAST_SHIFT) {
+                return Collisions.same(a, b);
             }
             if (a.dataMap != b.dataMap || a.nodeMap != b.nodeMap || a.size != b.size || a.digest != b.digest
                     || !Arrays.equals(a.keys, b.keys)) {
@@ -681,7 +883,8 @@ public final class HashTrie<K, V> {
             for (int i = 0; i < n; i++) {
                 boolean collision = i + 1 < n && a.keys[i + 1] == a.keys[i] || i > 0 && a.keys[i - 1] == a.keys[i];
                 if (collision) {
-                    // Keys with equal hashes sit in insertion order: compare the run as a set.
+                    // Keys with equal hashes: those tied in key order may sit in any order, so
+                    // compare the run (at most a bucket) as a set.
                     int j = b.indexOf(a.key(i), a.keys[i]);
                     if (j < 0 || !sameValue(a.slot(i), a.counter(i), b.slot(j), b.counter(j))) {
                         return false;
@@ -696,7 +899,7 @@ public final class HashTrie<K, V> {
                 }
             }
             for (int i = 2 * n; i < a.kv.length; i++) {
-                if (!same((Node) a.kv[i], (Node) b.kv[i])) {
+                if (!same((Node) a.kv[i], (Node) b.kv[i], shift + BITS)) {
                     return false;
                 }
             }
@@ -739,13 +942,24 @@ public final class HashTrie<K, V> {
             n++;
         }
 
+        /** This run's entries {@code [0, n)} as the inline entries of a node (arrays shared, for reading only). */
+        Node asNode() {
+            return new Node(0, 0, keys, kv, counters, n, 0);
+        }
+
         void truncate(int to) {
             Arrays.fill(kv, 2 * to, 2 * n, null);
             n = to;
         }
 
-        /** The canonical node at {@code shift} holding entries {@code [from, to)} (one subtree's, sorted). */
+        /**
+         * The canonical node at {@code shift} holding entries {@code [from, to)} (one subtree's,
+         * sorted; below {@link #LAST_SHIFT}, a collision tree of keys in {@link #compareKeys} order).
+         */
         Node build(int from, int to, int shift) {
+            if (shift > LAST_SHIFT) {
+                return Collisions.build(this, from, to);
+            }
             int dataMap = 0;
             int nodeMap = 0;
             Node[] children = null;
@@ -757,7 +971,7 @@ public final class HashTrie<K, V> {
                 while (j < to && fragment(keys[j], shift) == frag) {
                     j++;
                 }
-                if (j - i > BUCKET && shift < LAST_SHIFT) {
+                if (j - i > BUCKET) {
                     if (children == null) {
                         children = new Node[32];
                     }
@@ -797,6 +1011,491 @@ public final class HashTrie<K, V> {
                 }
             }
             return new Node(dataMap, nodeMap, ks, c, cs, to - from, digest);
+        }
+    }
+
+    /**
+     * The trees that hold more than a bucket of keys with one hash (equal 32-bit hashes), below
+     * the last trie level: persistent B+-trees in {@link #compareKeys} order, so that lookups,
+     * updates and removals cost O(log n) key comparisons however many keys share the hash.
+     *
+     * <p>A <em>leaf</em> is an ordinary all-inline node (its sort keys all equal); a
+     * <em>branch</em> has no inline entries, its children in {@code kv} and separators in
+     * {@code seps}, so walks over inline entries and children ({@code forEach}, the iterator)
+     * visit the keys in order without knowing about branches. Every node but the root holds at
+     * least {@value #MIN} and at most {@value #MAX} entries (leaf) or children (branch); a tree of
+     * at most {@value #MAX} keys is one leaf, so one that shrinks to a bucket is a leaf the parent
+     * can take inline.
+     *
+     * <p>The sequence of entries is canonical (key order, except the order among keys that tie);
+     * how it is cut into nodes may depend on the history, as in any balanced tree with O(log n)
+     * updates: a uniquely represented one needs more. So equality and merge walk the two
+     * sequences, never the node structure, and never return one tree for another unless they
+     * hold the same entries.
+     */
+    private static final class Collisions {
+        static final int MAX = 16;
+        static final int MIN = MAX / 2;
+        private static final int[] NO_KEYS = new int[0];
+
+        private Collisions() {
+        }
+
+        static boolean isBranch(Node n) {
+            return n.seps != null;
+        }
+
+        // --------------------------------------------------------------------- building
+
+        /** The tree of the run's entries {@code [from, to)}, in key order: leaves and branches evenly filled. */
+        static Node build(Run run, int from, int to) {
+            int n = to - from;
+            if (n <= MAX) {
+                return leaf(run.keys[from], run.kv, run.counters, from, to);
+            }
+            int count = (n + MAX - 1) / MAX;
+            Node[] level = new Node[count];
+            Object[] firsts = new Object[count];
+            int at = from;
+            for (int i = 0; i < count; i++) {
+                int len = n / count + (i < n % count ? 1 : 0);
+                level[i] = leaf(run.keys[at], run.kv, run.counters, at, at + len);
+                firsts[i] = run.kv[2 * at];
+                at += len;
+            }
+            while (count > 1) {
+                int parents = (count + MAX - 1) / MAX;
+                Node[] up = new Node[parents];
+                Object[] upFirsts = new Object[parents];
+                at = 0;
+                for (int i = 0; i < parents; i++) {
+                    int len = count / parents + (i < count % parents ? 1 : 0);
+                    Object[] children = Arrays.copyOfRange(level, at, at + len, Object[].class);
+                    up[i] = branch(children, Arrays.copyOfRange(firsts, at + 1, at + len));
+                    upFirsts[i] = firsts[at];
+                    at += len;
+                }
+                level = up;
+                firsts = upFirsts;
+                count = parents;
+            }
+            return level[0];
+        }
+
+        /** A leaf of the entries {@code [from, to)} of the arrays (counters may be null); computes its digest. */
+        static Node leaf(int sk, Object[] kv, long[] counters, int from, int to) {
+            int n = to - from;
+            int[] ks = new int[n];
+            Arrays.fill(ks, sk);
+            Object[] c = Arrays.copyOfRange(kv, 2 * from, 2 * to);
+            long[] cs = null;
+            long digest = 0;
+            for (int i = 0; i < n; i++) {
+                long ctr = counters == null ? 0 : counters[from + i];
+                if (ctr != 0) {
+                    if (cs == null) {
+                        cs = new long[n];
+                    }
+                    cs[i] = ctr;
+                }
+                digest += entryHash(c[2 * i], c[2 * i + 1], ctr);
+            }
+            return new Node(0, 0, ks, c, cs, n, digest);
+        }
+
+        /** A branch over {@code children} (Nodes) with separators {@code seps} (one fewer). */
+        static Node branch(Object[] children, Object[] seps) {
+            int size = 0;
+            long digest = 0;
+            for (Object c : children) {
+                size += ((Node) c).size;
+                digest += ((Node) c).digest;
+            }
+            return new Node(0, 0, NO_KEYS, children, null, size, digest, seps);
+        }
+
+        /** Appends the tree's entries to {@code out}, in order. */
+        static void flatten(Node n, Run out) {
+            if (isBranch(n)) {
+                for (Object c : n.kv) {
+                    flatten((Node) c, out);
+                }
+                return;
+            }
+            for (int i = 0; i < n.keys.length; i++) {
+                out.add(n.keys[i], n.kv[2 * i], n.kv[2 * i + 1], n.counter(i));
+            }
+        }
+
+        // --------------------------------------------------------------------- search
+
+        /** Number of separators below {@code key} (tie: not below). */
+        private static int separatorsBelow(Object[] seps, Object key) {
+            int lo = 0;
+            int hi = seps.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (compareKeys(seps[mid], key) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        /** The last child that may hold {@code key}, from the first one, {@code lo}: past the separators tied with it. */
+        private static int lastCandidate(Object[] seps, int lo, Object key) {
+            int hi = lo;
+            while (hi < seps.length && compareKeys(seps[hi], key) == 0) {
+                hi++;
+            }
+            return hi;
+        }
+
+        /** The first leaf index whose key is not below {@code key}. */
+        private static int leafLowerBound(Node n, Object key) {
+            int lo = 0;
+            int hi = n.keys.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (compareKeys(n.kv[2 * mid], key) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        /** Leaf index of {@code key}, or {@code -(insertion point) - 1}: after the keys it ties with. */
+        private static int leafIndexOf(Node n, Object key) {
+            int i = leafLowerBound(n, key);
+            int len = n.keys.length;
+            while (i < len && compareKeys(n.kv[2 * i], key) == 0) {
+                Object k = n.kv[2 * i];
+                if (k == key || k.equals(key)) {
+                    return i;
+                }
+                i++;
+            }
+            return -i - 1;
+        }
+
+        /** The value stored for {@code key}, or null. */
+        static Object find(Node n, Object key) {
+            while (isBranch(n)) {
+                int lo = separatorsBelow(n.seps, key);
+                int hi = lastCandidate(n.seps, lo, key);
+                if (lo != hi) {
+                    // Keys tied with this one may sit in any of these children.
+                    for (int c = lo; c <= hi; c++) {
+                        Object v = find((Node) n.kv[c], key);
+                        if (v != null) {
+                            return v;
+                        }
+                    }
+                    return null;
+                }
+                n = (Node) n.kv[lo];
+            }
+            int i = leafIndexOf(n, key);
+            return i < 0 ? null : n.value(i);
+        }
+
+        // --------------------------------------------------------------------- put
+
+        /** The tree with {@code key ↦ (slot, ctr)}; {@code n} itself if the value is already the same. */
+        static Node put(Node n, Object key, Object slot, long ctr, int sk) {
+            Node r = replace(n, key, slot, ctr);
+            if (r != null) {
+                return r;
+            }
+            r = insert(n, key, slot, ctr, sk, entryHash(key, slot, ctr));
+            if (overfull(r)) {
+                Object[] halves = split(r);
+                r = branch(new Object[] {halves[0], halves[2]}, new Object[] {halves[1]});
+            }
+            return r;
+        }
+
+        private static boolean overfull(Node n) {
+            return (isBranch(n) ? n.kv.length : n.keys.length) > MAX;
+        }
+
+        private static boolean underfull(Node n) {
+            return (isBranch(n) ? n.kv.length : n.keys.length) < MIN;
+        }
+
+        /** {@code n} with {@code key}'s value replaced, {@code n} if it is the same, null if {@code key} is absent. */
+        private static Node replace(Node n, Object key, Object slot, long ctr) {
+            if (isBranch(n)) {
+                int lo = separatorsBelow(n.seps, key);
+                int hi = lastCandidate(n.seps, lo, key);
+                for (int c = lo; c <= hi; c++) {
+                    Node old = (Node) n.kv[c];
+                    Node r = replace(old, key, slot, ctr);
+                    if (r != null) {
+                        return r == old ? n : withChild(n, c, r, n.size);
+                    }
+                }
+                return null;
+            }
+            int i = leafIndexOf(n, key);
+            if (i < 0) {
+                return null;
+            }
+            Object oldSlot = n.kv[2 * i + 1];
+            long oldCtr = n.counter(i);
+            if (oldSlot == slot && oldCtr == ctr || ctr != 0 && sameValue(oldSlot, oldCtr, slot, ctr)) {
+                return n;
+            }
+            Object[] c = n.kv.clone();
+            c[2 * i + 1] = slot;
+            long[] cs = n.counters;
+            if (ctr != 0 || oldCtr != 0) {
+                cs = cs == null ? new long[n.keys.length] : cs.clone();
+                cs[i] = ctr;
+            }
+            return new Node(0, 0, n.keys, c, cs, n.size,
+                    n.digest - entryHash(n.kv[2 * i], oldSlot, oldCtr) + entryHash(n.kv[2 * i], slot, ctr));
+        }
+
+        /** {@code n} with the child at {@code c} replaced (size {@code size} after). */
+        private static Node withChild(Node n, int c, Node child, int size) {
+            Object[] kids = n.kv.clone();
+            Node old = (Node) kids[c];
+            kids[c] = child;
+            return new Node(0, 0, NO_KEYS, kids, null, size, n.digest - old.digest + child.digest, n.seps);
+        }
+
+        /**
+         * {@code n} with a new entry for the absent {@code key}, after every key not above it;
+         * possibly overfull (the caller splits it).
+         */
+        private static Node insert(Node n, Object key, Object slot, long ctr, int sk, long entryDigest) {
+            if (isBranch(n)) {
+                int lo = separatorsBelow(n.seps, key);
+                int c = lastCandidate(n.seps, lo, key);
+                Node old = (Node) n.kv[c];
+                Node r = insert(old, key, slot, ctr, sk, entryDigest);
+                if (!overfull(r)) {
+                    return withChild(n, c, r, n.size + 1);
+                }
+                Object[] halves = split(r);
+                int m = n.kv.length;
+                Object[] kids = new Object[m + 1];
+                System.arraycopy(n.kv, 0, kids, 0, c);
+                kids[c] = halves[0];
+                kids[c + 1] = halves[2];
+                System.arraycopy(n.kv, c + 1, kids, c + 2, m - c - 1);
+                Object[] seps = new Object[m];
+                System.arraycopy(n.seps, 0, seps, 0, c);
+                seps[c] = halves[1];
+                System.arraycopy(n.seps, c, seps, c + 1, m - 1 - c);
+                return new Node(0, 0, NO_KEYS, kids, null, n.size + 1, n.digest - old.digest + r.digest, seps);
+            }
+            int len = n.keys.length;
+            // After every key not above this one (binary search: the leaf is sorted).
+            int lo = 0;
+            int hi = len;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (compareKeys(n.kv[2 * mid], key) <= 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            int at = lo;
+            int[] ks = new int[len + 1];
+            Arrays.fill(ks, sk);
+            Object[] c = new Object[2 * len + 2];
+            System.arraycopy(n.kv, 0, c, 0, 2 * at);
+            c[2 * at] = key;
+            c[2 * at + 1] = slot;
+            System.arraycopy(n.kv, 2 * at, c, 2 * at + 2, 2 * (len - at));
+            long[] cs = null;
+            if (n.counters != null || ctr != 0) {
+                cs = new long[len + 1];
+                if (n.counters != null) {
+                    System.arraycopy(n.counters, 0, cs, 0, at);
+                    System.arraycopy(n.counters, at, cs, at + 1, len - at);
+                }
+                cs[at] = ctr;
+            }
+            return new Node(0, 0, ks, c, cs, n.size + 1, n.digest + entryDigest);
+        }
+
+        /** An overfull node cut in two halves: {left, separator, right}. */
+        private static Object[] split(Node n) {
+            if (isBranch(n)) {
+                int m = n.kv.length;
+                int h = m / 2;
+                Node left = branch(Arrays.copyOfRange(n.kv, 0, h), Arrays.copyOfRange(n.seps, 0, h - 1));
+                Node right = branch(Arrays.copyOfRange(n.kv, h, m), Arrays.copyOfRange(n.seps, h, m - 1));
+                return new Object[] {left, n.seps[h - 1], right};
+            }
+            int len = n.keys.length;
+            int h = len / 2;
+            Node left = leaf(n.keys[0], n.kv, n.counters, 0, h);
+            Node right = leaf(n.keys[0], n.kv, n.counters, h, len);
+            return new Object[] {left, n.kv[2 * h], right};
+        }
+
+        // --------------------------------------------------------------------- remove
+
+        /** The tree without {@code key}; {@code n} itself if it is absent. A branch left with one child gives way to it. */
+        static Node remove(Node n, Object key) {
+            Node r = removeFrom(n, key);
+            while (r != n && isBranch(r) && r.kv.length == 1) {
+                r = (Node) r.kv[0];
+            }
+            return r;
+        }
+
+        /** {@code n} without {@code key}, possibly underfull; {@code n} itself if it is absent. */
+        private static Node removeFrom(Node n, Object key) {
+            if (!isBranch(n)) {
+                int i = leafIndexOf(n, key);
+                if (i < 0) {
+                    return n;
+                }
+                int len = n.keys.length;
+                int[] ks = Arrays.copyOf(n.keys, len - 1);
+                Object[] c = new Object[2 * len - 2];
+                System.arraycopy(n.kv, 0, c, 0, 2 * i);
+                System.arraycopy(n.kv, 2 * i + 2, c, 2 * i, 2 * (len - i - 1));
+                return new Node(0, 0, ks, c, Node.trimCounters(n.counters, i, i + 1, len), n.size - 1,
+                        n.digest - n.entryDigest(i));
+            }
+            int lo = separatorsBelow(n.seps, key);
+            int hi = lastCandidate(n.seps, lo, key);
+            for (int c = lo; c <= hi; c++) {
+                Node old = (Node) n.kv[c];
+                Node r = removeFrom(old, key);
+                if (r != old) {
+                    return underfull(r) ? rebalanced(n, c, r) : withChild(n, c, r, n.size - 1);
+                }
+            }
+            return n;
+        }
+
+        /** {@code n} (one entry smaller) with its child {@code c} replaced by the underfull {@code r}: r joins a sibling. */
+        private static Node rebalanced(Node n, int c, Node r) {
+            int l = c > 0 ? c - 1 : c;
+            Node left = l == c ? r : (Node) n.kv[l];
+            Node right = l == c ? (Node) n.kv[c + 1] : r;
+            Object[] joined = join(left, n.seps[l], right);
+            int m = n.kv.length;
+            Object[] kids;
+            Object[] seps;
+            if (joined.length == 1) {
+                kids = new Object[m - 1];
+                System.arraycopy(n.kv, 0, kids, 0, l);
+                kids[l] = joined[0];
+                System.arraycopy(n.kv, l + 2, kids, l + 1, m - l - 2);
+                seps = new Object[m - 2];
+                System.arraycopy(n.seps, 0, seps, 0, l);
+                System.arraycopy(n.seps, l + 1, seps, l, m - l - 2);
+            } else {
+                kids = n.kv.clone();
+                kids[l] = joined[0];
+                kids[l + 1] = joined[2];
+                seps = n.seps.clone();
+                seps[l] = joined[1];
+            }
+            Node old = (Node) n.kv[c];
+            return new Node(0, 0, NO_KEYS, kids, null, n.size - 1, n.digest - old.digest + r.digest, seps);
+        }
+
+        /** Two adjacent nodes (with the separator between them) as one, or as {left, separator, right} evenly refilled. */
+        private static Object[] join(Node left, Object sep, Node right) {
+            if (isBranch(left)) {
+                int a = left.kv.length;
+                int m = a + right.kv.length;
+                Object[] kids = new Object[m];
+                System.arraycopy(left.kv, 0, kids, 0, a);
+                System.arraycopy(right.kv, 0, kids, a, m - a);
+                Object[] seps = new Object[m - 1];
+                System.arraycopy(left.seps, 0, seps, 0, a - 1);
+                seps[a - 1] = sep;
+                System.arraycopy(right.seps, 0, seps, a, m - 1 - a);
+                Node all = new Node(0, 0, NO_KEYS, kids, null, left.size + right.size, left.digest + right.digest, seps);
+                return m <= MAX ? new Object[] {all} : split(all);
+            }
+            int a = left.keys.length;
+            int len = a + right.keys.length;
+            Object[] c = new Object[2 * len];
+            System.arraycopy(left.kv, 0, c, 0, 2 * a);
+            System.arraycopy(right.kv, 0, c, 2 * a, 2 * (len - a));
+            long[] cs = null;
+            if (left.counters != null || right.counters != null) {
+                cs = new long[len];
+                if (left.counters != null) {
+                    System.arraycopy(left.counters, 0, cs, 0, a);
+                }
+                if (right.counters != null) {
+                    System.arraycopy(right.counters, 0, cs, a, len - a);
+                }
+            }
+            int[] ks = new int[len];
+            Arrays.fill(ks, left.keys.length > 0 ? left.keys[0] : right.keys[0]);
+            Node all = new Node(0, 0, ks, c, cs, len, left.digest + right.digest);
+            return len <= MAX ? new Object[] {all} : split(all);
+        }
+
+        // --------------------------------------------------------------------- equality
+
+        /** Whether two trees hold the same entries: their sequences compared in order, ties as sets. */
+        static boolean same(Node a, Node b) {
+            if (a.size != b.size || a.digest != b.digest) {
+                return false;
+            }
+            Run ra = new Run(a.size);
+            flatten(a, ra);
+            Run rb = new Run(b.size);
+            flatten(b, rb);
+            int n = ra.n;
+            int i = 0;
+            while (i < n) {
+                Object ka = ra.kv[2 * i];
+                Object kb = rb.kv[2 * i];
+                if (ka == kb || ka.equals(kb)) {
+                    if (!sameValue(ra.kv[2 * i + 1], ra.counters[i], rb.kv[2 * i + 1], rb.counters[i])) {
+                        return false;
+                    }
+                    i++;
+                    continue;
+                }
+                if (compareKeys(ka, kb) != 0) {
+                    return false;
+                }
+                // A tie: the same keys in either order.
+                int e = i + 1;
+                while (e < n && compareKeys(ra.kv[2 * e], ka) == 0) {
+                    e++;
+                }
+                int f = i + 1;
+                while (f < n && compareKeys(rb.kv[2 * f], ka) == 0) {
+                    f++;
+                }
+                if (e != f) {
+                    return false;
+                }
+                for (int x = i; x < e; x++) {
+                    Object k = ra.kv[2 * x];
+                    int y = i;
+                    while (y < e && !(rb.kv[2 * y] == k || rb.kv[2 * y].equals(k))) {
+                        y++;
+                    }
+                    if (y == e || !sameValue(ra.kv[2 * x + 1], ra.counters[x], rb.kv[2 * y + 1], rb.counters[y])) {
+                        return false;
+                    }
+                }
+                i = e;
+            }
+            return true;
         }
     }
 
@@ -841,6 +1540,9 @@ public final class HashTrie<K, V> {
          * nothing remains.
          */
         Node merge(Node a, Node b, int shift) {
+            if (shift > LAST_SHIFT) {
+                return mergeCollisions(a, b);
+            }
             int depth = shift / BITS;
             Run out = run(depth);
             Node[] children = kids[depth];
@@ -921,7 +1623,7 @@ public final class HashTrie<K, V> {
                     sameAsA = flags[0];
                     sameAsB = flags[1];
                     int produced = out.n - start;
-                    if (produced > BUCKET && shift < LAST_SHIFT) {
+                    if (produced > BUCKET) {
                         Node child = out.build(start, out.n, shift + BITS);
                         out.truncate(start);
                         children[frag] = child;
@@ -998,7 +1700,7 @@ public final class HashTrie<K, V> {
                         while (je < bTo && b.keys[je] == sk) {
                             je++;
                         }
-                        delta += collisionRun(out, a, i, ie, b, j, je, flags);
+                        delta += mergeOrdered(out, a, i, ie, b, j, je, flags);
                         i = ie;
                         j = je;
                         continue;
@@ -1116,22 +1818,121 @@ public final class HashTrie<K, V> {
                 out.add(a.keys[i], ka, slot, ctr);
                 return entryHash(ka, slot, ctr) - a.entryDigest(i);
             }
-            // Different keys with equal hashes: two one-sided merges, kept in a then b order.
+            // Different keys with equal hashes: two one-sided merges, output in key order (a's
+            // first when the keys tie).
             flags[0] = false;
             flags[1] = false;
-            long delta = 0;
+            boolean rightFirst = compareKeys(ka, kb) > 0;
+            long delta = rightFirst ? rightAlone(out, b, j) : 0;
             Object va = a.value(i);
             Object r1 = m.merge(ka, va, null);
             delta += keepOrReplace(out, a, i, r1, va, flags, true);
+            return rightFirst ? delta : delta + rightAlone(out, b, j);
+        }
+
+        /** b's entry {@code j} merged with no left entry, added to {@code out} unless dropped; the digest change. */
+        private long rightAlone(Run out, Node b, int j) {
+            Object kb = b.kv[2 * j];
             Object vb = b.value(j);
-            Object r2 = m.merge(kb, null, vb);
-            if (r2 != null) {
-                Object slot = r2 == vb ? sb : slotOf(r2);
-                long ctr = r2 == vb ? cb : counterOf(r2);
-                out.add(b.keys[j], kb, slot, ctr);
-                delta += entryHash(kb, slot, ctr);
+            Object r = m.merge(kb, null, vb);
+            if (r == null) {
+                return 0;
+            }
+            Object slot = r == vb ? b.kv[2 * j + 1] : slotOf(r);
+            long ctr = r == vb ? b.counter(j) : counterOf(r);
+            out.add(b.keys[j], kb, slot, ctr);
+            return entryHash(kb, slot, ctr);
+        }
+
+        /**
+         * Merges two ranges of keys with one hash, each in {@link #compareKeys} order, into
+         * {@code out} in that order: the digest change relative to a's range; clears
+         * {@code flags[0]} / {@code flags[1]} as {@link #mergeGroups} does. Keys that tie in that
+         * order are matched by {@code equals} within their tie ({@link #collisionRun}).
+         */
+        private long mergeOrdered(Run out, Node a, int i, int ie, Node b, int j, int je, boolean[] flags) {
+            long delta = 0;
+            if (a == b) {
+                // The same entries on both sides: the merger still decides each.
+                for (; i < ie; i++) {
+                    Object v = a.value(i);
+                    delta += keepOrReplace(out, a, i, m.merge(a.kv[2 * i], v, v), v, flags, true);
+                }
+                return delta;
+            }
+            while (i < ie || j < je) {
+                int c = i >= ie ? 1 : j >= je ? -1 : compareKeys(a.kv[2 * i], b.kv[2 * j]);
+                if (c < 0) {
+                    Object v = a.value(i);
+                    Object r = m.merge(a.kv[2 * i], v, null);
+                    flags[1] = false;
+                    delta += keepOrReplace(out, a, i, r, v, flags, false);
+                    i++;
+                } else if (c > 0) {
+                    Object v = b.value(j);
+                    Object r = m.merge(b.kv[2 * j], null, v);
+                    flags[0] = false;
+                    if (r != v) {
+                        flags[1] = false;
+                    }
+                    if (r != null) {
+                        Object slot = r == v ? b.kv[2 * j + 1] : slotOf(r);
+                        long ctr = r == v ? b.counter(j) : counterOf(r);
+                        out.add(b.keys[j], b.kv[2 * j], slot, ctr);
+                        delta += entryHash(b.kv[2 * j], slot, ctr);
+                    }
+                    j++;
+                } else {
+                    Object k = a.kv[2 * i];
+                    int ix = i + 1;
+                    while (ix < ie && compareKeys(a.kv[2 * ix], k) == 0) {
+                        ix++;
+                    }
+                    int jx = j + 1;
+                    while (jx < je && compareKeys(b.kv[2 * jx], k) == 0) {
+                        jx++;
+                    }
+                    if (ix - i == 1 && jx - j == 1) {
+                        delta += pairEntries(out, a, i, b, j, flags);
+                    } else {
+                        delta += collisionRun(out, a, i, ix, b, j, jx, flags);
+                    }
+                    i = ix;
+                    j = jx;
+                }
             }
             return delta;
+        }
+
+        /**
+         * The merge of two collision trees (either may be null, not both; they may be the same):
+         * both flattened and merged in key order, O(n + m) like the rest of a merge; a or b itself
+         * when the merge keeps exactly its entries.
+         */
+        private Node mergeCollisions(Node a, Node b) {
+            Run ra = new Run(a == null ? 0 : a.size);
+            if (a != null) {
+                Collisions.flatten(a, ra);
+            }
+            Run rb = ra;
+            if (b != a) {
+                rb = new Run(b == null ? 0 : b.size);
+                if (b != null) {
+                    Collisions.flatten(b, rb);
+                }
+            }
+            Node fa = ra.asNode();
+            Node fb = rb == ra ? fa : rb.asNode();
+            Run out = new Run(ra.n + (rb == ra ? 0 : rb.n));
+            boolean[] flags = {a != null, b != null};
+            mergeOrdered(out, fa, 0, ra.n, fb, 0, rb.n, flags);
+            if (flags[0] && a != null && out.n == a.size) {
+                return a;
+            }
+            if (flags[1] && b != null && out.n == b.size) {
+                return b;
+            }
+            return out.n == 0 ? null : out.build(0, out.n, LAST_SHIFT + BITS);
         }
 
         /** Runs of keys with one hash on both sides ({@code [i, ie)} of a, {@code [j, je)} of b). */
@@ -1203,8 +2004,9 @@ public final class HashTrie<K, V> {
 
     /** Depth-first walk with an explicit stack of (node, next position). */
     private static final class Iter<K, V> implements java.util.Iterator<java.util.Map.Entry<K, V>> {
-        private final Node[] nodes = new Node[16];
-        private final int[] positions = new int[16];
+        /** Seven trie levels, then a collision tree: at most 11 levels for 2^31 entries. */
+        private final Node[] nodes = new Node[24];
+        private final int[] positions = new int[24];
         private int depth;
         private Object nextKey;
         private Object nextValue;

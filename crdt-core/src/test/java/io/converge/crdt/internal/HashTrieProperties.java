@@ -57,6 +57,84 @@ class HashTrieProperties {
         }
     }
 
+    /** A comparable key whose {@code hashCode} is {@code id % 2}: collisions that have an order. */
+    record Ranked(int id) implements Comparable<Ranked> {
+        @Override
+        public int hashCode() {
+            return id % 2;
+        }
+
+        @Override
+        public int compareTo(Ranked o) {
+            return Integer.compare(id, o.id);
+        }
+    }
+
+    /**
+     * A comparable key whose order is coarser than its equality ({@code id / 3}: three unequal
+     * keys tie), all with {@code hashCode} 0.
+     */
+    record Coarse(int id) implements Comparable<Coarse> {
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+
+        @Override
+        public int compareTo(Coarse o) {
+            return Integer.compare(id / 3, o.id / 3);
+        }
+    }
+
+    /**
+     * Keys of two classes comparable as one family, equal across the classes when their ids are
+     * ({@code new Elder(1).equals(new Younger(1))}), all with {@code hashCode} 1.
+     */
+    abstract static class Family implements Comparable<Family> {
+        final int id;
+
+        Family(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Family f && f.id == id;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
+
+        @Override
+        public int compareTo(Family o) {
+            return Integer.compare(id, o.id);
+        }
+
+        @Override
+        public String toString() {
+            return getClass().getSimpleName() + "(" + id + ")";
+        }
+    }
+
+    static final class Elder extends Family {
+        Elder(int id) {
+            super(id);
+        }
+    }
+
+    static final class Younger extends Family {
+        Younger(int id) {
+            super(id);
+        }
+    }
+
+    /** The long {@code x << 32 | x}: {@code Long.hashCode} 0 for every x. */
+    static Long zeroHashLong(int x) {
+        return (long) x << 32 | x;
+    }
+
     /** A value with identity: two equal values are usually different references. */
     record Val(int v) {
     }
@@ -134,9 +212,15 @@ class HashTrieProperties {
         return Arbitraries.integers().between(0, 3).map(Val::new);
     }
 
-    static Arbitrary<Op> ops() {
-        Arbitrary<Op> put = Combinators.combine(keys(), values()).as(Put::new);
-        Arbitrary<Op> remove = keys().map(Remove::new);
+    /** The keys of every history here; {@link HashTrieCollisionProperties} draws them from few hashes. */
+    Arbitrary<Object> keySource() {
+        return keys();
+    }
+
+    Arbitrary<Op> ops() {
+        Arbitrary<Object> keys = keySource();
+        Arbitrary<Op> put = Combinators.combine(keys, values()).as(Put::new);
+        Arbitrary<Op> remove = keys.map(Remove::new);
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, put), net.jqwik.api.Tuple.of(2, remove));
     }
 
@@ -235,6 +319,10 @@ class HashTrieProperties {
         probes.add(new Colliding(99));
         probes.add(new Placed(deepPattern(63), 7));
         probes.add(-1);
+        probes.add(zeroHashLong(999));
+        probes.add(new Ranked(998));
+        probes.add(new Coarse(998));
+        probes.add(new Elder(999));
         return probes;
     }
 
@@ -337,7 +425,7 @@ class HashTrieProperties {
 
     @Provide("keys")
     Arbitrary<Object> keyArbitrary() {
-        return keys();
+        return keySource();
     }
 
     @Property
