@@ -118,6 +118,11 @@ public final class Digests {
         if (o instanceof Boolean b) {
             return b ? 0x7A3L : 0x7A5L;
         }
+        if (o instanceof Enum<?> e) {
+            // An enum's hashCode is its identity hash, different in every JVM: replicas holding
+            // equal states would never agree on a digest and repair each other for ever.
+            return pair(of(e.getDeclaringClass().getName()), of(e.name()));
+        }
         java.util.OptionalLong state = Representation.access().stateDigest(o);
         if (state.isPresent()) {
             return state.getAsLong();
