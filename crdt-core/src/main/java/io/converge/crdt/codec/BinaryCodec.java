@@ -188,7 +188,9 @@ public final class BinaryCodec<S extends ReplicatedData<S>> {
                 index.put(id, index.size());
                 out.writeBytes(id.toBytes());
             }
+            w.enter();
             codec.encode(value, w);
+            w.exit();
             long size = (long) out.writerIndex() - start + FrameChecksum.BYTES;
             if (size > limits.maxFrameBytes()) {
                 throw new EncodeException("maxFrameBytes", size, limits.maxFrameBytes(), "a " + codec.id());

@@ -418,7 +418,9 @@ final class BuiltinCrdtCodecs {
         @Override
         @SuppressWarnings("unchecked")
         void encodeEntry(Object entry, CodecWriter out) {
+            out.enter();
             values.encodeStore((V) entry, out);
+            out.exit();
         }
 
         @Override
@@ -520,7 +522,9 @@ final class BuiltinCrdtCodecs {
                             + " has no codec for");
                 }
                 out.writeString(c.id());
+                out.enter();
                 c.encodeStore((CausalCrdt) v, out);
+                out.exit();
             }
         }
 

@@ -53,6 +53,8 @@ public final class CodecWriter {
     private final boolean ownsBuffer;
     /** What a reader would refuse; null to check well-formedness only (collecting replica ids). */
     private final CodecLimits limits;
+    /** CRDT nesting entered so far: the mirror of {@link CodecReader}'s, so what a reader refuses is refused here. */
+    private int depth;
     /** Whether collection sizes are checked against {@link CodecLimits#maxElements()}. */
     private final boolean countLimits;
     private CausalContext dotContext;
@@ -195,6 +197,24 @@ public final class CodecWriter {
         if (v < 0) {
             throw new IllegalArgumentException("negative counter " + v);
         }
+    }
+
+    /**
+     * Enters one level of CRDT nesting, where {@link CodecReader#enter()} enters one on decoding;
+     * pair with {@link #exit()}.
+     *
+     * @throws EncodeException if deeper than {@link CodecLimits#maxDepth()}
+     */
+    public void enter() {
+        if (limits != null && depth + 1 > limits.maxDepth()) {
+            throw new EncodeException("maxDepth", depth + 1, limits.maxDepth(), "a nested value");
+        }
+        depth++;
+    }
+
+    /** Leaves one level of nesting. */
+    public void exit() {
+        depth--;
     }
 
     private void checkLength(long n, String what) {

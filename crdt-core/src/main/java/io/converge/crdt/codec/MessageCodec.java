@@ -223,7 +223,9 @@ public final class MessageCodec {
             CrdtCodec c = registry.forKey(k);
             w.writeString(k);
             w.writeVarInt(codecIndex.get(c.id()));
+            w.enter();
             c.encode(values.get(k), w);
+            w.exit();
             w.writeVarLong(expiries.getOrDefault(k, 0L));
         }
     }

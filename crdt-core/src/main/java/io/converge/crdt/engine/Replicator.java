@@ -95,9 +95,12 @@ public final class Replicator implements AutoCloseable {
                 : config.listenerExecutor;
         this.feed = new ChangeFeed(listeners);
         this.events = new EventSink(listeners, config.eventListener);
-        // Messages are cut by the bytes their values take in this codec's frames; a key without a
-        // codec (possible only on a standalone replica) is estimated.
-        ValueSizer sizer = new CodecSizer(config, codec);
+        // Messages are cut by the bytes their values take in this codec's frames. Its encoder
+        // refuses what a peer's decoder would (a string over maxStringBytes, nesting over
+        // maxDepth), so a local update holding such a value fails at the write. A key without a
+        // codec (a standalone replica only) is estimated.
+        ValueSizer sizer = (key, value) -> config.codecs.codecFor(key).isPresent() ? codec.encodedSize(key, value)
+                : ValueSizer.ESTIMATE.bytes(key, value);
         SyncMachine machine = new SyncMachine(config.replicaId, config.sync, restored, expiries, sequence, dotFloor,
                 ReplicatedData::digest, sizer);
         this.view = new ReadView(restored, expiries, machine.dotFloor(), new SyncStats(machine.stats(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
@@ -123,51 +126,6 @@ public final class Replicator implements AutoCloseable {
 
         @Override
         public void close() {
-        }
-    }
-
-    /**
-     * Measures values with the frame codec, and refuses at the write a delta holding one value
-     * that a peer's decoder refuses whatever the message's cut (a string above
-     * {@code maxStringBytes}, nesting above {@code maxDepth}): the encoder does not enforce the
-     * limits, so only decoding the delta's frame tells. Only deltas above a few KiB (or above
-     * {@code maxStringBytes}, if smaller) are decoded: smaller ones cannot break those limits
-     * short of deep nesting, and the common small write pays nothing.
-     */
-    private static final class CodecSizer implements ValueSizer {
-        /** Deltas up to this many bytes are not decoded at the write. */
-        private static final long CHECKED_ABOVE_BYTES = 4096;
-        private final ReplicatorConfig config;
-        private final MessageCodec codec;
-
-        CodecSizer(ReplicatorConfig config, MessageCodec codec) {
-            this.config = config;
-            this.codec = codec;
-        }
-
-        @Override
-        public long bytes(String key, ReplicatedData<?> value) {
-            return config.codecs.codecFor(key).isPresent() ? codec.encodedSize(key, value)
-                    : ValueSizer.ESTIMATE.bytes(key, value);
-        }
-
-        @Override
-        public void checkSendable(String key, ReplicatedData<?> delta, long bytes) {
-            if (bytes <= Math.min(CHECKED_ABOVE_BYTES, config.limits.maxStringBytes()) || config.transport == null
-                    || config.codecs.codecFor(key).isEmpty()) {
-                return;
-            }
-            try {
-                codec.decode(codec.encodeToBytes(new io.converge.crdt.protocol.Message.Deltas(0, 0,
-                        Map.of(key, delta), Map.of())));
-            } catch (io.converge.crdt.codec.LimitExceededException e) {
-                if (e.limitName().equals("maxStringBytes") || e.limitName().equals("maxDepth")) {
-                    throw new io.converge.crdt.ValueTooLargeException(key, e.getMessage());
-                }
-                // Other limits bound a message, and the machine cuts large deltas to fit.
-            } catch (io.converge.crdt.codec.DecodeException e) {
-                // A frame above the bound is cut by the machine too; anything else shows at the peer.
-            }
         }
     }
 

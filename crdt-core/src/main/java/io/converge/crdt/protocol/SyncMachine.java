@@ -563,7 +563,6 @@ public final class SyncMachine {
         if (bytes > config.maxMessageBytes() && ACCESS.entryCount(delta) <= 1) {
             throw new io.converge.crdt.ValueTooLargeException(u.key(), bytes, config.maxMessageBytes());
         }
-        sizer.checkSendable(u.key(), delta, bytes);
         // One join decides both: δ ⊑ X ⇔ X ⊔ δ = X (the built-in joins return X itself then).
         ReplicatedData<?> after = join(base, delta);
         boolean changed = after != base && !after.equals(base);

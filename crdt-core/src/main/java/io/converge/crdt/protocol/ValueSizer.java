@@ -20,16 +20,4 @@ public interface ValueSizer {
      * @throws RuntimeException if it cannot be encoded at all (for example a key without a codec)
      */
     long bytes(String key, ReplicatedData<?> value);
-
-    /**
-     * Checks, at a local update, that a peer can take the update's {@code delta} (measured at
-     * {@code bytes} by {@link #bytes}): a value every peer would refuse must be refused here, at
-     * the write, or it would be accepted locally and resent forever, holding up the keys behind
-     * it. Default: nothing to check.
-     *
-     * @throws RuntimeException (normally {@link io.converge.crdt.ValueTooLargeException}) if no
-     *     peer could take it
-     */
-    default void checkSendable(String key, ReplicatedData<?> delta, long bytes) {
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.crdt.GCounter;
+import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.causal.VersionVector;
@@ -114,6 +115,25 @@ class WriteTimeEncodabilityTest {
         }
         try (Replicator again = Replicator.start(durable("r", raised).build())) {
             assertTrue(again.get(CART).orElseThrow().contains(HUGE), "persisted and read back under the same limits");
+        }
+    }
+
+    /** Before, only deltas above 4 KiB were checked for depth (by decoding them at the write). */
+    @Test
+    void aSmallDeltaNestedDeeperThanPeersDecodeIsRefusedAtWrite() {
+        CrdtCodec<ORMap<String, ORMap<String, ORSet<String>>>> nested = CrdtCodecs.orMap(ValueCodec.string(),
+                CrdtCodecs.orMap(ValueCodec.string(), CrdtCodecs.orSet(ValueCodec.string())));
+        Key<ORMap<String, ORMap<String, ORSet<String>>>> deep = Key.of("deep",
+                ORMap.<String, ORMap<String, ORSet<String>>>empty(ORMap.empty(ORSet.empty())), nested);
+        CodecLimits shallow = CodecLimits.builder().maxDepth(2).build();
+        try (Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("n")).codecLimits(shallow)
+                .codecs(CodecRegistry.of(nested, SET)).build())) {
+            EncodeException e = assertThrows(EncodeException.class, () -> r.update(deep,
+                    (m, c) -> m.apply("a", inner -> inner.apply("b", set -> set.add(c.self(), "x")))));
+            assertEquals("maxDepth", e.limitName());
+            assertTrue(r.get(deep).isEmpty(), "nothing applied");
+            r.update(CART, (s, c) -> s.add(c.self(), "milk"));
+            assertTrue(r.get(CART).orElseThrow().contains("milk"), "the writes after it go on");
         }
     }
 
