@@ -1,5 +1,6 @@
 package io.converge.crdt.engine;
 
+import static io.converge.crdt.TestStrings.blob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -79,15 +80,6 @@ class HostilePeerTest {
     private byte[] frame(Message m) {
         FrameStage.valueKeys(m).forEach(k -> sender.registry().bind(k, SET));
         return sender.encodeToBytes(m);
-    }
-
-    private static String blob(int n, int bytes) {
-        StringBuilder sb = new StringBuilder(bytes);
-        sb.append(n).append(':');
-        while (sb.length() < bytes) {
-            sb.append((char) ('a' + sb.length() % 26));
-        }
-        return sb.toString();
     }
 
     /** An interval of {@code keys} fresh keys from the peer, each with one element of its own. */

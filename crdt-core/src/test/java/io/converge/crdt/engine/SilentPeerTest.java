@@ -1,5 +1,6 @@
 package io.converge.crdt.engine;
 
+import static io.converge.crdt.TestStrings.blob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,15 +40,6 @@ class SilentPeerTest {
                 .codecs(CodecRegistry.of(REGISTER)).sync(sync).updateTimeout(Duration.ofSeconds(30)).build());
         open.add(r);
         return r;
-    }
-
-    private static String blob(int n, int bytes) {
-        StringBuilder sb = new StringBuilder(bytes);
-        sb.append(n).append(':');
-        while (sb.length() < bytes) {
-            sb.append((char) ('a' + sb.length() % 26));
-        }
-        return sb.toString();
     }
 
     @Test

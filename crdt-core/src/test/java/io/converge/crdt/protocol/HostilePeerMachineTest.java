@@ -1,5 +1,6 @@
 package io.converge.crdt.protocol;
 
+import static io.converge.crdt.TestStrings.blob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,15 +48,6 @@ class HostilePeerMachineTest {
 
     private SyncMachine machine(SyncConfig config) {
         return new SyncMachine(A, config, Map.of(), Map.of(), 0, ReplicatedData::digest, codec::encodedSize);
-    }
-
-    private static String blob(int n, int bytes) {
-        StringBuilder sb = new StringBuilder(bytes);
-        sb.append(n).append(':');
-        while (sb.length() < bytes) {
-            sb.append((char) ('a' + sb.length() % 26));
-        }
-        return sb.toString();
     }
 
     private static <M extends Message> M first(Output out, ReplicaId to, Class<M> type) {
