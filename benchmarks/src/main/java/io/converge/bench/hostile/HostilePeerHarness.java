@@ -153,8 +153,9 @@ public final class HostilePeerHarness {
         /** The codecs the node knows. */
         abstract CodecRegistry nodeCodecs();
 
-        /** Before the attack and the writer start (node up, peer not yet up). */
+        /** Before the attack and the writer start (node up, peer not yet up); by default, brings the peer up. */
         void prepare() throws Exception {
+            peerUp();
         }
 
         /** One turn of the attack; returns false to be called again only after a short pause. */
@@ -240,11 +241,6 @@ public final class HostilePeerHarness {
         }
 
         @Override
-        void prepare() {
-            peerUp();
-        }
-
-        @Override
         boolean step(long deadline) {
             drainPolitely();
             return false;
@@ -272,11 +268,6 @@ public final class HostilePeerHarness {
         @Override
         CodecRegistry nodeCodecs() {
             return CodecRegistry.of(REGISTER);
-        }
-
-        @Override
-        void prepare() {
-            peerUp();
         }
 
         @Override
@@ -356,11 +347,6 @@ public final class HostilePeerHarness {
         @Override
         CodecRegistry nodeCodecs() {
             return CodecRegistry.of(REGISTER, SET);
-        }
-
-        @Override
-        void prepare() {
-            peerUp();
         }
 
         @Override
@@ -445,11 +431,6 @@ public final class HostilePeerHarness {
         @Override
         CodecRegistry nodeCodecs() {
             return CodecRegistry.of(REGISTER, SET);
-        }
-
-        @Override
-        void prepare() {
-            peerUp();
         }
 
         @Override
