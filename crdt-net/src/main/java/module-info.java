@@ -7,10 +7,13 @@
  */
 // JGroups 5.5 ships no module-info; its manifest names the automatic module org.jgroups. It is
 // transitive because JGroupsTransport.Builder takes JGroups types (stackCustomizer, forkOf).
+// Micrometer 1.17 is an automatic module too (micrometer.core, from its manifest); transitive
+// because ConvergeMetrics is a MeterBinder.
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.converge.net {
     requires transitive io.converge.crdt;
     requires transitive org.jgroups;
+    requires transitive micrometer.core;
     requires org.slf4j;
 
     exports io.converge.net;
