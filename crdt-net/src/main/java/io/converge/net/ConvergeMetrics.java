@@ -247,20 +247,20 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
     private void registerFixed(MeterRegistry r, Bound b) {
         List<Meter> m = b.fixed;
         // Members and peers.
-        m.add(gauge(r, "transport.view.size", "members", "Members in this node's JGroups view, itself included",
+        m.add(gauge(r, "transport.view.size", null, "Members in this node's JGroups view, itself included",
                 x -> x.transport.stats().viewSize()));
-        m.add(gauge(r, "transport.peers.admitted", "peers", "Peers admitted by the cluster secret now",
+        m.add(gauge(r, "transport.peers.admitted", null, "Peers admitted by the cluster secret now",
                 x -> x.transport.stats().admittedPeers()));
-        m.add(gaugeTagged(r, "sync.peers", "peers", "Peers the replicator knows, by reachability",
+        m.add(gaugeTagged(r, "sync.peers", null, "Peers the replicator knows, by reachability",
                 "reachability", "reachable", x -> x.peerCount(true)));
-        m.add(gaugeTagged(r, "sync.peers", "peers", "Peers the replicator knows, by reachability",
+        m.add(gaugeTagged(r, "sync.peers", null, "Peers the replicator knows, by reachability",
                 "reachability", "unreachable", x -> x.peerCount(false)));
-        m.add(gauge(r, "sync.lag.max", "deltas",
+        m.add(gauge(r, "sync.lag.max", null,
                 "The largest lag of any peer whose position is known (0 without such a peer)", ConvergeMetrics::maxLag));
         // Buffers and state.
         m.add(gauge(r, "sync.sequence", null, "The next position of this replica's delta buffer",
                 x -> x.stats().sequence()));
-        m.add(gauge(r, "sync.buffer.deltas", "deltas", "Deltas buffered for peers",
+        m.add(gauge(r, "sync.buffer.deltas", null, "Deltas buffered for peers",
                 x -> x.stats().protocol().bufferedDeltas()));
         m.add(gauge(r, "sync.buffer.bytes", "bytes", "Estimated bytes of the buffered deltas",
                 x -> x.stats().protocol().bufferedBytes()));
@@ -268,8 +268,8 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
                 x -> x.stats().protocol().assemblyBytes()));
         m.add(gauge(r, "sync.inbound.queued.bytes", "bytes", "Estimated heap of frames waiting for the sync loop",
                 x -> x.stats().inboundQueuedBytes()));
-        m.add(gauge(r, "sync.keys", "keys", "Keys held", x -> x.stats().protocol().keys()));
-        m.add(gauge(r, "sync.transfers.active", "transfers",
+        m.add(gauge(r, "sync.keys", null, "Keys held", x -> x.stats().protocol().keys()));
+        m.add(gauge(r, "sync.transfers.active", null,
                 "Full-state transfers under way, to or from a peer", ConvergeMetrics::activeTransfers));
         m.add(gauge(r, "replica.id.reused", null,
                 "1 once a peer proved this replica id was used before (local updates are refused), else 0",
@@ -277,7 +277,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         // Traffic.
         for (String dir : List.of("in", "out")) {
             boolean in = dir.equals("in");
-            m.add(counter(r, "sync.frames", "frames", "Sync frames received from admitted peers or handed to the transport",
+            m.add(counter(r, "sync.frames", null, "Sync frames received from admitted peers or handed to the transport",
                     Tags.of("direction", dir), x -> in ? x.stats().framesIn() : x.stats().framesOut()));
             m.add(counter(r, "sync.bytes", "bytes", "Bytes of those sync frames",
                     Tags.of("direction", dir), x -> in ? x.stats().bytesIn() : x.stats().bytesOut()));
@@ -303,7 +303,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
                 Tags.of("layer", "engine", "reason", reason), f)));
         // Transfers, refusals, admissions, failures.
         for (TransferReason reason : TransferReason.values()) {
-            m.add(counter(r, "sync.transfers", "transfers", "Full-state transfers started, by reason",
+            m.add(counter(r, "sync.transfers", null, "Full-state transfers started, by reason",
                     Tags.of("reason", tagValue(reason.name())),
                     x -> x.stats().transfers().getOrDefault(reason, 0L)));
         }
@@ -328,7 +328,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         String name = peer.name();
         List<Meter> out = new ArrayList<>(2);
         out.add(Gauge.builder(PREFIX + "sync.lag", this, x -> x.lagOf(peer)).strongReference(true).tags(tags)
-                .tag("peer", name).baseUnit("deltas")
+                .tag("peer", name)
                 .description("Positions this peer has yet to acknowledge (NaN while its position is unknown)")
                 .register(r));
         out.add(Gauge.builder(PREFIX + "sync.peer.up", this, x -> x.upOf(peer)).strongReference(true).tags(tags)
