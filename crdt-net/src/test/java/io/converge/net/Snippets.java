@@ -3,6 +3,7 @@ package io.converge.net;
 import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.Replicator;
 import io.converge.crdt.engine.ReplicatorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 
 /** The Javadoc examples of this module, compiled here so they cannot rot (style.md). Not run. */
@@ -20,5 +21,12 @@ final class Snippets {
                 .codecs(TestCluster.CODECS).build())) {
             r.update(TestCluster.SET, (s, ctx) -> s.add(ctx.self(), "x"));
         }
+    }
+
+    /** {@link ConvergeMetrics}'s class example. */
+    static void bindMetrics(Replicator replicator, JGroupsTransport transport, MeterRegistry registry) {
+        ConvergeMetrics metrics = ConvergeMetrics.builder(replicator, transport).build();
+        metrics.bindTo(registry);
+        metrics.close();
     }
 }
