@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#maxPeers maxPeers} peers (the first in replica-id order) get their own meters, so
  * tags stay bounded; the aggregates ({@code converge.sync.peers}, {@code converge.sync.lag.max})
  * count every peer. Member statuses and timeout keys learned from the suppliers are bounded the same
- * way ({@value #MAX_KEYS} each) and are never removed: a status no longer reported reads 0.
+ * way ({@value #MAX_KEYS} each) and are never removed: a status no longer reported reads 0. A
+ * meter whose source throws (a failing supplier) reads NaN; the other meters and the scrape go on.
  *
  * <p>Thread-safe; {@link #refresh()} costs O(peers). The registries hold this binder strongly
  * (through its gauges) until {@link #close()}, which stops the refresh thread and removes every meter
@@ -71,7 +72,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConvergeMetrics.class);
 
     private final Replicator replicator;
-    private final JGroupsTransport transport;
+    private final Supplier<TransportStats> transport;
     private final Optional<Supplier<Map<String, Integer>>> members;
     private final Optional<Supplier<Map<String, Long>>> timeouts;
     private final Tags tags;
@@ -107,7 +108,13 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
      * @throws NullPointerException if either is null
      */
     public static Builder builder(Replicator replicator, JGroupsTransport transport) {
-        return new Builder(replicator, transport);
+        Objects.requireNonNull(transport, "transport");
+        return new Builder(replicator, transport::stats);
+    }
+
+    /** For tests in this package: a replicator over another transport, with made-up transport figures. */
+    static Builder builder(Replicator replicator, Supplier<TransportStats> transportStats) {
+        return new Builder(replicator, transportStats);
     }
 
     /**
@@ -159,8 +166,8 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
             }
             wanted.add(p);
         }
-        members.ifPresent(s -> learn(s.get().keySet(), statuses, true));
-        timeouts.ifPresent(s -> learn(s.get().keySet(), timeoutKeys, false));
+        members.ifPresent(s -> learn(keysOf(s, "members"), statuses, true));
+        timeouts.ifPresent(s -> learn(keysOf(s, "timeouts"), timeoutKeys, false));
         for (Map.Entry<MeterRegistry, Bound> e : bound.entrySet()) {
             MeterRegistry registry = e.getKey();
             Bound b = e.getValue();
@@ -175,14 +182,14 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
                 b.perPeer.computeIfAbsent(p, id -> registerPeer(registry, id));
             }
             for (String s : statuses) {
-                registerOnce(registry, b, Gauge.builder(PREFIX + "members", this, m -> m.memberCount(s))
+                registerOnce(registry, b, Gauge.builder(PREFIX + "members", this, safe(m -> m.memberCount(s)))
                         .strongReference(true).tags(tags).tag("status", tagValue(s))
                         .description("Members of the cluster by status"));
             }
             for (String k : timeoutKeys) {
                 int dot = k.indexOf('.');
                 registerOnce(registry, b, FunctionCounter.builder(PREFIX + "consistency.timeouts", this,
-                                m -> m.timeoutCount(k)).tags(tags)
+                                safe(m -> m.timeoutCount(k))).tags(tags)
                         .tag("operation", tagValue(k.substring(0, dot))).tag("level", tagValue(k.substring(dot + 1)))
                         .description("Writes and reads that timed out at their consistency level"));
             }
@@ -218,6 +225,32 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
+    /** The supplier's keys; none if it throws or gives null, so the peers' meters still refresh. */
+    private static Set<String> keysOf(Supplier<? extends Map<String, ?>> supplier, String what) {
+        try {
+            Map<String, ?> map = supplier.get();
+            return map == null ? Set.of() : map.keySet();
+        } catch (RuntimeException e) {
+            LOG.warn("the {} supplier of the Converge meters failed", what, e);
+            return Set.of();
+        }
+    }
+
+    /**
+     * {@code f}, reading NaN where it throws (a supplier failing, a transport closed under the
+     * binder): some registries call counter functions without a guard, and one failing meter must
+     * not fail a whole scrape.
+     */
+    private static ToDoubleFunction<ConvergeMetrics> safe(ToDoubleFunction<ConvergeMetrics> f) {
+        return x -> {
+            try {
+                return f.applyAsDouble(x);
+            } catch (RuntimeException e) {
+                return Double.NaN;
+            }
+        };
+    }
+
     private static void learn(Set<String> seen, Set<String> known, boolean anyKey) {
         for (String k : seen) {
             if (known.size() == MAX_KEYS) {
@@ -248,9 +281,9 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         List<Meter> m = b.fixed;
         // Members and peers.
         m.add(gauge(r, "transport.view.size", null, "Members in this node's JGroups view, itself included",
-                x -> x.transport.stats().viewSize()));
+                x -> x.transportStats().viewSize()));
         m.add(gauge(r, "transport.peers.admitted", null, "Peers admitted by the cluster secret now",
-                x -> x.transport.stats().admittedPeers()));
+                x -> x.transportStats().admittedPeers()));
         m.add(gaugeTagged(r, "sync.peers", null, "Peers the replicator knows, by reachability",
                 "reachability", "reachable", x -> x.peerCount(true)));
         m.add(gaugeTagged(r, "sync.peers", null, "Peers the replicator knows, by reachability",
@@ -285,12 +318,12 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         // Drops.
         String dropped = "Frames or messages dropped, by the layer that dropped them and why";
         Map<String, ToDoubleFunction<ConvergeMetrics>> transportDrops = new LinkedHashMap<>();
-        transportDrops.put("unadmitted", x -> x.transport.stats().droppedUnadmitted());
-        transportDrops.put("stale", x -> x.transport.stats().droppedStale());
-        transportDrops.put("oversize", x -> x.transport.stats().droppedOversize());
-        transportDrops.put("rate-limited", x -> x.transport.stats().droppedRateLimited());
-        transportDrops.put("malformed", x -> x.transport.stats().malformed());
-        transportDrops.put("outbound", x -> x.transport.stats().droppedOutbound());
+        transportDrops.put("unadmitted", x -> x.transportStats().droppedUnadmitted());
+        transportDrops.put("stale", x -> x.transportStats().droppedStale());
+        transportDrops.put("oversize", x -> x.transportStats().droppedOversize());
+        transportDrops.put("rate-limited", x -> x.transportStats().droppedRateLimited());
+        transportDrops.put("malformed", x -> x.transportStats().malformed());
+        transportDrops.put("outbound", x -> x.transportStats().droppedOutbound());
         transportDrops.forEach((reason, f) -> m.add(counter(r, "frames.dropped", null, dropped,
                 Tags.of("layer", "transport", "reason", reason), f)));
         Map<String, ToDoubleFunction<ConvergeMetrics>> engineDrops = new LinkedHashMap<>();
@@ -317,21 +350,21 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         m.add(counter(r, "sync.steps.failed", null, "Steps of the sync loop that threw", Tags.empty(),
                 x -> x.stats().stepsFailed()));
         m.add(counter(r, "admissions", null, "Admissions completed (a peer back after a partition counts again)",
-                Tags.empty(), x -> x.transport.stats().admissions()));
+                Tags.empty(), x -> x.transportStats().admissions()));
         m.add(counter(r, "admissions.refused", null, "Admission handshakes refused, by the side that refused",
-                Tags.of("by", "self"), x -> x.transport.stats().refusals()));
+                Tags.of("by", "self"), x -> x.transportStats().refusals()));
         m.add(counter(r, "admissions.refused", null, "Admission handshakes refused, by the side that refused",
-                Tags.of("by", "peer"), x -> x.transport.stats().refusedByPeers()));
+                Tags.of("by", "peer"), x -> x.transportStats().refusedByPeers()));
     }
 
     private List<Meter> registerPeer(MeterRegistry r, ReplicaId peer) {
         String name = peer.name();
         List<Meter> out = new ArrayList<>(2);
-        out.add(Gauge.builder(PREFIX + "sync.lag", this, x -> x.lagOf(peer)).strongReference(true).tags(tags)
+        out.add(Gauge.builder(PREFIX + "sync.lag", this, safe(x -> x.lagOf(peer))).strongReference(true).tags(tags)
                 .tag("peer", name)
                 .description("Positions this peer has yet to acknowledge (NaN while its position is unknown)")
                 .register(r));
-        out.add(Gauge.builder(PREFIX + "sync.peer.up", this, x -> x.upOf(peer)).strongReference(true).tags(tags)
+        out.add(Gauge.builder(PREFIX + "sync.peer.up", this, safe(x -> x.upOf(peer))).strongReference(true).tags(tags)
                 .tag("peer", name).description("1 while this peer is reachable, else 0").register(r));
         return out;
     }
@@ -344,7 +377,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
     private Gauge gaugeTagged(MeterRegistry r, String name, String unit, String description, String tagKey,
             String tagValue, ToDoubleFunction<ConvergeMetrics> f) {
         // Strong: the registry keeps this binder alive, and with it the function counters' weak target.
-        Gauge.Builder<ConvergeMetrics> b = Gauge.builder(PREFIX + name, this, f).strongReference(true).tags(tags)
+        Gauge.Builder<ConvergeMetrics> b = Gauge.builder(PREFIX + name, this, safe(f)).strongReference(true).tags(tags)
                 .description(description);
         if (unit != null) {
             b.baseUnit(unit);
@@ -357,7 +390,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
 
     private FunctionCounter counter(MeterRegistry r, String name, String unit, String description, Tags extra,
             ToDoubleFunction<ConvergeMetrics> f) {
-        FunctionCounter.Builder<ConvergeMetrics> b = FunctionCounter.builder(PREFIX + name, this, f).tags(tags)
+        FunctionCounter.Builder<ConvergeMetrics> b = FunctionCounter.builder(PREFIX + name, this, safe(f)).tags(tags)
                 .tags(extra).description(description);
         if (unit != null) {
             b.baseUnit(unit);
@@ -367,6 +400,10 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
 
     private SyncStats stats() {
         return replicator.stats();
+    }
+
+    private TransportStats transportStats() {
+        return transport.get();
     }
 
     private double peerCount(boolean up) {
@@ -427,7 +464,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
      */
     public static final class Builder {
         private final Replicator replicator;
-        private final JGroupsTransport transport;
+        private final Supplier<TransportStats> transport;
         private Supplier<Map<String, Integer>> members;
         private Supplier<Map<String, Long>> timeouts;
         private Tags tags = Tags.empty();
@@ -437,7 +474,7 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
         private Duration refreshInterval = Duration.ofSeconds(10);
         private boolean refreshSet;
 
-        private Builder(Replicator replicator, JGroupsTransport transport) {
+        private Builder(Replicator replicator, Supplier<TransportStats> transport) {
             this.replicator = Objects.requireNonNull(replicator, "replicator");
             this.transport = Objects.requireNonNull(transport, "transport");
         }
