@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; {@link #refresh()} costs O(peers). The registries hold this binder strongly
  * (through its gauges) until {@link #close()}, which stops the refresh thread and removes every meter
- * it registered. It never closes the replicator or the transport.
+ * it registered. It never closes the replicator or the transport. Several nodes in one registry
+ * need {@link Builder#tags distinct tags}: Micrometer hands a second binder the first one's meter
+ * of the same name and tags.
  */
 public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
     /** The prefix of every meter's name. */
