@@ -129,8 +129,8 @@ public final class ClusterTls {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
             kmf.init(ks, password);
             AtomicLong rejected = new AtomicLong();
-            return new ClusterTls(context(kmf.getKeyManagers()[0], trustManager(trustedCas, rejected)), rejected,
-                    trustedCas);
+            KeyManager km = new ShowAlways((X509ExtendedKeyManager) kmf.getKeyManagers()[0]);
+            return new ClusterTls(context(km, trustManager(trustedCas, rejected)), rejected, trustedCas);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalArgumentException("the JDK refuses these TLS credentials: " + e.getMessage(), e);
         }
@@ -293,6 +293,59 @@ public final class ClusterTls {
             }
             used = true;
             System.arraycopy(seed, 0, bytes, 0, seed.length);
+        }
+    }
+
+    /**
+     * Chooses the node's certificate whatever CAs the peer says it accepts: a peer whose CA differs
+     * then rejects it by its trust manager (and counts it), instead of getting no certificate and
+     * failing without a trace in the counters.
+     */
+    private static final class ShowAlways extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager d;
+
+        ShowAlways(X509ExtendedKeyManager d) {
+            this.d = d;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return d.getClientAliases(keyType, null);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            return d.chooseClientAlias(keyTypes, null, socket);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            return d.chooseEngineClientAlias(keyTypes, null, engine);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return d.getServerAliases(keyType, null);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return d.chooseServerAlias(keyType, null, socket);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return d.chooseEngineServerAlias(keyType, null, engine);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return d.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return d.getPrivateKey(alias);
         }
     }
 
