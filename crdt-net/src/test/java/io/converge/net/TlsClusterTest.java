@@ -181,6 +181,32 @@ class TlsClusterTest {
     }
 
     @Test
+    void aStackWhoseTransportIsNotTcpDoesNotStartWithTls() {
+        JGroupsTransport t = JGroupsTransport.builder().secret(ClusterSecret.random())
+                .bind(java.net.InetAddress.getLoopbackAddress(), 0).stackCustomizer(stack -> {
+                    stack.set(0, new org.jgroups.protocols.UDP());
+                    return stack;
+                }).build();
+        JGroupsTransport.TransportStartException e = assertThrows(JGroupsTransport.TransportStartException.class,
+                () -> t.start(io.converge.crdt.causal.ReplicaId.of("u"), new NoReceiver()));
+        assertTrue(e.getMessage().contains("insecurePlaintext"), e.getMessage());
+    }
+
+    private static final class NoReceiver implements io.converge.crdt.engine.spi.FrameTransport.FrameReceiver {
+        @Override
+        public void received(io.converge.crdt.causal.ReplicaId from, byte[] frame) {
+        }
+
+        @Override
+        public void peerUp(io.converge.crdt.causal.ReplicaId peer, long incarnation) {
+        }
+
+        @Override
+        public void peerDown(io.converge.crdt.causal.ReplicaId peer, io.converge.crdt.protocol.PeerDownReason reason) {
+        }
+    }
+
+    @Test
     void plaintextOptOutReplicatesAndWarnsAtStart() {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
