@@ -63,6 +63,32 @@ class TlsClusterTest {
         }
     }
 
+    /**
+     * Three nodes, so that no two watch each other: with two, both FD_SOCK2s connect to each other
+     * at about the same time and JGroups' shared NIO server may close one of the two connections
+     * for good (seen with and without TLS; FD_ALL3 still detects a crash there, only later).
+     */
+    @Test
+    void failureDetectionSocketsStillConnectUnderTls() {
+        try (TestCluster c = new TestCluster()) {
+            List<org.jgroups.protocols.FD_SOCK2> fds = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.function.Consumer<JGroupsTransport.Builder> keepFd = t -> t.stackCustomizer(stack -> {
+                stack.stream().filter(p -> p instanceof org.jgroups.protocols.FD_SOCK2)
+                        .forEach(p -> fds.add((org.jgroups.protocols.FD_SOCK2) p));
+                return stack;
+            });
+            Node a = c.startTcp("a", List.of(), keepFd);
+            Node b = c.startTcp("b", c.seeds(), keepFd);
+            Node d = c.startTcp("d", c.seeds(), keepFd);
+            c.awaitAdmitted(List.of(a, b, d));
+            assertEquals(3, fds.size());
+            // Each watches the next of the view through its own (plaintext) FD_SOCK2 connection.
+            await(() -> fds.stream().allMatch(f -> f.getClientState().equals("CONNECTED")),
+                    () -> "FD_SOCK2 connected: " + fds.stream().map(f -> f.getPingDest() + " " + f.getClientState())
+                            .toList());
+        }
+    }
+
     @Test
     void plaintextBytesToATlsPortGetNoJGroupsTraffic() throws Exception {
         try (TestCluster c = new TestCluster()) {
