@@ -236,7 +236,8 @@ public final class JGroupsTransport implements FrameTransport {
         public Builder tls(TlsCertificates certificates) {
             Objects.requireNonNull(certificates, "certificates");
             if (tlsCertificates != null || plaintext) {
-                throw new IllegalStateException("TLS is already set: give tls(..) once, and not with insecurePlaintext()");
+                throw new IllegalStateException(
+                        "TLS is already set: give tls(..) once, and not with insecurePlaintext()");
             }
             this.tlsCertificates = certificates;
             return this;
@@ -357,8 +358,9 @@ public final class JGroupsTransport implements FrameTransport {
                     : LAST_INCARNATION.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1000));
             Optional<ClusterTls> tls = Optional.empty();
             if (!inJvm && mainChannel == null && !plaintext) {
-                tls = Optional.of(tlsCertificates != null
-                        ? ClusterTls.operator(tlsCertificates.chain(), tlsCertificates.key(), tlsCertificates.trustedCas())
+                TlsCertificates own = tlsCertificates;
+                tls = Optional.of(own != null
+                        ? ClusterTls.operator(own.chain(), own.key(), own.trustedCas())
                         : ClusterTls.derived(alsoAccepted == null ? List.of(secret.bytes())
                                 : List.of(secret.bytes(), alsoAccepted.bytes())));
             }
