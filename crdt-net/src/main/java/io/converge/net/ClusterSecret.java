@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * The secret every member of a cluster holds: at least {@value #MIN_BYTES} random bytes, from which
- * the admission key is derived (HKDF-SHA256). Immutable and thread-safe; {@link #toString()} never
- * shows it, and nothing in Converge logs it. Make one with {@code openssl rand -base64 32}.
+ * the admission key and the TLS cluster CA are derived (HKDF-SHA256, two labels). Immutable and
+ * thread-safe; {@link #toString()} never shows it, and nothing in Converge logs it. Make one with
+ * {@code openssl rand -base64 32}.
  */
 public final class ClusterSecret {
     /** The fewest bytes a secret may have. */

@@ -3,6 +3,7 @@ package io.converge.net;
 import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.spi.FrameTransport;
 import io.converge.net.admission.Admission;
+import io.converge.net.admission.ClusterTls;
 import io.converge.net.jgroups.JGroupsLink;
 import io.converge.net.jgroups.LinkConfig;
 import java.net.InetAddress;
@@ -22,7 +23,10 @@ import org.jgroups.stack.Protocol;
  * A {@link FrameTransport} over JGroups: give it to {@code ReplicatorConfig.builder(id).transport(..)}.
  * It joins the JGroups cluster {@link Builder#clusterName named} on start, admits each member by a
  * mutual HMAC challenge-response keyed by the {@link ClusterSecret} (sync.md §1), and only then
- * reports it up and carries its frames, one {@code BytesMessage} per frame.
+ * reports it up and carries its frames, one {@code BytesMessage} per frame. Over TCP every
+ * connection is TLS 1.3 with mutual authentication by default, with nothing to configure: the
+ * certificates come from a CA derived from the secret (see {@link Builder#tls},
+ * {@link Builder#insecurePlaintext} and {@code docs/security.md}).
  *
  * <pre>{@code
  * JGroupsTransport t = JGroupsTransport.builder()
@@ -112,7 +116,7 @@ public final class JGroupsTransport implements FrameTransport {
         return new TransportStats(link.viewSize(), link.admittedPeers().size(), c.admitted.get(), c.refused.get(),
                 c.refusedByPeers.get(), c.droppedUnadmitted.get(), c.droppedStale.get(), c.droppedOversize.get(),
                 c.droppedRateLimited.get(), c.malformed.get(), c.framesIn.get(), c.framesOut.get(),
-                c.droppedOutbound.get());
+                c.droppedOutbound.get(), config.tls().map(ClusterTls::rejectedCertificates).orElse(0L));
     }
 
     /** For tests in this package: the JGroups address, for {@code DISCARD}. */
@@ -146,6 +150,8 @@ public final class JGroupsTransport implements FrameTransport {
         private long incarnation;
         private UnaryOperator<List<Protocol>> stackCustomizer = UnaryOperator.identity();
         private JChannel mainChannel;
+        private TlsCertificates tlsCertificates;
+        private boolean plaintext;
 
         private Builder() {
         }
@@ -169,7 +175,8 @@ public final class JGroupsTransport implements FrameTransport {
         /**
          * A second secret whose MACs are also accepted, for a rotation: first every node accepts
          * the new secret, then each switches to it while accepting the old one, then the old one
-         * goes. Default none.
+         * goes. With the derived TLS, the CAs of both secrets are trusted (the certificate shown is
+         * the primary secret's). Default none.
          */
         public Builder alsoAccept(ClusterSecret previous) {
             this.alsoAccepted = Objects.requireNonNull(previous, "previous");
@@ -218,8 +225,44 @@ public final class JGroupsTransport implements FrameTransport {
         }
 
         /**
+         * The operator's certificates instead of the CA derived from the secret: this node shows
+         * {@code certificates}' chain and accepts only peers whose chain ends at one of its CAs
+         * (still mutual, TLS 1.3 only). The secret still admits members: with a CA shared with
+         * other services, it is what keeps their holders out. Default: the derived CA, renewed in
+         * memory, nothing to configure.
+         *
+         * @throws IllegalStateException if given twice, or with {@link #insecurePlaintext()}
+         */
+        public Builder tls(TlsCertificates certificates) {
+            Objects.requireNonNull(certificates, "certificates");
+            if (tlsCertificates != null || plaintext) {
+                throw new IllegalStateException(
+                        "TLS is already set: give tls(..) once, and not with insecurePlaintext()");
+            }
+            this.tlsCertificates = certificates;
+            return this;
+        }
+
+        /**
+         * Turns TLS off: frames then travel in clear text, readable and alterable on the path (the
+         * admission handshake still keeps nodes without the secret from joining). Logs a warning at
+         * every start. For a network that encrypts already, or a stack without JGroups' {@code TCP}
+         * ({@link #stackCustomizer}). Default: TLS on.
+         *
+         * @throws IllegalStateException if {@link #tls} was given
+         */
+        public Builder insecurePlaintext() {
+            if (tlsCertificates != null) {
+                throw new IllegalStateException("tls(..) was given: insecurePlaintext() contradicts it");
+            }
+            this.plaintext = true;
+            return this;
+        }
+
+        /**
          * Uses JGroups' {@code SHARED_LOOPBACK} instead of TCP: every transport of this JVM with the
-         * same cluster name joins, no socket is opened. For tests and demos; default off.
+         * same cluster name joins, no socket is opened (so no TLS either). For tests and demos;
+         * default off.
          */
         public Builder inJvm() {
             this.inJvm = true;
@@ -276,8 +319,9 @@ public final class JGroupsTransport implements FrameTransport {
 
         /**
          * Edits or replaces the stack built in code (bottom protocol first) before the channel is
-         * made: to add a protocol (TLS, {@code DISCARD} in tests) or bring your own stack. Default:
-         * none. The admission runs whatever the stack.
+         * made: to add a protocol ({@code DISCARD} in tests) or bring your own stack. Default:
+         * none. The admission runs whatever the stack; TLS is set on the stack's bottom protocol
+         * after this runs, which must then be JGroups' {@code TCP} unless {@link #insecurePlaintext()}.
          */
         public Builder stackCustomizer(UnaryOperator<List<Protocol>> customizer) {
             this.stackCustomizer = Objects.requireNonNull(customizer, "customizer");
@@ -287,7 +331,8 @@ public final class JGroupsTransport implements FrameTransport {
         /**
          * Runs on a {@code ForkChannel} of an existing, connected channel (Infinispan, WildFly,
          * Keycloak) instead of a channel of its own: {@code FORK} is added on top of its stack if
-         * absent, the fork is named by the cluster name, and the stack settings here are ignored.
+         * absent, the fork is named by the cluster name, and the stack settings here are ignored
+         * (TLS too: the main channel's transport decides).
          * Closing the transport closes only the fork. Default: own channel.
          */
         public Builder forkOf(JChannel main) {
@@ -311,9 +356,17 @@ public final class JGroupsTransport implements FrameTransport {
             }
             long inc = incarnation > 0 ? incarnation
                     : LAST_INCARNATION.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1000));
+            Optional<ClusterTls> tls = Optional.empty();
+            if (!inJvm && mainChannel == null && !plaintext) {
+                TlsCertificates own = tlsCertificates;
+                tls = Optional.of(own != null
+                        ? ClusterTls.operator(own.chain(), own.key(), own.trustedCas())
+                        : ClusterTls.derived(alsoAccepted == null ? List.of(secret.bytes())
+                                : List.of(secret.bytes(), alsoAccepted.bytes())));
+            }
             return new JGroupsTransport(new LinkConfig(clusterName, keys, inJvm, bindAddress, bindPort, seeds,
                     failureDetectionTimeout, mergeInterval, handshakeRetry, maxQueuedFrames, maxQueuedBytes, inc,
-                    stackCustomizer, mainChannel));
+                    stackCustomizer, mainChannel, tls));
         }
 
         private static Duration atLeast(Duration d, long millis, String what) {

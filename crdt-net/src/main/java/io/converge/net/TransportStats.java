@@ -16,8 +16,11 @@ package io.converge.net;
  * @param framesIn sync frames handed to the engine
  * @param framesOut frames (sync and admission) handed to JGroups
  * @param droppedOutbound frames dropped on the way out: peer not admitted, queue full, send failed
+ * @param tlsRejectedCertificates peer certificates this node's TLS rejected (not from a trusted CA,
+ *        expired); handshakes failing before a certificate is seen (plaintext, none shown) are not
+ *        counted, JGroups only logs them. 0 without TLS
  */
 public record TransportStats(int viewSize, int admittedPeers, long admissions, long refusals, long refusedByPeers,
         long droppedUnadmitted, long droppedStale, long droppedOversize, long droppedRateLimited, long malformed,
-        long framesIn, long framesOut, long droppedOutbound) {
+        long framesIn, long framesOut, long droppedOutbound, long tlsRejectedCertificates) {
 }

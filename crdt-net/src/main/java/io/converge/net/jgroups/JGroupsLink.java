@@ -172,6 +172,13 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
                     ProtocolStack.Position.ABOVE, config.mainChannel().getProtocolStack().getTopProtocol().getClass());
         } else {
             List<Protocol> stack = config.stackCustomizer().apply(Stacks.build(config));
+            if (config.tls().isPresent()) {
+                Stacks.secure(stack, config.tls().get());
+            } else if (!config.inJvm()) {
+                LOG.warn("TLS is off (insecurePlaintext): cluster {} travels in clear text; only the admission"
+                        + " handshake keeps secret-less nodes out, and anyone on the path reads and alters data",
+                        config.clusterName());
+            }
             channel = new JChannel(stack);
             TP tp = channel.getProtocolStack().getTransport();
             DiagnosticsHandler diag = tp.getDiagnosticsHandler();

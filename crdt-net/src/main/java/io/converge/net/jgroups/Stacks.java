@@ -1,7 +1,10 @@
 package io.converge.net.jgroups;
 
+import io.converge.net.admission.ClusterTls;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.jgroups.protocols.BARRIER;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FD_SOCK2;
@@ -20,6 +23,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
+import org.jgroups.util.DefaultSocketFactory;
 
 /**
  * The JGroups stack of sync.md §1, built in code, bottom (transport) first:
@@ -35,6 +39,14 @@ import org.jgroups.stack.Protocol;
  * as its socket closes, and leaves after the {@code F/4} check. {@code MERGE3} gossips every {@code M/2..M} and checks every {@code 1.5 M}, so a healed
  * partition merges within about {@code 2.5 M} (≈ 5 s). Flow-control credits are 4 MiB, four times the
  * codec's 1 MiB frame. Diagnostics are disabled after the channel is made (see {@link JGroupsLink}).
+ *
+ * <p>TLS ({@link #secure}): {@code TCP}'s sockets come from a JGroups {@link DefaultSocketFactory}
+ * over the node's {@link ClusterTls} context, so every connection {@code TCP} opens or accepts is
+ * TLS 1.3 with a client certificate required; discovery ({@code TCPPING}) and every protocol above
+ * {@code TCP} travel inside it. {@code FD_SOCK2} takes the same factory but opens NIO channels,
+ * which JGroups does not wrap in TLS: its connections stay plaintext. They carry only the cluster
+ * name, JGroups addresses (random UUIDs) and liveness, no data; forging them at most makes a
+ * member suspected, which {@code VERIFY_SUSPECT2} checks over the TLS connections.
  */
 final class Stacks {
     static final long CREDITS = 4L << 20;
@@ -56,6 +68,34 @@ final class Stacks {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("no free port on " + c.bindAddress(), e);
         }
+    }
+
+    /**
+     * Makes the transport at the bottom of {@code stack} open and accept only TLS connections of
+     * {@code tls}.
+     *
+     * @throws IllegalStateException if that transport is not JGroups' {@code TCP} (the only one
+     *         with TLS), so a customised stack never runs in clear text unnoticed
+     */
+    static void secure(List<Protocol> stack, ClusterTls tls) {
+        Protocol bottom = stack.isEmpty() ? null : stack.get(0);
+        if (!(bottom instanceof TCP tcp)) {
+            throw new IllegalStateException("TLS needs JGroups' TCP transport at the bottom of the stack, found "
+                    + (bottom == null ? "none" : bottom.getClass().getSimpleName())
+                    + "; give insecurePlaintext() to run this stack without TLS");
+        }
+        DefaultSocketFactory f = new DefaultSocketFactory(tls.context());
+        f.setSocketConfigurator(s -> {
+            if (s instanceof SSLSocket ssl) {
+                ssl.setSSLParameters(tls.clientParameters());
+            }
+        });
+        f.setServerSocketConfigurator(s -> {
+            if (s instanceof SSLServerSocket ssl) {
+                ssl.setSSLParameters(tls.serverParameters());
+            }
+        });
+        tcp.setSocketFactory(f);
     }
 
     static List<Protocol> build(LinkConfig c) {
