@@ -357,6 +357,9 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
                 Tags.of("by", "self"), x -> x.transportStats().refusals()));
         m.add(counter(r, "admissions.refused", null, "Admission handshakes refused, by the side that refused",
                 Tags.of("by", "peer"), x -> x.transportStats().refusedByPeers()));
+        m.add(counter(r, "tls.certificates.rejected", null,
+                "Peer certificates this node's TLS rejected (not from a trusted CA, expired)",
+                Tags.empty(), x -> x.transportStats().tlsRejectedCertificates()));
     }
 
     private List<Meter> registerPeer(MeterRegistry r, ReplicaId peer) {

@@ -146,7 +146,7 @@ class ConvergeMetricsTest {
         Replicator b = inMemory(net, "b");
         Replicator d = inMemory(net, "d");
         SimpleMeterRegistry r = new SimpleMeterRegistry();
-        TransportStats none = new TransportStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        TransportStats none = new TransportStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         try (ConvergeMetrics m = ConvergeMetrics.builder(a, () -> none).refreshInterval(Duration.ZERO).build()) {
             m.bindTo(r);
             awaitPeerMeters(m, r, Set.of("b", "d"));
