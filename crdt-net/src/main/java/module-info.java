@@ -12,6 +12,8 @@ module io.converge.net {
     requires transitive io.converge.crdt;
     requires transitive org.jgroups;
     requires org.slf4j;
+    // DNS discovery asks DNS servers through JNDI (the JDK's DNS provider, jdk.naming.dns).
+    requires java.naming;
 
     exports io.converge.net;
 }

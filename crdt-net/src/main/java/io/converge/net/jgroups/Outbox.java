@@ -8,6 +8,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,11 @@ import org.slf4j.LoggerFactory;
  * that {@link JChannel#send} (which may block on flow-control credits or a TCP connect) never
  * blocks the engine's sync thread nor the frames to other peers. {@link #offer} never blocks: a
  * frame that would pass the frame or byte cap is dropped and counted (the protocol resends).
- * One queue keeps one member's frames, admission and sync alike, in the order offered.
+ * One queue keeps one member's frames, admission and sync alike, in the order offered; acks,
+ * nacks and heartbeats ({@link FrameKinds#outOfBand}) wait in a second, urgent queue that the
+ * sender empties first, and go out as {@code OOB} and {@code NO_FC} messages: a few bytes each,
+ * they are neither queued nor delivered behind a large delta, nor held back by flow-control
+ * credits that deltas used up (sync.md §1). The caps count both queues.
  */
 final class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
@@ -30,6 +35,8 @@ final class Outbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    /** Acks, nacks and heartbeats: sent before {@link #queue}, out of band. */
+    private final ArrayDeque<byte[]> urgent = new ArrayDeque<>();
     private final Thread thread;
     private long bytes;
     private boolean closed;
@@ -53,11 +60,11 @@ final class Outbox {
     boolean offer(byte[] frame) {
         lock.lock();
         try {
-            if (closed || draining || queue.size() >= maxFrames || bytes + frame.length > maxBytes) {
+            if (closed || draining || queue.size() + urgent.size() >= maxFrames || bytes + frame.length > maxBytes) {
                 dropped.incrementAndGet();
                 return false;
             }
-            queue.add(frame);
+            (FrameKinds.outOfBand(frame) ? urgent : queue).add(frame);
             bytes += frame.length;
             nonEmpty.signal();
             return true;
@@ -72,6 +79,7 @@ final class Outbox {
         try {
             closed = true;
             queue.clear();
+            urgent.clear();
             bytes = 0;
             nonEmpty.signal();
         } finally {
@@ -98,15 +106,17 @@ final class Outbox {
     private void run() {
         while (true) {
             byte[] frame;
+            boolean outOfBand;
             lock.lock();
             try {
-                while (queue.isEmpty() && !closed && !draining) {
+                while (queue.isEmpty() && urgent.isEmpty() && !closed && !draining) {
                     nonEmpty.await(1, TimeUnit.SECONDS);
                 }
-                if (closed || queue.isEmpty()) {
+                if (closed || (queue.isEmpty() && urgent.isEmpty())) {
                     return;
                 }
-                frame = queue.poll();
+                outOfBand = !urgent.isEmpty();
+                frame = outOfBand ? urgent.poll() : queue.poll();
                 bytes -= frame.length;
             } catch (InterruptedException e) {
                 return;
@@ -114,7 +124,11 @@ final class Outbox {
                 lock.unlock();
             }
             try {
-                channel.send(new BytesMessage(to, frame));
+                Message msg = new BytesMessage(to, frame);
+                if (outOfBand) {
+                    msg.setFlag(Message.Flag.OOB, Message.Flag.NO_FC);
+                }
+                channel.send(msg);
                 sent.incrementAndGet();
             } catch (Exception e) {
                 // Channel closed or member gone: the frame is lost like any other, and resent by the protocol.
