@@ -126,6 +126,11 @@ public final class JGroupsTransport implements FrameTransport {
                 c.droppedOutbound.get());
     }
 
+    /** For tests in this package: the protocols a start would stack (bottom first), not started. */
+    List<Protocol> protocols() {
+        return JGroupsLink.protocols(config);
+    }
+
     /** For tests in this package: the JGroups address, for {@code DISCARD}. */
     org.jgroups.Address jgroupsAddress() {
         return link.address();
