@@ -23,6 +23,7 @@ import org.jgroups.protocols.dns.DNSResolver;
 import org.jgroups.protocols.dns.DNS_PING;
 import org.jgroups.stack.IpAddress;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,8 @@ class DnsDiscoveryTest {
         InetAddress a1 = InetAddress.getByName("127.0.0.1");
         InetAddress a2 = InetAddress.getByName("127.0.0.2");
         InetAddress a3 = InetAddress.getByName("127.0.0.3");
+        Assumptions.assumeTrue(bindable(a2) && bindable(a3), "127.0.0.2 and 127.0.0.3 cannot be bound here (only"
+                + " Linux routes all of 127.0.0.0/8 to loopback): A-record test skipped");
         int port = portFreeOn(a1, a2, a3); // A records carry no port: every node binds the same one
         try (TestCluster c = new TestCluster()) {
             dns.hosts(List.of("127.0.0.1 " + NAME), NAME);
@@ -143,6 +146,35 @@ class DnsDiscoveryTest {
                     + " (merge interval %s, poll %s)%n", since(t0), TestCluster.MERGE, POLL);
             awaitConverged(List.of(a, b), Set.of("x", "y"), 2);
             assertEquals(Set.of("127.0.0.1"), answer("a", DNSResolver.DNSRecordType.SRV, SRV));
+        }
+    }
+
+    @Test
+    void seedsAndDnsCombine() throws Exception {
+        try (TestCluster c = new TestCluster()) {
+            dns.srv(List.of(), SRV);
+            Node a = start(c, "a", InetAddress.getLoopbackAddress(), 0, true);
+            // b knows a only as a static seed (TCPPING, under DNS_PING in its stack), DNS names nobody.
+            Node b = c.startTcp("b", t -> t.bind(InetAddress.getLoopbackAddress(), 0).seeds(c.seeds())
+                    .dnsSrv(SRV).dnsServer(dns.address()).dnsPollInterval(POLL));
+            c.awaitAdmitted(List.of(a, b));
+            // d has no seeds: DNS names b only, and d joins the cluster through it.
+            int pb = b.transport().localAddress().orElseThrow().getPort();
+            dns.hosts(List.of("127.0.0.1 host-b.converge.test"), "host-b.converge.test");
+            dns.srv(List.of(SRV + ",host-b.converge.test," + pb), SRV);
+            Node d = start(c, "d", InetAddress.getLoopbackAddress(), 0, true);
+            List<Node> all = List.of(a, b, d);
+            c.awaitAdmitted(all);
+            add(d, "from-d");
+            awaitConverged(all, Set.of("from-d"), 1);
+        }
+    }
+
+    private static boolean bindable(InetAddress a) {
+        try (ServerSocket s = new ServerSocket(0, 1, a)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

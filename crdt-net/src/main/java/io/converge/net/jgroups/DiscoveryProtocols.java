@@ -54,8 +54,15 @@ public record DiscoveryProtocols(Optional<String> dnsName, boolean srv, Optional
             }
         }
         List<Protocol> add = new ArrayList<>();
-        dnsName.ifPresent(name -> add.add(new DNS_PING().dnsQuery(name).dnsRecordType(srv ? "SRV" : "A")
-                .dnsResolver(new DnsCandidates(dnsServer, dnsPoll, System::nanoTime, new SplittableRandom()))));
+        dnsName.ifPresent(name -> {
+            DNS_PING dns = new DNS_PING().dnsQuery(name).dnsRecordType(srv ? "SRV" : "A")
+                    .dnsResolver(new DnsCandidates(dnsServer, dnsPoll, System::nanoTime, new SplittableRandom()));
+            // Answer discovery with every member this node knows, not only itself: DNS may name
+            // only some members (a rolling update, seeds plus DNS), and a joiner must still learn
+            // the physical address of the coordinator it is told to join.
+            dns.returnEntireCache(true);
+            add.add(dns);
+        });
         multicast.ifPresent(group -> {
             MPING m = new MPING().setMcastAddr(group.getAddress()).setMcastPort(group.getPort()).setTTL(1);
             InetAddress bind = out.get(0) instanceof TP ? ((TP) out.get(0)).getBindAddr() : null;
