@@ -171,7 +171,8 @@ class DnsDiscoveryTest {
     }
 
     private static boolean bindable(InetAddress a) {
-        try (ServerSocket s = new ServerSocket(0, 1, a)) {
+        try {
+            new ServerSocket(0, 1, a).close();
             return true;
         } catch (IOException e) {
             return false;

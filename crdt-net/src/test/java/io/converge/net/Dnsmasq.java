@@ -187,8 +187,13 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        stop();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A port free now for both UDP and TCP on 127.0.0.1. */
@@ -197,7 +202,8 @@ public final class Dnsmasq implements AutoCloseable {
         for (int i = 0; i < 50; i++) {
             try (DatagramSocket u = new DatagramSocket(new InetSocketAddress(lo, 0))) {
                 int p = u.getLocalPort();
-                try (ServerSocket t = new ServerSocket(p, 1, lo)) {
+                try {
+                    new ServerSocket(p, 1, lo).close();
                     return p;
                 } catch (IOException taken) {
                     // try another

@@ -45,18 +45,21 @@ import org.slf4j.LoggerFactory;
  * <h2>Bounds</h2>
  * At most {@link #MAX_CANDIDATES} candidates per poll: a larger answer is sampled at random (a
  * different sample each poll, so every member is reached over a few polls) and the cut is
- * counted. One poll follows SRV targets for at most {@code MAX_CANDIDATES} records. JNDI waits
- * 500 ms for a server, then 1 s (two tries); a failing poll yields no candidates and is counted,
- * its first failure in a row logged at WARN. Answers are reused for {@code pollInterval}: JGroups
+ * counted. One poll follows at most {@code MAX_CANDIDATES} SRV records, for at most 5 s. Each
+ * query (one per record type: A and AAAA are asked apart, never as an ANY query, which many
+ * servers answer minimally, RFC 8482) waits 500 ms for the server, then 1 s; a failing poll yields
+ * no candidates and is counted, its first failure in a row logged at WARN. Answers are reused for {@code pollInterval}: JGroups
  * asks at every join attempt and every {@code MERGE3} round, the DNS server sees at most one
  * query per interval.
  *
- * <p>Thread-safe (queries are serialized: a JNDI context is not); a query blocks the calling
- * JGroups thread for at most about 1.5 s per record type and server.
+ * <p>Thread-safe (queries are serialized: a JNDI context is not); a poll blocks the calling
+ * JGroups thread for at most about 3 s (A and AAAA), or about 10 s (SRV, then its targets).
  */
 public final class DnsCandidates implements DNSResolver {
     /** The most candidates one poll yields (sync.md §6). */
     public static final int MAX_CANDIDATES = 256;
+    /** How long one poll may spend following SRV targets. */
+    static final long POLL_BUDGET_NANOS = 5_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(DnsCandidates.class);
     private static final String[] ADDRESS_TYPES = {"A", "AAAA"};
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -144,7 +147,13 @@ public final class DnsCandidates implements DNSResolver {
                 records = sample(records);
                 cut = true;
             }
+            long deadline = nanoTime.getAsLong() + POLL_BUDGET_NANOS;
             for (String srv : records) {
+                if (nanoTime.getAsLong() - deadline > 0) {
+                    LOG.warn("DNS discovery: SRV {} took over {} s; following the other targets next poll", name,
+                            POLL_BUDGET_NANOS / 1_000_000_000L);
+                    break;
+                }
                 // "priority weight port target."
                 String[] f = srv.trim().split("\\s+");
                 if (f.length != 4) {
@@ -195,7 +204,13 @@ public final class DnsCandidates implements DNSResolver {
 
     private List<InetAddress> addresses(String name, String[] types) throws NamingException {
         List<InetAddress> out = new ArrayList<>();
-        for (String[] record : values(name, types)) {
+        List<String[]> records = new ArrayList<>();
+        for (String t : types) {
+            // One query per type: JNDI asks several types at once as an ANY query, which many
+            // servers answer minimally (RFC 8482).
+            records.addAll(values(name, new String[] {t}));
+        }
+        for (String[] record : records) {
             String literal = record[1].trim();
             boolean ok = record[0].equals("A") ? IPV4.matcher(literal).matches() : IPV6.matcher(literal).matches();
             if (!ok) {
