@@ -1,5 +1,6 @@
 package io.converge.net.jgroups;
 
+import io.converge.net.admission.Admission;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * nacks and heartbeats ({@link FrameKinds#outOfBand}) wait in a second, urgent queue that the
  * sender empties first, and go out as {@code OOB} and {@code NO_FC} messages: a few bytes each,
  * they are neither queued nor delivered behind a large delta, nor held back by flow-control
- * credits that deltas used up (sync.md §1). The caps count both queues.
+ * credits that deltas used up (sync.md §1); never ahead of a queued admission frame, though.
+ * Being unordered, one can still reach the peer before the admission it follows and be dropped
+ * there (counted as unadmitted): the protocol sends acks and heartbeats again. The caps count both
+ * queues.
  */
 final class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
@@ -115,7 +119,11 @@ final class Outbox {
                 if (closed || (queue.isEmpty() && urgent.isEmpty())) {
                     return;
                 }
-                outOfBand = !urgent.isEmpty();
+                // Never ahead of an admission frame: the peer drops sync frames until it has
+                // admitted us, so the Welcome must not be overtaken by our first heartbeat.
+                byte[] head = queue.peek();
+                boolean admissionFirst = head != null && head.length > 0 && Admission.isAdmissionTag(head[0]);
+                outOfBand = !urgent.isEmpty() && !admissionFirst;
                 frame = outOfBand ? urgent.poll() : queue.poll();
                 bytes -= frame.length;
             } catch (InterruptedException e) {
