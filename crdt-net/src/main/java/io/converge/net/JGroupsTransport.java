@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.jgroups.JChannel;
 import org.jgroups.stack.Protocol;
 
@@ -55,9 +56,8 @@ import org.jgroups.stack.Protocol;
 public final class JGroupsTransport implements FrameTransport {
     private static final AtomicLong LAST_INCARNATION = new AtomicLong();
     /** Letters, digits, hyphens and underscores (SRV labels), dot-separated; an optional final dot. */
-    private static final java.util.regex.Pattern DNS_NAME =
-            java.util.regex.Pattern.compile("([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*"
-                    + "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.?");
+    private static final Pattern DNS_NAME = Pattern.compile("([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*"
+            + "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.?");
     private final LinkConfig config;
     private final JGroupsLink link;
 
