@@ -15,6 +15,8 @@ module io.converge.net {
     requires transitive org.jgroups;
     requires transitive micrometer.core;
     requires org.slf4j;
+    // DNS discovery asks DNS servers through JNDI (the JDK's DNS provider, jdk.naming.dns).
+    requires java.naming;
 
     exports io.converge.net;
 }

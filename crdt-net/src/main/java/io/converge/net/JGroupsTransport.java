@@ -4,6 +4,7 @@ import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.spi.FrameTransport;
 import io.converge.net.admission.Admission;
 import io.converge.net.admission.ClusterTls;
+import io.converge.net.jgroups.DiscoveryProtocols;
 import io.converge.net.jgroups.JGroupsLink;
 import io.converge.net.jgroups.LinkConfig;
 import java.net.InetAddress;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.jgroups.JChannel;
 import org.jgroups.stack.Protocol;
 
@@ -38,19 +40,28 @@ import org.jgroups.stack.Protocol;
  *
  * <p><b>Guarantees.</b> {@link #send} never blocks: each peer has a bounded queue drained by its own
  * sender thread; a frame over the queue's caps, or to a peer not admitted, is dropped and counted.
- * One peer's frames arrive in order (JGroups' regular unicast, never {@code OOB}: the transport
- * does not decode frames to tell acks from transfers). Frames from a member that is not admitted,
+ * One peer's frames arrive in order (JGroups' regular unicast), except its acks, nacks and
+ * heartbeats: told apart by the type byte at a fixed offset of the sync codec's frames (a peek, no
+ * decode), they go first and {@code OOB}, unordered, so they never wait behind a large delta
+ * (sync.md §1); transfers and deltas stay regular. Frames from a member that is not admitted,
  * or from an older incarnation of an admitted replica, are dropped and counted; a member that
  * fails admission gets nothing. A peer out of the view is reported
  * {@link io.converge.crdt.protocol.PeerDownReason#UNREACHABLE}; {@link #close} lets queued frames
  * (the engine's Goodbye) go out for at most a second, then leaves the JGroups cluster, and reports
  * nothing to its own engine. Each transport is one incarnation of its replica.
  *
+ * <p>Members are found by static {@link Builder#seeds seeds}, {@link Builder#dns DNS} (A/AAAA or
+ * {@link Builder#dnsSrv SRV}, polled) and {@link Builder#multicast multicast}, alone or combined;
+ * see docs/discovery.md. A candidate is only a JGroups member until it passes admission.
+ *
  * <p>Thread-safe. Owns a channel and threads (all daemon): a control thread and one sender per
  * member; the replicator closes it, or close it yourself.
  */
 public final class JGroupsTransport implements FrameTransport {
     private static final AtomicLong LAST_INCARNATION = new AtomicLong();
+    /** Letters, digits, hyphens and underscores (SRV labels), dot-separated; an optional final dot. */
+    private static final Pattern DNS_NAME = Pattern.compile("([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*"
+            + "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.?");
     private final LinkConfig config;
     private final JGroupsLink link;
 
@@ -119,6 +130,11 @@ public final class JGroupsTransport implements FrameTransport {
                 c.droppedOutbound.get(), config.tls().map(ClusterTls::rejectedCertificates).orElse(0L));
     }
 
+    /** For tests in this package: the protocols a start would stack (bottom first), not started. */
+    List<Protocol> protocols() {
+        return JGroupsLink.protocols(config);
+    }
+
     /** For tests in this package: the JGroups address, for {@code DISCARD}. */
     org.jgroups.Address jgroupsAddress() {
         return link.address();
@@ -152,6 +168,11 @@ public final class JGroupsTransport implements FrameTransport {
         private JChannel mainChannel;
         private TlsCertificates tlsCertificates;
         private boolean plaintext;
+        private String dnsName;
+        private boolean dnsSrv;
+        private InetSocketAddress dnsServer;
+        private Duration dnsPollInterval = Duration.ofSeconds(5);
+        private InetSocketAddress multicast;
 
         private Builder() {
         }
@@ -244,6 +265,48 @@ public final class JGroupsTransport implements FrameTransport {
         }
 
         /**
+         * Discovers members by DNS (JGroups' {@code DNS_PING}): the A and AAAA records of
+         * {@code name}, each a candidate on this node's port (so every node binds the same port),
+         * asked again at each discovery round (at most once per {@link #dnsPollInterval}). For a
+         * Kubernetes headless service ({@code <svc>.<ns>.svc.cluster.local}) or Fly.io's
+         * {@code <app>.internal}; see docs/discovery.md. At most 256 candidates per poll, a random
+         * sample of a larger answer. Combines with {@link #seeds} and {@link #multicast}. Default
+         * none; one DNS name per node.
+         *
+         * @throws IllegalArgumentException if {@code name} is not a DNS name
+         * @throws IllegalStateException if a DNS name was already given
+         */
+        public Builder dns(String name) {
+            return dnsName(name, false);
+        }
+
+        /**
+         * Discovers members by the SRV records of {@code name}, e.g.
+         * {@code _converge._tcp.<svc>.<ns>.svc.cluster.local}: each record's target (its A and
+         * AAAA records) on the record's port, so nodes may use different ports. Otherwise as
+         * {@link #dns}.
+         *
+         * @throws IllegalArgumentException if {@code name} is not a DNS name
+         * @throws IllegalStateException if a DNS name was already given
+         */
+        public Builder dnsSrv(String name) {
+            return dnsName(name, true);
+        }
+
+        private Builder dnsName(String name, boolean srv) {
+            Objects.requireNonNull(name, "name");
+            if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("not a DNS name: '" + name + "'");
+            }
+            if (dnsName != null) {
+                throw new IllegalStateException("a DNS name was already given: " + dnsName);
+            }
+            this.dnsName = name;
+            this.dnsSrv = srv;
+            return this;
+        }
+
+        /**
          * Turns TLS off: frames then travel in clear text, readable and alterable on the path (the
          * admission handshake still keeps nodes without the secret from joining). Logs a warning at
          * every start. For a network that encrypts already, or a stack without JGroups' {@code TCP}
@@ -256,6 +319,59 @@ public final class JGroupsTransport implements FrameTransport {
                 throw new IllegalStateException("tls(..) was given: insecurePlaintext() contradicts it");
             }
             this.plaintext = true;
+            return this;
+        }
+
+        /**
+         * The DNS server {@link #dns} and {@link #dnsSrv} ask, an IP address and port; default the
+         * servers the system is configured with (then give fully qualified names: search domains
+         * are not applied).
+         *
+         * @throws IllegalArgumentException if {@code server} is unresolved or its port is 0
+         */
+        public Builder dnsServer(InetSocketAddress server) {
+            Objects.requireNonNull(server, "server");
+            if (server.isUnresolved() || server.getPort() == 0) {
+                throw new IllegalArgumentException("DNS server must be an IP address and a port, got " + server);
+            }
+            this.dnsServer = server;
+            return this;
+        }
+
+        /**
+         * How long a DNS answer is reused: JGroups asks at every join attempt and every
+         * {@code MERGE3} round ({@link #mergeInterval}), the DNS server at most once per this
+         * interval. A member that appears in DNS joins by itself at start; this interval bounds how
+         * soon running members find one they missed (two halves started apart). Default 5 s; at
+         * least 100 ms.
+         */
+        public Builder dnsPollInterval(Duration d) {
+            this.dnsPollInterval = atLeast(d, 100, "DNS poll interval");
+            return this;
+        }
+
+        /**
+         * Discovers members by IP multicast (JGroups' {@code MPING}) on {@code group}, sent with a
+         * TTL of 1 from the bind address's interface. Only administratively scoped groups:
+         * IPv4 {@code 239.0.0.0/8} (use {@code 239.255.0.0/16}, RFC 2365), or IPv6 with at most
+         * site-local scope ({@code ff01::} to {@code ff05::}). Cloud networks usually drop multicast:
+         * use {@link #dns} there. Default off.
+         *
+         * @throws IllegalArgumentException if {@code group} is not such a group or {@code port} not in [1, 65535]
+         */
+        public Builder multicast(InetAddress group, int port) {
+            Objects.requireNonNull(group, "group");
+            byte[] a = group.getAddress();
+            boolean scoped = a.length == 4 ? (a[0] & 0xff) == 239
+                    : (a[0] & 0xff) == 0xff && (a[1] & 0x0f) >= 1 && (a[1] & 0x0f) <= 5;
+            if (!scoped) {
+                throw new IllegalArgumentException("multicast group must be administratively scoped (239.0.0.0/8,"
+                        + " or IPv6 scope 1 to 5), got " + group.getHostAddress());
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be within [1, 65535], got " + port);
+            }
+            this.multicast = new InetSocketAddress(group, port);
             return this;
         }
 
@@ -343,12 +459,21 @@ public final class JGroupsTransport implements FrameTransport {
         /**
          * Builds the transport (not started: the replicator starts it).
          *
-         * @throws IllegalStateException if no secret was given
+         * @throws IllegalStateException if no secret was given, or DNS or multicast discovery with
+         *     {@link #inJvm}
          */
         public JGroupsTransport build() {
             if (secret == null) {
                 throw new IllegalStateException("a cluster secret is required");
             }
+            DiscoveryProtocols discovery = new DiscoveryProtocols(Optional.ofNullable(dnsName), dnsSrv,
+                    Optional.ofNullable(dnsServer), dnsPollInterval, Optional.ofNullable(multicast));
+            if (inJvm && !discovery.isEmpty()) {
+                throw new IllegalStateException("DNS and multicast discovery need TCP, not inJvm()");
+            }
+            UnaryOperator<List<Protocol>> custom = stackCustomizer;
+            UnaryOperator<List<Protocol>> stack = discovery.isEmpty() ? custom
+                    : protocols -> custom.apply(discovery.addTo(protocols));
             List<byte[]> keys = new ArrayList<>();
             keys.add(Admission.authKey(secret.bytes()));
             if (alsoAccepted != null) {
@@ -366,7 +491,7 @@ public final class JGroupsTransport implements FrameTransport {
             }
             return new JGroupsTransport(new LinkConfig(clusterName, keys, inJvm, bindAddress, bindPort, seeds,
                     failureDetectionTimeout, mergeInterval, handshakeRetry, maxQueuedFrames, maxQueuedBytes, inc,
-                    stackCustomizer, mainChannel, tls));
+                    stack, mainChannel, tls));
         }
 
         private static Duration atLeast(Duration d, long millis, String what) {

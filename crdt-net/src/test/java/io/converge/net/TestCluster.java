@@ -66,6 +66,11 @@ final class TestCluster implements AutoCloseable {
         return start(id, false, b -> tweak.accept(b.bind(java.net.InetAddress.getLoopbackAddress(), 0).seeds(seeds)));
     }
 
+    /** A node on real TCP whose bind address and discovery {@code tweak} sets entirely. */
+    Node startTcp(String id, Consumer<JGroupsTransport.Builder> tweak) {
+        return start(id, false, tweak);
+    }
+
     /** The TCP addresses of the nodes started so far, as seeds. */
     List<java.net.InetSocketAddress> seeds() {
         List<java.net.InetSocketAddress> out = new ArrayList<>();

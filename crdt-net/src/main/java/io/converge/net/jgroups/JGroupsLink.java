@@ -171,7 +171,7 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             channel = new ForkChannel(config.mainChannel(), "converge", config.clusterName(), true,
                     ProtocolStack.Position.ABOVE, config.mainChannel().getProtocolStack().getTopProtocol().getClass());
         } else {
-            List<Protocol> stack = config.stackCustomizer().apply(Stacks.build(config));
+            List<Protocol> stack = protocols(config);
             if (config.tls().isPresent()) {
                 Stacks.secure(stack, config.tls().get());
             } else if (!config.inJvm()) {
@@ -188,6 +188,11 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
             channel.setName(self.name()); // JGroups' logs then name members by replica id
         }
         return channel;
+    }
+
+    /** The stack a channel of its own is made of: the one built in code, then the customizer's edits. */
+    public static List<Protocol> protocols(LinkConfig config) {
+        return config.stackCustomizer().apply(Stacks.build(config));
     }
 
     /** Queues {@code frame} to the admitted peer {@code to}; drops and counts it otherwise. Never blocks. */

@@ -1,5 +1,6 @@
 package io.converge.net.jgroups;
 
+import io.converge.net.admission.Admission;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,6 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +18,14 @@ import org.slf4j.LoggerFactory;
  * that {@link JChannel#send} (which may block on flow-control credits or a TCP connect) never
  * blocks the engine's sync thread nor the frames to other peers. {@link #offer} never blocks: a
  * frame that would pass the frame or byte cap is dropped and counted (the protocol resends).
- * One queue keeps one member's frames, admission and sync alike, in the order offered.
+ * One queue keeps one member's frames, admission and sync alike, in the order offered; acks,
+ * nacks and heartbeats ({@link FrameKinds#outOfBand}) wait in a second, urgent queue that the
+ * sender empties first, and go out as {@code OOB} and {@code NO_FC} messages: a few bytes each,
+ * they are neither queued nor delivered behind a large delta, nor held back by flow-control
+ * credits that deltas used up (sync.md §1); never ahead of a queued admission frame, though.
+ * Being unordered, one can still reach the peer before the admission it follows and be dropped
+ * there (counted as unadmitted): the protocol sends acks and heartbeats again. The caps count both
+ * queues.
  */
 final class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
@@ -30,6 +39,8 @@ final class Outbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    /** Acks, nacks and heartbeats: sent before {@link #queue}, out of band. */
+    private final ArrayDeque<byte[]> urgent = new ArrayDeque<>();
     private final Thread thread;
     private long bytes;
     private boolean closed;
@@ -53,11 +64,11 @@ final class Outbox {
     boolean offer(byte[] frame) {
         lock.lock();
         try {
-            if (closed || draining || queue.size() >= maxFrames || bytes + frame.length > maxBytes) {
+            if (closed || draining || queue.size() + urgent.size() >= maxFrames || bytes + frame.length > maxBytes) {
                 dropped.incrementAndGet();
                 return false;
             }
-            queue.add(frame);
+            (FrameKinds.outOfBand(frame) ? urgent : queue).add(frame);
             bytes += frame.length;
             nonEmpty.signal();
             return true;
@@ -72,6 +83,7 @@ final class Outbox {
         try {
             closed = true;
             queue.clear();
+            urgent.clear();
             bytes = 0;
             nonEmpty.signal();
         } finally {
@@ -98,15 +110,21 @@ final class Outbox {
     private void run() {
         while (true) {
             byte[] frame;
+            boolean outOfBand;
             lock.lock();
             try {
-                while (queue.isEmpty() && !closed && !draining) {
+                while (queue.isEmpty() && urgent.isEmpty() && !closed && !draining) {
                     nonEmpty.await(1, TimeUnit.SECONDS);
                 }
-                if (closed || queue.isEmpty()) {
+                if (closed || (queue.isEmpty() && urgent.isEmpty())) {
                     return;
                 }
-                frame = queue.poll();
+                // Never ahead of an admission frame: the peer drops sync frames until it has
+                // admitted us, so the Welcome must not be overtaken by our first heartbeat.
+                byte[] head = queue.peek();
+                boolean admissionFirst = head != null && head.length > 0 && Admission.isAdmissionTag(head[0]);
+                outOfBand = !urgent.isEmpty() && !admissionFirst;
+                frame = outOfBand ? urgent.poll() : queue.poll();
                 bytes -= frame.length;
             } catch (InterruptedException e) {
                 return;
@@ -114,7 +132,11 @@ final class Outbox {
                 lock.unlock();
             }
             try {
-                channel.send(new BytesMessage(to, frame));
+                Message msg = new BytesMessage(to, frame);
+                if (outOfBand) {
+                    msg.setFlag(Message.Flag.OOB, Message.Flag.NO_FC);
+                }
+                channel.send(msg);
                 sent.incrementAndGet();
             } catch (Exception e) {
                 // Channel closed or member gone: the frame is lost like any other, and resent by the protocol.
