@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -275,6 +276,7 @@ public final class Quorums implements AutoCloseable {
         final String kind;
         final long deadline;
         final CompletableFuture<S> result = new CompletableFuture<>();
+        private final AtomicBoolean ended = new AtomicBoolean();
         /** The buffer position the local write rests on; -1 until it is applied. */
         volatile long position = -1;
         volatile ScheduledFuture<?> guard;
@@ -348,14 +350,23 @@ public final class Quorums implements AutoCloseable {
                 pending.removeAll(acked);
                 held = 1 + (int) acked.stream().filter(counted::contains).count();
             }
-            if (result.completeExceptionally(new WriteTimeoutException(key, held, required, pending))) {
-                writeTimeouts.get(kind).increment();
+            WriteTimeoutException timeout = new WriteTimeoutException(key, held, required, pending);
+            if (claim()) {
+                writeTimeouts.get(kind).increment(); // counted before the caller can see it
+                result.completeExceptionally(timeout);
             }
             cancelGuard();
         }
 
+        /** Whether this completion is the call's first: later ones (a timer racing an answer) do nothing. */
+        private boolean claim() {
+            return ended.compareAndSet(false, true);
+        }
+
         private void finish(Runnable completion) {
-            completion.run();
+            if (claim()) {
+                completion.run();
+            }
             cancelGuard();
         }
 
@@ -376,6 +387,7 @@ public final class Quorums implements AutoCloseable {
         final String kind;
         final long deadline;
         final CompletableFuture<Optional<S>> result = new CompletableFuture<>();
+        private final AtomicBoolean ended = new AtomicBoolean();
         private final Deque<ReplicaId> candidates;
         private final Set<ReplicaId> answered = new TreeSet<>();
         private int inFlight;
@@ -402,7 +414,7 @@ public final class Quorums implements AutoCloseable {
         void askEveryone() {
             List<ReplicaId> more;
             synchronized (this) {
-                if (result.isDone()) {
+                if (ended.get()) {
                     return;
                 }
                 more = take(candidates.size());
@@ -474,7 +486,7 @@ public final class Quorums implements AutoCloseable {
 
         /** Gives up with the local value. */
         void expire() {
-            if (result.isDone()) {
+            if (ended.get()) {
                 return;
             }
             Set<ReplicaId> pending;
@@ -491,14 +503,18 @@ public final class Quorums implements AutoCloseable {
                 finish(() -> result.completeExceptionally(e));
                 return;
             }
-            if (result.completeExceptionally(new ReadTimeoutException(key.name(), got, required, pending, local))) {
-                readTimeouts.get(kind).increment();
+            ReadTimeoutException timeout = new ReadTimeoutException(key.name(), got, required, pending, local);
+            if (ended.compareAndSet(false, true)) {
+                readTimeouts.get(kind).increment(); // counted before the caller can see it
+                result.completeExceptionally(timeout);
             }
             cancelTimers();
         }
 
         private void finish(Runnable completion) {
-            completion.run();
+            if (ended.compareAndSet(false, true)) {
+                completion.run();
+            }
             cancelTimers();
         }
 
