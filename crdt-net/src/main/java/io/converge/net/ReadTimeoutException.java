@@ -5,6 +5,7 @@ import io.converge.crdt.CrdtTypeMismatchException;
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.Key;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -36,7 +37,7 @@ public final class ReadTimeoutException extends ConvergeException {
         this.key = key;
         this.answered = answered;
         this.required = required;
-        this.pendingPeers = Set.copyOf(pendingPeers);
+        this.pendingPeers = Collections.unmodifiableSortedSet(new TreeSet<>(pendingPeers));
         this.localValue = Objects.requireNonNull(localValue, "localValue").orElse(null);
     }
 
@@ -55,7 +56,7 @@ public final class ReadTimeoutException extends ConvergeException {
         return required;
     }
 
-    /** The counted members that had not answered, reachable or not. */
+    /** The counted members that had not answered, reachable or not, in replica id order. */
     public Set<ReplicaId> pendingPeers() {
         return pendingPeers;
     }

@@ -2,6 +2,7 @@ package io.converge.net;
 
 import io.converge.crdt.ConvergeException;
 import io.converge.crdt.causal.ReplicaId;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -31,7 +32,7 @@ public final class WriteTimeoutException extends ConvergeException {
         this.key = key;
         this.acknowledged = acknowledged;
         this.required = required;
-        this.pendingPeers = Set.copyOf(pendingPeers);
+        this.pendingPeers = Collections.unmodifiableSortedSet(new TreeSet<>(pendingPeers));
     }
 
     /** The key written. */
@@ -49,7 +50,7 @@ public final class WriteTimeoutException extends ConvergeException {
         return required;
     }
 
-    /** The counted members that had not acknowledged the write, reachable or not. */
+    /** The counted members that had not acknowledged the write, reachable or not, in replica id order. */
     public Set<ReplicaId> pendingPeers() {
         return pendingPeers;
     }
