@@ -7,6 +7,7 @@ import io.converge.crdt.engine.AcknowledgementTimeoutException;
 import io.converge.crdt.engine.Key;
 import io.converge.crdt.engine.Mutator;
 import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.engine.SyncStats;
 import io.converge.net.NotEnoughReachableMembersException;
 import io.converge.net.ReadConsistency;
 import io.converge.net.ReadTimeoutException;
@@ -132,6 +133,7 @@ public final class Quorums implements AutoCloseable {
      * {@link IllegalStateException} if the replicator closes.
      *
      * @throws IllegalArgumentException if the key needs a codec it lacks (nothing applied)
+     * @throws IllegalStateException if this object was closed (nothing applied)
      */
     public <S extends ReplicatedData<S>> CompletableFuture<S> write(Replicator replicator, Key<S> key,
             Mutator<S> mutator, WriteConsistency consistency, MemberView members) {
@@ -173,6 +175,8 @@ public final class Quorums implements AutoCloseable {
      * at the deadline, or earlier once every counted peer failed to answer;
      * {@link NotEnoughReachableMembersException} at once under fail-fast; or
      * {@link CrdtTypeMismatchException} if the key holds another type here.
+     *
+     * @throws IllegalStateException if this object was closed
      */
     public <S extends ReplicatedData<S>> CompletableFuture<Optional<S>> read(Replicator replicator, Key<S> key,
             ReadConsistency consistency, MemberView members) {
@@ -292,6 +296,9 @@ public final class Quorums implements AutoCloseable {
 
         /** The local write finished (on the sync or store thread). */
         void applied(Replicator.Written<S> written, Throwable error) {
+            if (ended.get()) {
+                return; // the deadline passed while the local write was under way
+            }
             if (error != null) {
                 finish(() -> result.completeExceptionally(unwrap(error)));
                 return;
@@ -334,8 +341,9 @@ public final class Quorums implements AutoCloseable {
                 return;
             }
             Set<ReplicaId> acked = new TreeSet<>();
+            SyncStats stats = replicator.stats();
             for (ReplicaId peer : counted) {
-                if (replicator.stats().acknowledged(peer) >= p) {
+                if (stats.acknowledged(peer) >= p) {
                     acked.add(peer);
                 }
             }
