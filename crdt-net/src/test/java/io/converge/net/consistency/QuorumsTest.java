@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.crdt.ORSet;
+import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.Replicator;
 import io.converge.net.NotEnoughReachableMembersException;
 import io.converge.net.ReadConsistency;
@@ -22,6 +23,7 @@ import io.converge.net.WriteTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -146,13 +148,12 @@ class QuorumsTest {
 
     @Test
     void majorityReadJoinsAPeersNewerValueAndKeepsIt() throws Exception {
-        try (Replicas rs = new Replicas(6, "a", "b", "c")) {
+        // a takes nothing from b and c but answers to its reads: only a read can bring it their writes.
+        try (Replicas rs = new Replicas(6, Map.of("a", Set.of("b", "c")), "a", "b", "c")) {
             rs.awaitMesh();
-            rs.partition("a");
-            rs.get("b").update(CART, (s, ctx) -> s.add(ctx.self(), "bread"));
             rs.get("a").update(CART, (s, ctx) -> s.add(ctx.self(), "jam"));
-            assertFalse(holds(rs.get("a"), "bread"), "a cannot have b's write yet");
-            rs.heal();
+            await(add(rs, "b", "bread", WriteConsistency.to(2, WAIT)));
+            assertFalse(holds(rs.get("a"), "bread"), "anti-entropy cannot bring b's write to a");
             Optional<ORSet<String>> read = await(quorums.read(rs.get("a"), CART, ReadConsistency.majority(WAIT),
                     rs.view("a")));
             assertTrue(read.orElseThrow().value().containsAll(Set.of("bread", "jam")), read.toString());
@@ -200,6 +201,32 @@ class QuorumsTest {
             Optional<ORSet<String>> read = await(quorums.read(rs.get("e"), CART, ReadConsistency.majority(WAIT),
                     rs.view("e")));
             assertTrue(read.orElseThrow().contains("w+r>n"), "write and read majorities of 5 share a member");
+        }
+    }
+
+    @Test
+    void majorityWriteThenMajorityReadSeesItWhenTheMajoritiesShareOneMember() throws Exception {
+        // d and e take nothing from a, b, c but answers to reads: a write there reaches them only by a read.
+        Set<String> abc = Set.of("a", "b", "c");
+        try (Replicas rs = new Replicas(15, Map.of("d", abc, "e", abc), "a", "b", "c", "d", "e")) {
+            rs.awaitMesh();
+            await(add(rs, "a", "shared", WriteConsistency.majority(WAIT)));
+            assertFalse(holds(rs.get("e"), "shared") || holds(rs.get("d"), "shared"));
+            // Only b and c can acknowledge a's write: its majority is exactly {a, b, c}. e's view reaches
+            // only c and d, so its majority is {e, c, d}: the two share c alone.
+            MemberView ofE = new MemberView() {
+                @Override
+                public Set<ReplicaId> countedPeers() {
+                    return ids("a", "b", "c", "d");
+                }
+
+                @Override
+                public Set<ReplicaId> reachablePeers() {
+                    return ids("c", "d");
+                }
+            };
+            Optional<ORSet<String>> read = await(quorums.read(rs.get("e"), CART, ReadConsistency.majority(WAIT), ofE));
+            assertTrue(read.orElseThrow().contains("shared"), "W + R > N: the read met a member holding the write");
         }
     }
 

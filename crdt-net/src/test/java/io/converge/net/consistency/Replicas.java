@@ -7,7 +7,12 @@ import io.converge.crdt.codec.CrdtCodecs;
 import io.converge.crdt.codec.ValueCodec;
 import io.converge.crdt.engine.Key;
 import io.converge.crdt.engine.Replicator;
+import io.converge.crdt.codec.CodecLimits;
+import io.converge.crdt.codec.MessageCodec;
 import io.converge.crdt.engine.ReplicatorConfig;
+import io.converge.crdt.engine.spi.FrameTransport;
+import io.converge.crdt.protocol.Message;
+import io.converge.crdt.protocol.PeerDownReason;
 import io.converge.crdt.protocol.SyncConfig;
 import io.converge.crdt.testing.InMemoryNetwork;
 import java.time.Duration;
@@ -36,16 +41,68 @@ final class Replicas implements AutoCloseable {
     /** Replicas cut off from everyone (crashed, or on the other side), as a failure detector reports. */
     private volatile Set<ReplicaId> cut = Set.of();
     private volatile Set<ReplicaId> side = Set.of();
+    /** Per node, the nodes it takes only read answers from. */
+    private final Map<String, Set<String>> filtered;
 
     Replicas(long seed, String... names) {
+        this(seed, Map.of(), names);
+    }
+
+    /**
+     * Replicas where each node named in {@code onlyReadRepliesFrom} takes from the nodes named
+     * there nothing but answers to its reads: anti-entropy from them never reaches it, so whatever
+     * it learns of their writes came through a read (read repair), deterministically.
+     */
+    Replicas(long seed, Map<String, Set<String>> onlyReadRepliesFrom, String... names) {
         this.net = new InMemoryNetwork(seed);
+        this.filtered = Map.copyOf(onlyReadRepliesFrom);
         // A short ack timeout so a lost interval is resent well inside the tests' consistency timeouts.
         SyncConfig sync = SyncConfig.builder().syncInterval(Duration.ofMillis(20)).ackTimeout(Duration.ofMillis(200))
                 .heartbeatInterval(Duration.ofMillis(200)).build();
         for (String n : names) {
-            byName.put(n, Replicator.start(ReplicatorConfig.builder(ReplicaId.of(n)).transport(net.transport())
+            Set<ReplicaId> deafTo = ids(onlyReadRepliesFrom.getOrDefault(n, Set.of()).toArray(new String[0]));
+            FrameTransport t = deafTo.isEmpty() ? net.transport() : onlyReadReplies(net.transport(), deafTo);
+            byName.put(n, Replicator.start(ReplicatorConfig.builder(ReplicaId.of(n)).transport(t)
                     .codecs(CODECS).sync(sync).shutdownTimeout(Duration.ofSeconds(1)).build()));
         }
+    }
+
+    /** {@code inner}, dropping every frame from {@code senders} but answers to reads. */
+    private static FrameTransport onlyReadReplies(FrameTransport inner, Set<ReplicaId> senders) {
+        MessageCodec codec = new MessageCodec(CODECS, CodecLimits.defaults());
+        return new FrameTransport() {
+            @Override
+            public void start(ReplicaId self, FrameReceiver receiver) {
+                inner.start(self, new FrameReceiver() {
+                    @Override
+                    public void received(ReplicaId from, byte[] frame) {
+                        if (!senders.contains(from) || codec.decode(frame) instanceof Message.ReadReply) {
+                            receiver.received(from, frame);
+                        }
+                    }
+
+                    @Override
+                    public void peerUp(ReplicaId peer, long incarnation) {
+                        receiver.peerUp(peer, incarnation);
+                    }
+
+                    @Override
+                    public void peerDown(ReplicaId peer, PeerDownReason reason) {
+                        receiver.peerDown(peer, reason);
+                    }
+                });
+            }
+
+            @Override
+            public void send(ReplicaId to, byte[] frame) {
+                inner.send(to, frame);
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
     }
 
     Replicator get(String name) {
@@ -107,10 +164,15 @@ final class Replicas implements AutoCloseable {
         };
     }
 
-    /** Waits until every replica is up at every other (each knows the others' positions). */
+    /**
+     * Waits until every replica knows every other's position (the first exchange is done), except
+     * between a node and those it takes only read answers from (neither hears the other's acks or
+     * offers).
+     */
     void awaitMesh() {
-        awaitUntil("every replica up at every other", () -> byName.values().stream()
-                .allMatch(r -> byName.values().stream().allMatch(o -> o == r || r.stats().acknowledged(o.self()) >= 0)));
+        awaitUntil("every replica up at every other", () -> byName.entrySet().stream().allMatch(r -> byName.entrySet()
+                .stream().allMatch(o -> o == r || filtered.getOrDefault(r.getKey(), Set.of()).contains(o.getKey())
+                        || filtered.getOrDefault(o.getKey(), Set.of()).contains(r.getKey()) || r.getValue().stats().acknowledged(o.getValue().self()) >= 0)));
     }
 
     static void awaitUntil(String what, BooleanSupplier condition) {
