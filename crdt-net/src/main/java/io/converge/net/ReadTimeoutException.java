@@ -13,7 +13,7 @@ import java.util.TreeSet;
 
 /**
  * Too few members answered a read before its {@link ReadConsistency} timeout passed, or every
- * counted peer failed to answer before it (waiting longer could not help). It carries
+ * counted peer was asked before it and too few could answer (waiting could not help). It carries
  * {@link #localValue()}: the local state when the read gave up, which already holds whatever the
  * peers that did answer sent (read repair keeps it), so a caller may fall back to it knowingly.
  */

@@ -62,7 +62,8 @@ import java.util.concurrent.atomic.LongAdder;
  * runs repeat); a peer that fails (not up, too large, another type) is replaced by the next
  * candidate, and after a fifth of the timeout every candidate not asked yet is asked as well, as
  * Pekko does. Each answer is joined into the local state by the engine (read repair, kept). Once
- * enough answered, the call completes with the local state, which holds all of them.
+ * enough answered, the call completes with the local state, which holds all of them; once every
+ * counted peer was asked and too few can still answer, it ends at once (waiting cannot help).
  *
  * <h2>Deadlines: the {@code :global} lesson</h2>
  * Every call but {@code local} completes by its deadline whatever the network does: the engine's
@@ -172,7 +173,7 @@ public final class Quorums implements AutoCloseable {
      * Reads {@code key} at {@code consistency}: the local state at once for {@code local}, else the
      * local state once enough members answered and their states were joined into it (read repair,
      * kept). Completes exceptionally with {@link ReadTimeoutException} (carrying the local value)
-     * at the deadline, or earlier once every counted peer failed to answer;
+     * at the deadline, or earlier once every counted peer was asked and too few could answer;
      * {@link NotEnoughReachableMembersException} at once under fail-fast; or
      * {@link CrdtTypeMismatchException} if the key holds another type here.
      *
@@ -486,7 +487,7 @@ public final class Quorums implements AutoCloseable {
                 }
                 finish(() -> result.complete(state));
             } else if (exhausted) {
-                expire(); // every counted peer failed: waiting longer cannot help
+                expire(); // every counted peer was asked and too few could answer: waiting cannot help
             } else {
                 ask(next);
             }

@@ -194,6 +194,21 @@ class QuorumsTest {
     }
 
     @Test
+    void anAllReadWithAnUnreachableMemberEndsOnceTheOthersAnswered() throws Exception {
+        try (Replicas rs = new Replicas(16, "a", "b", "c")) {
+            rs.awaitMesh();
+            rs.get("b").update(CART, (s, ctx) -> s.add(ctx.self(), "from-b"));
+            rs.crash("c");
+            awaitUntil("c down at a", () -> !rs.get("a").stats().peers().get(id("c")).up());
+            ReadTimeoutException t = assertInstanceOf(ReadTimeoutException.class, failure(quorums.read(rs.get("a"),
+                    CART, ReadConsistency.all(ReadConsistency.MAX_TIMEOUT), rs.view("a"))));
+            assertEquals(2, t.answered());
+            assertEquals(ids("c"), t.pendingPeers());
+            assertTrue(t.localValue(CART).orElseThrow().contains("from-b"), "b's answer was joined all the same");
+        }
+    }
+
+    @Test
     void majorityWriteThenMajorityReadElsewhereSeesIt() throws Exception {
         try (Replicas rs = new Replicas(9, "a", "b", "c", "d", "e")) {
             rs.awaitMesh();
