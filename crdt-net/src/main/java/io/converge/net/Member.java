@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * @param id the member's replica id
  * @param name its human name (the node's {@code name} setting)
- * @param address where it listens ({@code host:port}), or {@code "in-jvm"} on the in-JVM transport
+ * @param address where it listens ({@code host:port}, as its transport reports it), or {@code "in-jvm"}
+ *     when the transport reports none
  * @param incarnation which start of the replica the record describes; grows with each restart
  * @param status its status in the record
  * @param reachable whether this node has it admitted and in its view now (always true for itself);
