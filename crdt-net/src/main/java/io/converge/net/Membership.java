@@ -152,7 +152,7 @@ final class Membership implements MemberView {
         if (reason != PeerDownReason.UNREACHABLE) {
             return reason;
         }
-        Optional<MemberRecord.Entry> e = state.record().get(peer);
+        Optional<MemberRecord.Entry> e = latest().get(peer);
         if (e.isPresent() && e.get().status() == MemberStatus.LEFT) {
             return PeerDownReason.LEFT;
         }
@@ -294,6 +294,9 @@ final class Membership implements MemberView {
 
     Subscription subscribe(MemberListener listener) {
         Objects.requireNonNull(listener, "listener");
+        if (model.isShutdown()) {
+            throw new IllegalStateException("the node is closed");
+        }
         Listener l = new Listener(listener);
         CompletableFuture<Void> added = new CompletableFuture<>();
         // On the model thread: the snapshot and the events after it come in one order.
@@ -388,7 +391,19 @@ final class Membership implements MemberView {
         }
     }
 
+    /**
+     * The record as the replicator holds it now: fresher than the change feed, which reaches this
+     * thread through the listener executor. A graceful leaver's LEFT is acknowledged before it
+     * leaves the view, so reading it here tells its view change from a crash without a race.
+     */
+    private MemberRecord latest() {
+        Replicator r = replicator;
+        MemberRecord known = state.record();
+        return r == null ? known : r.get(KEY).map(known::join).orElse(known);
+    }
+
     private void onPeerDown(ReplicaId peer, PeerDownReason reason) {
+        onRecord(latest());
         admitted.remove(peer);
         List<MemberEvent> events = new ArrayList<>();
         Optional<MemberRecord.Entry> v = record.get(peer);

@@ -243,4 +243,20 @@ class ClusterNodeTest {
             assertTrue(a.members().stream().noneMatch(m -> m.id().equals(w.self())));
         }
     }
+
+    @Test
+    void aWriteOverAPeersStampFarAheadIsReportedAsClockSkew() {
+        Key<io.converge.crdt.LWWRegister<String>> reg = Key.of("reg", io.converge.crdt.LWWRegister.<String>empty(),
+                CrdtCodecs.lwwRegister(io.converge.crdt.codec.ValueCodec.string()));
+        ClusterNode a = start("a", b -> b.replicaId(ReplicaId.of("a")).keys(reg));
+        List<MemberEvent> events = new CopyOnWriteArrayList<>();
+        a.subscribe(events::add);
+        io.converge.crdt.causal.HlcTimestamp ahead = io.converge.crdt.causal.HlcTimestamp.of(
+                System.currentTimeMillis() + 3_600_000, 0);
+        // As if a peer whose clock runs an hour ahead had written it.
+        a.update(reg, (r, ctx) -> io.converge.crdt.LWWRegister.of(ahead, ReplicaId.of("skewed"), "theirs"));
+        a.update(reg, (r, ctx) -> r.write(ctx.self(), ctx.clock(), "mine"));
+        await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.ClockSkewDetected s
+                && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000), () -> "clock skew told: " + events);
+    }
 }
