@@ -208,8 +208,17 @@ final class Membership implements MemberView {
         done.orTimeout(10, TimeUnit.SECONDS).join();
         long position = write(selfEntry).orTimeout(10, TimeUnit.SECONDS).join();
         if (alone) {
-            write(selfEntry.withStatus(MemberStatus.UP));
-        } else {
+            write(selfEntry.withStatus(MemberStatus.UP)).orTimeout(10, TimeUnit.SECONDS).join();
+        }
+        // The change feed reaches the model later: catch up now, so that start() returns with
+        // this node in members().
+        CompletableFuture<Void> seen = new CompletableFuture<>();
+        submit(() -> {
+            onRecord(latest());
+            seen.complete(null);
+        });
+        seen.orTimeout(10, TimeUnit.SECONDS).join();
+        if (!alone) {
             r.awaitAcknowledged(position, 1, JOIN_WAIT).whenComplete((peers, err) -> {
                 if (myStatus() == MemberStatus.JOINING) {
                     write(selfEntry.withStatus(MemberStatus.UP));
