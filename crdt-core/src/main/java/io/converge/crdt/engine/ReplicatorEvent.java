@@ -168,7 +168,7 @@ public sealed interface ReplicatorEvent {
      * by a local last-writer-wins write over a peer's value: the writing peer's clock runs ahead
      * (or the stamp is corrupt). The write still goes through, stamped by this clock alone, so it
      * may lose to the skewed value. Published at most once every 10 seconds, with the refusals
-     * since the last event folded into it; also logged.
+     * since the last event folded into it; logged at WARN (not yet counted in {@link SyncStats}).
      *
      * @param replica this replica
      * @param remote the refused timestamp
