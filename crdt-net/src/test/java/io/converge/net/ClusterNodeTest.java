@@ -123,6 +123,9 @@ class ClusterNodeTest {
         assertFalse(a.memberView().reachablePeers().contains(c.self()));
         await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberUnreachable u
                 && u.member().id().equals(c.self())), () -> "a told c is unreachable: " + seenByA);
+        // The minority side still counts the two it cannot reach: N = 3, and it reaches only itself.
+        await(() -> c.memberView().reachablePeers().isEmpty(), () -> "c reaches nobody: " + c.members());
+        assertEquals(Set.of(a.self(), b.self()), c.memberView().countedPeers());
 
         discards.get(c).discardAll(false);
         awaitMember(a, c, Member::reachable, "reachable again");
@@ -258,5 +261,22 @@ class ClusterNodeTest {
         a.update(reg, (r, ctx) -> r.write(ctx.self(), ctx.clock(), "mine"));
         await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.ClockSkewDetected s
                 && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000), () -> "clock skew told: " + events);
+    }
+
+    @Test
+    void aThrowingListenerKeepsReceivingAndOthersStillHearEverything() {
+        ClusterNode a = start("a");
+        List<MemberEvent> thrower = new CopyOnWriteArrayList<>();
+        List<MemberEvent> calm = new CopyOnWriteArrayList<>();
+        a.subscribe(e -> {
+            thrower.add(e);
+            throw new IllegalStateException("boom (expected by the test)");
+        });
+        a.subscribe(calm::add);
+        ClusterNode b = start("b");
+        await(() -> thrower.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self())), () -> "the thrower still hears b up: " + thrower);
+        await(() -> calm.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self())), () -> "the other listener too: " + calm);
     }
 }
