@@ -43,7 +43,8 @@ import java.util.Set;
  * <h2>Membership</h2>
  * Each node writes its own entry in the member record, a CRDT under the reserved key
  * {@code $converge.members} replicated like any other key: {@code JOINING} at start, {@code UP}
- * once a peer acknowledged that (at once when alone), {@code LEAVING} then {@code LEFT} on
+ * once a peer acknowledged that (at once when alone in the view, after 3 s at the latest),
+ * {@code LEAVING} then {@code LEFT} on
  * {@link #close()}. {@link #down} (or {@code autoDownAfter}) writes {@code DOWN} for another
  * member. {@code N}, the members counted by consistency levels, are those {@code UP} or
  * {@code LEAVING}, reachable or not: a minority side of a partition still counts the members it
@@ -149,6 +150,8 @@ public final class ClusterNode implements AutoCloseable {
      *
      * @return false if it had already left or been downed (nothing changes)
      * @throws IllegalArgumentException if the record does not know {@code member}, or it is this node
+     * @throws IllegalStateException if the mark could not be applied within the shutdown timeout
+     *     (the node is closing)
      */
     public boolean down(ReplicaId member) {
         return membership.down(member, shutdownTimeout);
@@ -192,8 +195,8 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * Builds and starts a {@link ClusterNode}; each setter validates and may be called once.
-     * Not thread-safe.
+     * Builds and starts a {@link ClusterNode}; each setter validates its argument (a later call
+     * replaces an earlier one). Not thread-safe.
      */
     public static final class Builder {
         private ReplicaId replicaId;

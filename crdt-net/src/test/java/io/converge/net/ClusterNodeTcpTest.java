@@ -24,7 +24,9 @@ class ClusterNodeTcpTest {
         List<ClusterNode> nodes = new ArrayList<>();
         try {
             List<InetSocketAddress> seeds = new ArrayList<>();
+            long t0 = 0;
             for (String id : List.of("a", "b", "c")) {
+                t0 = System.nanoTime();
                 JGroupsTransport.Builder t = JGroupsTransport.builder().clusterName(cluster).secret(secret)
                         .bind(InetAddress.getLoopbackAddress(), 0).seeds(List.copyOf(seeds))
                         .failureDetectionTimeout(TestCluster.FD).mergeInterval(TestCluster.MERGE);
@@ -34,6 +36,8 @@ class ClusterNodeTcpTest {
                 seeds.add(n.transport().localAddress().orElseThrow());
             }
             ClusterNodeTest.awaitAllUp(nodes);
+            System.out.printf("[figure] TCP: third node seen UP by all three %d ms after its start began%n",
+                    TestCluster.since(t0));
             for (ClusterNode o : nodes) {
                 for (ClusterNode n : nodes) {
                     InetSocketAddress where = n.transport().localAddress().orElseThrow();
@@ -46,7 +50,9 @@ class ClusterNodeTcpTest {
             await(() -> nodes.get(2).get(ClusterNodeTest.HITS).map(GCounter::value).orElse(0L) == 3,
                     () -> "c holds a's update");
             ClusterNode c = nodes.remove(2);
+            long t1 = System.nanoTime();
             c.close();
+            System.out.printf("[figure] TCP: graceful close took %d ms%n", TestCluster.since(t1));
             for (ClusterNode o : nodes) {
                 ClusterNodeTest.awaitMember(o, c, m -> m.status() == MemberStatus.LEFT, "left");
                 assertEquals(Set.of(nodes.get(0) == o ? nodes.get(1).self() : nodes.get(0).self()),
