@@ -202,7 +202,8 @@ final class Membership implements MemberView {
         CompletableFuture<Void> done = new CompletableFuture<>();
         submit(() -> {
             feed = r.subscribe(KEY, ev -> submit(() -> onRecord(ev.after())));
-            r.get(KEY).ifPresent(this::onRecord);
+            // What the store recovered is the starting point, not news: no events for it.
+            r.get(KEY).ifPresent(rec -> onRecord(rec, false));
             done.complete(null);
         });
         done.orTimeout(10, TimeUnit.SECONDS).join();
@@ -219,11 +220,12 @@ final class Membership implements MemberView {
         });
         seen.orTimeout(10, TimeUnit.SECONDS).join();
         if (!alone) {
-            r.awaitAcknowledged(position, 1, JOIN_WAIT).whenComplete((peers, err) -> {
+            // Completes on the sync thread: hop to the model thread before writing.
+            r.awaitAcknowledged(position, 1, JOIN_WAIT).whenComplete((peers, err) -> submit(() -> {
                 if (myStatus() == MemberStatus.JOINING) {
                     write(selfEntry.withStatus(MemberStatus.UP));
                 }
-            });
+            }));
         }
         if (!autoDownAfter.isZero()) {
             long every = Math.max(50, Math.min(1000, autoDownAfter.toMillis() / 4));
@@ -329,6 +331,10 @@ final class Membership implements MemberView {
     // ------------------------------------------------------------------ the model (model thread)
 
     private void onRecord(MemberRecord next) {
+        onRecord(next, true);
+    }
+
+    private void onRecord(MemberRecord next, boolean tell) {
         MemberRecord prev = record;
         record = record.join(next);
         if (record.equals(prev)) {
@@ -364,7 +370,7 @@ final class Membership implements MemberView {
                 LOG.warn("{}: this node was marked down by another; it no longer counts in N (restart it to rejoin)",
                         self);
             }
-            if (statusChanged) {
+            if (statusChanged && tell) {
                 Member m = member(id, v);
                 switch (v.status()) {
                     case JOINING -> events.add(new MemberEvent.MemberJoined(m));
