@@ -153,10 +153,14 @@ final class Membership implements MemberView {
             return reason;
         }
         Optional<MemberRecord.Entry> e = latest().get(peer);
-        if (e.isPresent() && e.get().status() == MemberStatus.LEFT) {
+        Long admittedAs = state.admitted().get(peer);
+        if (e.isEmpty() || (admittedAs != null && e.get().incarnation() < admittedAs)) {
+            return reason; // the record speaks of an earlier start: a restarted peer is not gone
+        }
+        if (e.get().status() == MemberStatus.LEFT) {
             return PeerDownReason.LEFT;
         }
-        if (e.isPresent() && e.get().status() == MemberStatus.DOWN) {
+        if (e.get().status() == MemberStatus.DOWN) {
             return PeerDownReason.REMOVED;
         }
         return reason;

@@ -56,7 +56,8 @@ public final class Replicator implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replicator.class);
     /** Clock skew events are published at most this often. */
     static final long SKEW_EVENT_MILLIS = 10_000;
-    private final java.util.concurrent.atomic.AtomicLong lastSkewEventNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong lastSkewEventMillis =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
     private final java.util.concurrent.atomic.AtomicLong skewSuppressed = new java.util.concurrent.atomic.AtomicLong();
     private final ReplicatorConfig config;
     private final HybridLogicalClock clock;
@@ -124,9 +125,11 @@ public final class Replicator implements AutoCloseable {
      * published at most once per {@link #SKEW_EVENT_MILLIS}, the others counted into the next.
      */
     private void clockSkew(HlcTimestamp remote, long physicalMillis) {
-        long now = System.nanoTime();
-        long last = lastSkewEventNanos.get();
-        if (last != 0 && now - last < SKEW_EVENT_MILLIS * 1_000_000L || !lastSkewEventNanos.compareAndSet(last, now)) {
+        // The replicator's own clock, not System.nanoTime: on a simulator's virtual time the
+        // events published must not depend on how fast the host runs.
+        long last = lastSkewEventMillis.get();
+        if (last != Long.MIN_VALUE && physicalMillis - last < SKEW_EVENT_MILLIS
+                || !lastSkewEventMillis.compareAndSet(last, physicalMillis)) {
             skewSuppressed.incrementAndGet();
             return;
         }
