@@ -96,12 +96,17 @@ final class Membership implements MemberView {
     }
 
     Membership(ReplicaId self, ReservedKeys capability, Duration autoDownAfter) {
+        this(self, capability, autoDownAfter, LISTENER_QUEUE);
+    }
+
+    /** With a listener queue of {@code listenerQueue} events (tests make it small). */
+    Membership(ReplicaId self, ReservedKeys capability, Duration autoDownAfter, int listenerQueue) {
         this.self = self;
         this.capability = capability;
         this.autoDownAfter = autoDownAfter;
         this.model = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "converge-members-" + self));
         this.listenerThread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(LISTENER_QUEUE), r -> daemon(r, "converge-members-listener-" + self),
+                new ArrayBlockingQueue<>(listenerQueue), r -> daemon(r, "converge-members-listener-" + self),
                 (task, ex) -> dropped());
         this.state = new State(record, Map.of(), List.of(), Set.of(), Set.of());
     }
