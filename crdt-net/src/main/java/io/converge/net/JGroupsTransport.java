@@ -135,6 +135,11 @@ public final class JGroupsTransport implements FrameTransport {
         return JGroupsLink.protocols(config);
     }
 
+    /** For {@link ClusterNode}: told each refused member's address once, on a JGroups thread; must not block. */
+    void onAdmissionRefused(java.util.function.Consumer<String> listener) {
+        link.onRefusal(listener);
+    }
+
     /** For tests in this package: the JGroups address, for {@code DISCARD}. */
     org.jgroups.Address jgroupsAddress() {
         return link.address();

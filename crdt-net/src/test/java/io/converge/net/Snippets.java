@@ -29,4 +29,19 @@ final class Snippets {
         metrics.bindTo(registry);
         metrics.close();
     }
+
+    private static final io.converge.crdt.engine.Key<io.converge.crdt.ORSet<String>> CART = TestCluster.SET;
+
+    /** {@link ClusterNode}'s class example. */
+    static void startAClusterNode() {
+        try (ClusterNode node = ClusterNode.builder()
+                .name("cart-1").roles(java.util.Set.of("web"))
+                .dataDirectory(java.nio.file.Path.of("/var/lib/carts"))
+                .keys(CART)
+                .transport(JGroupsTransport.builder().clusterName("carts")
+                        .secret(ClusterSecret.fromEnv("CONVERGE_SECRET")).seeds("10.0.0.5:7800,10.0.0.6:7800"))
+                .start()) {
+            node.update(CART, (cart, ctx) -> cart.add(ctx.self(), "milk"));
+        }
+    }
 }

@@ -24,19 +24,35 @@ public final class HybridLogicalClock {
 
     private final LongSupplier physicalClock;
     private final long maxOffsetMillis;
+    private final SkewListener skewListener;
     private long l;
     private int c;
 
-    private HybridLogicalClock(LongSupplier physicalClock, long maxOffsetMillis, HlcTimestamp start) {
+    /**
+     * Told of every remote timestamp the clock refused to absorb, being more than
+     * {@code maxOffsetMillis} ahead of the physical clock: a peer whose clock runs ahead (or a
+     * corrupt stamp). Called on the thread that offered the stamp, while the clock is locked:
+     * it must be quick, must not block and must not use this clock.
+     */
+    @FunctionalInterface
+    public interface SkewListener {
+        /** {@code remote} was refused; the physical clock read {@code physicalMillis}. */
+        void refused(HlcTimestamp remote, long physicalMillis);
+    }
+
+    private HybridLogicalClock(LongSupplier physicalClock, long maxOffsetMillis, HlcTimestamp start,
+            SkewListener skewListener) {
         this.physicalClock = physicalClock;
         this.maxOffsetMillis = maxOffsetMillis;
+        this.skewListener = skewListener;
         this.l = start.millis();
         this.c = start.counter();
     }
 
     /** A clock on {@link System#currentTimeMillis()} with the default offset bound of 500 ms. */
     public static HybridLogicalClock system() {
-        return new HybridLogicalClock(System::currentTimeMillis, DEFAULT_MAX_OFFSET_MILLIS, HlcTimestamp.ZERO);
+        return new HybridLogicalClock(System::currentTimeMillis, DEFAULT_MAX_OFFSET_MILLIS, HlcTimestamp.ZERO,
+                (r, p) -> { });
     }
 
     /**
@@ -48,12 +64,22 @@ public final class HybridLogicalClock {
      *     monotonic), or {@link HlcTimestamp#ZERO}
      */
     public static HybridLogicalClock of(LongSupplier physicalClock, long maxOffsetMillis, HlcTimestamp lastIssued) {
+        return of(physicalClock, maxOffsetMillis, lastIssued, (r, p) -> { });
+    }
+
+    /**
+     * {@link #of(LongSupplier, long, HlcTimestamp)} that tells {@code skewListener} of every remote
+     * timestamp refused for being too far ahead.
+     */
+    public static HybridLogicalClock of(LongSupplier physicalClock, long maxOffsetMillis, HlcTimestamp lastIssued,
+            SkewListener skewListener) {
+        Objects.requireNonNull(skewListener, "skewListener");
         Objects.requireNonNull(physicalClock, "physicalClock");
         Objects.requireNonNull(lastIssued, "lastIssued");
         if (maxOffsetMillis < 0) {
             throw new IllegalArgumentException("maxOffsetMillis must be at least 0, got " + maxOffsetMillis);
         }
-        return new HybridLogicalClock(physicalClock, maxOffsetMillis, lastIssued);
+        return new HybridLogicalClock(physicalClock, maxOffsetMillis, lastIssued, skewListener);
     }
 
     /** The bound on absorbed remote skew, in milliseconds. */
@@ -109,7 +135,7 @@ public final class HybridLogicalClock {
      *
      * @return {@code true} if absorbed; {@code false} if {@code remote} lies more than
      *     {@code maxOffsetMillis} ahead of the physical clock, in which case the clock is left as
-     *     it was (a clock skew the caller should report)
+     *     it was (a clock skew: the clock's {@link SkewListener} is told)
      */
     public synchronized boolean observe(HlcTimestamp remote) {
         Objects.requireNonNull(remote, "remote");
@@ -117,6 +143,7 @@ public final class HybridLogicalClock {
         long lm = remote.millis();
         int cm = remote.counter();
         if (lm > pt + maxOffsetMillis) {
+            skewListener.refused(remote, pt);
             return false;
         }
         long nl = Math.max(Math.max(l, lm), pt);

@@ -53,6 +53,12 @@ import java.util.concurrent.TimeoutException;
  * the configured shutdown timeout.
  */
 public final class Replicator implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replicator.class);
+    /** Clock skew events are published at most this often. */
+    static final long SKEW_EVENT_MILLIS = 10_000;
+    private final java.util.concurrent.atomic.AtomicLong lastSkewEventMillis =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+    private final java.util.concurrent.atomic.AtomicLong skewSuppressed = new java.util.concurrent.atomic.AtomicLong();
     private final ReplicatorConfig config;
     private final HybridLogicalClock clock;
     private final ReplicaContext context;
@@ -79,7 +85,7 @@ public final class Replicator implements AutoCloseable {
         this.ownedScheduler = owned;
         this.scheduler = scheduler;
         StepClock stepClock = new StepClock(config.clock);
-        this.clock = HybridLogicalClock.of(stepClock, config.maxClockOffsetMillis, HlcTimestamp.ZERO);
+        this.clock = HybridLogicalClock.of(stepClock, config.maxClockOffsetMillis, HlcTimestamp.ZERO, this::clockSkew);
         this.context = new ReplicaContext(config.replicaId, clock);
         if (config.listenerExecutor == null) {
             String name = "converge-listeners-" + config.replicaId;
@@ -112,6 +118,28 @@ public final class Replicator implements AutoCloseable {
         this.driver = new SyncDriver(machine, new FrameStage(config.replicaId, codec), transport,
                 storePersistence != null ? storePersistence : Persistence.NONE, view, feed::publish, scheduler,
                 stepClock, config.failureListener, events);
+    }
+
+    /**
+     * A remote stamp refused by the clock (on the sync thread, inside a mutator): logged and
+     * published at most once per {@link #SKEW_EVENT_MILLIS}, the others counted into the next.
+     */
+    private void clockSkew(HlcTimestamp remote, long physicalMillis) {
+        // The replicator's own clock, not System.nanoTime: on a simulator's virtual time the
+        // events published must not depend on how fast the host runs.
+        long last = lastSkewEventMillis.get();
+        if (last != Long.MIN_VALUE && physicalMillis - last < SKEW_EVENT_MILLIS
+                || !lastSkewEventMillis.compareAndSet(last, physicalMillis)) {
+            skewSuppressed.incrementAndGet();
+            return;
+        }
+        ReplicatorEvent.ClockSkewDetected e = new ReplicatorEvent.ClockSkewDetected(config.replicaId, remote,
+                physicalMillis, config.maxClockOffsetMillis, skewSuppressed.getAndSet(0));
+        LOG.warn("{}: a peer's clock runs {} ms ahead of ours (allowed offset {} ms); its stamp {} was not absorbed",
+                config.replicaId, e.aheadMillis(), e.maxOffsetMillis(), remote);
+        if (events != null) {
+            events.publish(e);
+        }
     }
 
     /** No network: the replica has no peers. */
@@ -226,6 +254,7 @@ public final class Replicator implements AutoCloseable {
      * the configured update timeout.
      *
      * @throws CrdtTypeMismatchException if the key holds another type
+     * @throws ReservedKeyException if the key is in a reserved namespace; nothing is applied
      * @throws UpdateTimeoutException if the update was not applied (and made durable) in time;
      *     it may still be applied later
      * @throws IllegalStateException if the replicator is closed
@@ -281,11 +310,41 @@ public final class Replicator implements AutoCloseable {
      * {@link #updateAsync} that also tells the buffer position the update rests on, for waiting
      * until peers acknowledged it (consistency levels above anti-entropy). Same completion and
      * failures as {@link #updateAsync}.
+     *
+     * @throws ReservedKeyException if the key is in a reserved namespace
+     *     ({@link ReplicatorConfig.Builder#reservedKeys}); nothing is applied
      */
-    @SuppressWarnings("unchecked")
     public <S extends ReplicatedData<S>> CompletableFuture<Written<S>> updateTracked(Key<S> key, Mutator<S> mutator) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(mutator, "mutator");
+        if (config.reserved != null && config.reserved.covers(key.name())) {
+            throw new ReservedKeyException("key '" + key.name() + "' is in the reserved namespace '"
+                    + config.reserved.prefix() + "': it is written by the component that reserved it, not by updates");
+        }
+        return write(key, mutator);
+    }
+
+    /**
+     * {@link #updateTracked} for a key of the namespace reserved with {@code capability}
+     * ({@link ReplicatorConfig.Builder#reservedKeys}): only its holder writes there.
+     *
+     * @throws ReservedKeyException if {@code capability} is not the one configured, or the key
+     *     is outside its namespace; nothing is applied
+     */
+    public <S extends ReplicatedData<S>> CompletableFuture<Written<S>> updateReserved(ReservedKeys capability,
+            Key<S> key, Mutator<S> mutator) {
+        Objects.requireNonNull(capability, "capability");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(mutator, "mutator");
+        if (capability != config.reserved || !capability.covers(key.name())) {
+            throw new ReservedKeyException("not the capability of this replicator's reserved namespace, or key '"
+                    + key.name() + "' outside it");
+        }
+        return write(key, mutator);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S extends ReplicatedData<S>> CompletableFuture<Written<S>> write(Key<S> key, Mutator<S> mutator) {
         Optional<CrdtTypeMismatchException> clash = bindCodec(key);
         if (clash.isPresent()) {
             return CompletableFuture.failedFuture(clash.get());

@@ -34,6 +34,8 @@ public final class ReplicatorConfig {
     final io.converge.crdt.codec.CodecLimits limits;
     final java.util.function.Consumer<Throwable> failureListener;
     final java.util.function.Consumer<ReplicatorEvent> eventListener;
+    /** Null when no namespace is reserved. */
+    final ReservedKeys reserved;
 
     private ReplicatorConfig(Builder b) {
         this.replicaId = b.replicaId;
@@ -51,6 +53,7 @@ public final class ReplicatorConfig {
         this.limits = b.limits;
         this.failureListener = b.failureListener;
         this.eventListener = b.eventListener;
+        this.reserved = b.reserved;
     }
 
     /**
@@ -85,6 +88,7 @@ public final class ReplicatorConfig {
         private io.converge.crdt.codec.CodecLimits limits = io.converge.crdt.codec.CodecLimits.defaults();
         private java.util.function.Consumer<Throwable> failureListener = e -> { };
         private java.util.function.Consumer<ReplicatorEvent> eventListener = e -> { };
+        private ReservedKeys reserved;
 
         private Builder(ReplicaId replicaId) {
             this.replicaId = replicaId;
@@ -216,6 +220,16 @@ public final class ReplicatorConfig {
          */
         public Builder eventListener(java.util.function.Consumer<ReplicatorEvent> listener) {
             this.eventListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Reserves the key names {@code reserved} covers: {@link Replicator#update} and its
+         * variants refuse them with {@link ReservedKeyException}, and only
+         * {@link Replicator#updateReserved} with this very instance writes them. Default: none.
+         */
+        public Builder reservedKeys(ReservedKeys reserved) {
+            this.reserved = Objects.requireNonNull(reserved, "reserved");
             return this;
         }
 

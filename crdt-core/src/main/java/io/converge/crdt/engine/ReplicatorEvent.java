@@ -161,4 +161,32 @@ public sealed interface ReplicatorEvent {
             Objects.requireNonNull(peer, "peer");
         }
     }
+
+    /**
+     * The hybrid logical clock refused a remote timestamp more than the allowed offset
+     * ({@link ReplicatorConfig.Builder#maxClockOffset}) ahead of this node's physical clock, met
+     * by a local last-writer-wins write over a peer's value: the writing peer's clock runs ahead
+     * (or the stamp is corrupt). The write still goes through, stamped by this clock alone, so it
+     * may lose to the skewed value. Published at most once every 10 seconds, with the refusals
+     * since the last event folded into it; logged at WARN (not yet counted in {@link SyncStats}).
+     *
+     * @param replica this replica
+     * @param remote the refused timestamp
+     * @param physicalMillis this node's physical clock then
+     * @param maxOffsetMillis the allowed offset
+     * @param suppressed refusals since the last event, not published alone
+     */
+    record ClockSkewDetected(ReplicaId replica, io.converge.crdt.causal.HlcTimestamp remote, long physicalMillis,
+            long maxOffsetMillis, long suppressed) implements ReplicatorEvent {
+        /** Checks the components. */
+        public ClockSkewDetected {
+            Objects.requireNonNull(replica, "replica");
+            Objects.requireNonNull(remote, "remote");
+        }
+
+        /** How far the remote stamp was ahead of the physical clock, in milliseconds. */
+        public long aheadMillis() {
+            return remote.millis() - physicalMillis;
+        }
+    }
 }

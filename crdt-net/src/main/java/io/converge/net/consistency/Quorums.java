@@ -1,5 +1,6 @@
 package io.converge.net.consistency;
 
+import io.converge.net.QuorumStats;
 import io.converge.crdt.CrdtTypeMismatchException;
 import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.causal.ReplicaId;

@@ -80,6 +80,8 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
     private volatile JChannel channel;
     private volatile Set<Address> view = Set.of();
     private volatile boolean closed;
+    /** Told the address of each member refused (once per address while in the view); must not block. */
+    private volatile java.util.function.Consumer<String> refusalListener = a -> { };
 
     /** Admitted addresses, read lock-free on JGroups' threads. */
     private final Map<Address, Identity> admitted = new ConcurrentHashMap<>();
@@ -461,7 +463,21 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         if (!m.refusalLogged) {
             m.refusalLogged = true;
             LOG.warn("{} {} the member at {} (admission failed; check the cluster secret)", self, what, m.address);
+            try {
+                refusalListener.accept(String.valueOf(m.address));
+            } catch (RuntimeException e) {
+                LOG.warn("admission refusal listener threw", e);
+            }
         }
+    }
+
+    /**
+     * Tells {@code listener} the address of each member refused admission (or refusing ours),
+     * once per address while it stays in the view, on a JGroups thread under the link's lock: it
+     * must only hand the address over.
+     */
+    public void onRefusal(java.util.function.Consumer<String> listener) {
+        this.refusalListener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** Token bucket per address for admission frames. */

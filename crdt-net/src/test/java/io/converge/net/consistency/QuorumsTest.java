@@ -1,5 +1,6 @@
 package io.converge.net.consistency;
 
+import io.converge.net.QuorumStats;
 import static io.converge.net.consistency.Replicas.CART;
 import static io.converge.net.consistency.Replicas.WAIT;
 import static io.converge.net.consistency.Replicas.awaitUntil;

@@ -1,9 +1,9 @@
-package io.converge.net.consistency;
+package io.converge.net;
 
 import java.util.Map;
 
 /**
- * Counters of a {@link Quorums} since it was made, by level ({@code WriteConsistency.kind()} or
+ * Counters of consistency-level calls ({@link ClusterNode#consistencyStats()}) since the node started, by level ({@code WriteConsistency.kind()} or
  * {@code ReadConsistency.kind()}; every level is present, with 0 until used). Immutable snapshot.
  *
  * @param writes writes started, by level
