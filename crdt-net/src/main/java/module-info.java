@@ -12,6 +12,17 @@ module io.converge.net {
     requires transitive io.converge.crdt;
     requires transitive org.jgroups;
     requires org.slf4j;
+    // The crdt-node program (io.converge.net.cli, io.converge.net.http; neither exported): Netty's
+    // HTTP codec (automatic modules, like Netty's buffer in crdt-core) and picocli, which reads the
+    // command classes' annotated fields reflectively.
+    requires io.netty.codec.http;
+    requires io.netty.codec;
+    requires io.netty.handler;
+    requires io.netty.transport;
+    requires io.netty.common;
+    requires info.picocli;
+
+    opens io.converge.net.cli to info.picocli;
 
     exports io.converge.net;
 }
