@@ -21,6 +21,7 @@ module io.converge.net {
     requires io.netty.transport;
     requires io.netty.common;
     requires info.picocli;
+    requires java.net.http;
 
     opens io.converge.net.cli to info.picocli;
 
