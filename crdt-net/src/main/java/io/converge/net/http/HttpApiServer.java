@@ -114,10 +114,10 @@ final class HttpApiServer implements AutoCloseable {
             connections.decrementAndGet();
             byte[] body = HttpApi.Response.error(503, "too_many_connections", "the node serves at most "
                     + config.maxConnections + " connections; retry later").body();
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Unpooled.wrappedBuffer(body));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length).set(HttpHeaderNames.CONNECTION, "close");
+            // The pipeline has no HTTP encoder yet: the answer goes out as the bytes it is.
+            byte[] head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            var r = Unpooled.wrappedBuffer(head, body);
             ch.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
