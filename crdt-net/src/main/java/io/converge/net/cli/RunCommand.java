@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code crdt-node run}: one node in the foreground, replicating over JGroups TCP with the peers
  * it finds through its seeds, and serving the HTTP API. SIGTERM (or Ctrl-C) leaves gracefully:
- * the HTTP server stops, then the replicator says goodbye to its peers.
+ * the HTTP server stops, then the replicator hands its last writes to its peers and says goodbye;
+ * the JVM then exits with 143 (128 + SIGTERM), as Java programs ended by a signal do.
  *
  * <p>Today a node is a {@link Replicator} over a {@link JGroupsTransport}; DNS and multicast
  * discovery and TLS are declared here and refused with a clear message until the cluster node
@@ -61,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     Optional<InetSocketAddress> multicast;
 
     @Option(names = "--secret-file", required = true, paramLabel = "FILE",
-            description = "The cluster secret (at least 32 bytes); nodes with other secrets never join.")
+            description = "The cluster secret: Base64 of at least 32 random bytes (e.g. 'head -c 32 /dev/urandom | base64'); nodes with other secrets never join.")
     Path secretFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -144,8 +145,11 @@ final class RunCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            root.out.printf("crdt-node %s: leaving%n", self.name());
             node.close();
             replicator.close();
+            root.out.printf("crdt-node %s: left%n", self.name());
+            root.out.flush();
             stopped.countDown();
         }, "crdt-node-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -66,7 +66,8 @@ final class StatusCommand implements Callable<Integer> {
             }
             return 0;
         } catch (IOException e) {
-            root.err.println("crdt-node: cannot reach " + base + ": " + e.getMessage());
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            root.err.println("crdt-node: cannot reach " + base + ": " + why);
             return 1;
         }
     }

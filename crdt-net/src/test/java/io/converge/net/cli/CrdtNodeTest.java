@@ -40,7 +40,7 @@ class CrdtNodeTest {
     void unknownCommandsPrintUsageOnStandardErrorAndExitTwo() {
         String[] r = run("frobnicate");
         assertEquals("2", r[0]);
-        assertTrue(r[2].contains("Unmatched argument") && r[2].contains("Usage: crdt-node"), r[2]);
+        assertTrue(r[2].contains("Unmatched argument at index 0: 'frobnicate'"), r[2]);
         assertEquals("", r[1]);
         String[] bad = run("demo", "--seed", "x");
         assertEquals("2", bad[0]);
@@ -70,7 +70,7 @@ class CrdtNodeTest {
         for (String option : new String[] {"--name", "--bind", "--http", "--seeds", "--dns", "--dns-server",
                 "--multicast", "--secret-file", "--data-dir", "--tls-cert", "--tls-key", "--tls-ca",
                 "--insecure-plaintext", "--http-token-file"}) {
-            assertTrue(help.contains(option + "="), option) ;
+            assertTrue(help.contains(option), option);
         }
     }
 
@@ -78,7 +78,7 @@ class CrdtNodeTest {
     void runRefusesMissingOrConflictingArgumentsWithExitTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws java.io.IOException {
         java.nio.file.Path secret = dir.resolve("secret");
-        java.nio.file.Files.writeString(secret, "x".repeat(44));
+        java.nio.file.Files.writeString(secret, java.util.Base64.getEncoder().encodeToString(new byte[32]));
         String[] missing = run("run", "--name", "a");
         assertEquals("2", missing[0]);
         assertTrue(missing[2].contains("Missing required options"), missing[2]);
