@@ -3,10 +3,7 @@ package io.converge.net.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,31 +38,22 @@ class RunCommandProcessTest {
                 "run", "--name", "tokyo", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0",
                 "--secret-file", secret.toString(), "--insecure-plaintext", "--data-dir", dir.resolve("data").toString());
         pb.redirectErrorStream(true);
+        // Output to a file, read by polling: a pipe read while the process exits can lose its tail.
+        Path log = dir.resolve("node.log");
+        pb.redirectOutput(log.toFile());
         Process p = pb.start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                r.lines().forEach(lines::add);
-            } catch (IOException | java.io.UncheckedIOException e) {
-                // the process ended
-            }
-        }, "node-output");
-        reader.setDaemon(true);
-        reader.start();
         try {
             String http = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            StringBuilder seen = new StringBuilder();
-            while (http == null && System.nanoTime() < deadline && (p.isAlive() || !lines.isEmpty())) {
-                String line = lines.poll(1, TimeUnit.SECONDS);
-                if (line != null) {
-                    seen.append(line).append('\n');
-                    Matcher m = READY.matcher(line);
-                    if (m.find()) {
-                        http = m.group(1);
-                    }
+            while (http == null && System.nanoTime() < deadline && p.isAlive()) {
+                Matcher m = READY.matcher(Files.readString(log));
+                if (m.find()) {
+                    http = m.group(1);
+                } else {
+                    Thread.sleep(50);
                 }
             }
+            String seen = Files.readString(log);
             assertTrue(http != null, "the node never said it was ready:\n" + seen);
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<String> w = client.send(HttpRequest.newBuilder(URI.create("http://" + http + "/counters/c"))
@@ -87,8 +73,7 @@ class RunCommandProcessTest {
             p.destroy(); // SIGTERM: leaves gracefully
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the node did not stop within 20 s of SIGTERM");
             assertEquals(143, p.exitValue(), "128 + SIGTERM, after the shutdown hook ran");
-            reader.join(5000); // the output ends with the process: read it all
-            String rest = String.join("\n", lines);
+            String rest = Files.readString(log);
             assertTrue(rest.contains("crdt-node tokyo: left"), "it left gracefully:\n" + rest);
         } finally {
             p.destroyForcibly();
