@@ -162,15 +162,6 @@ final class HttpApiServer implements AutoCloseable {
         }
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-                return;
-            }
-            super.userEventTriggered(ctx, evt);
-        }
-
-        @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             disarm();
             super.channelInactive(ctx);
@@ -310,6 +301,18 @@ final class HttpApiServer implements AutoCloseable {
 
         private DefaultHttpContent chunk(String text) {
             return new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        }
+
+        /** A silent connection closes, unless an answer is still being prepared (a consistency wait). */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                if (inFlight == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override

@@ -267,6 +267,21 @@ class HttpApiContractTest {
     }
 
     @Test
+    void aSilentConnectionIsClosed() throws IOException {
+        try (ApiNode n = ApiNode.start("idle", null, b -> b.idleTimeout(java.time.Duration.ofMillis(300)))) {
+            try (Socket s = new Socket(n.server.address().getAddress(), n.port())) {
+                s.setSoTimeout(5000); // bounds the wait should the server never close
+                s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                assertEquals("HTTP/1.1 200 OK", readHead(in).trim());
+                while (in.read() != -1) {
+                    // the rest of the answer, then the close
+                }
+            }
+        }
+    }
+
+    @Test
     void connectionsOverTheLimitGet503() throws IOException {
         try (ApiNode n = ApiNode.start("busy", null, b -> b.maxConnections(1))) {
             try (Socket first = new Socket(n.server.address().getAddress(), n.port());
