@@ -17,9 +17,6 @@ record ConsistencyRequest(Level level, Duration timeout) {
     /** The longest timeout a request may ask for: a client cannot park a request for an hour. */
     static final Duration MAX_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Local, with the default timeout. */
-    static final ConsistencyRequest LOCAL = new ConsistencyRequest(Level.LOCAL, DEFAULT_TIMEOUT);
-
     /** How many replicas a read or write must reach before the request is answered. */
     enum Level {
         /** This node alone. */

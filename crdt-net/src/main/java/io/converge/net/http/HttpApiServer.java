@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * whole within the request timeout of its first byte, and a silent connection is closed after
  * the idle timeout (slow or stalled clients cannot hold a connection); connections beyond the
  * maximum get 503 and are closed. With a token, every request without {@code Authorization:
- * Bearer <token>} (compared in constant time) gets 401 before any route runs.
+ * Bearer <token>} (compared in constant time, as SHA-256 digests) gets 401 before any route runs.
  *
  * <p>Requests of one connection are answered in order (pipelining is allowed; at most
  * {@value #MAX_IN_FLIGHT} in flight, then reading pauses). The event loop never blocks: the
@@ -73,11 +73,14 @@ final class HttpApiServer implements AutoCloseable {
     private final EventLoopGroup workers = new NioEventLoopGroup(2);
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel server;
+    /** SHA-256 of the token, if there is one. */
+    private final byte[] tokenDigest;
 
     private HttpApiServer(HttpServerConfig config, NodeBackend backend) {
         this.config = config;
         this.backend = backend;
         this.api = new HttpApi(backend);
+        this.tokenDigest = config.token.map(HttpApiServer::sha256).orElse(null);
         ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -220,7 +223,9 @@ final class HttpApiServer implements AutoCloseable {
                 return false;
             }
             byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-            return MessageDigest.isEqual(given, config.token.get());
+            // Digests first: isEqual is constant-time for equal lengths only, so comparing the
+            // tokens themselves would tell a prober the token's length.
+            return MessageDigest.isEqual(sha256(given), tokenDigest);
         }
 
         private void enqueue(ChannelHandlerContext ctx, CompletableFuture<HttpApi.Response> answer, boolean keepAlive) {
@@ -319,6 +324,14 @@ final class HttpApiServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("HTTP connection {} failed", ctx.channel().remoteAddress(), cause);
             ctx.close();
+        }
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 
