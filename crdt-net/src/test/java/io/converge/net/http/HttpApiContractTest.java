@@ -336,6 +336,7 @@ class HttpApiContractTest {
                 assertEquals("Bearer", a.header("www-authenticate"));
                 assertEquals(401, n.send("GET", "/health", null, h).status());
                 assertEquals(401, n.send("GET", "/nope", null, h).status(), "no path is revealed without the token");
+                assertEquals(401, n.send("GET", "/events", null, h).status(), "no stream without the token");
             }
             assertEquals("{\"value\":1}", n.send("GET", "/counters/c", null,
                     "Authorization", "bearer s3cret-token-0123456789").body());
