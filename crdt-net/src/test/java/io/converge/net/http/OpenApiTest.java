@@ -48,6 +48,7 @@ class OpenApiTest {
     void everyDocumentedOperationAnswersAValidRequestWith200AndDocumentsItsErrors() throws Exception {
         try (ApiNode node = ApiNode.start("doc")) {
             JsonNode doc = node.get("/openapi.json").json();
+            int withConsistency = 0;
             for (Iterator<Map.Entry<String, JsonNode>> it = doc.get("paths").fields(); it.hasNext();) {
                 Map.Entry<String, JsonNode> p = it.next();
                 String path = p.getKey().replace("{key}", "k-" + Math.abs(p.getKey().hashCode())).replace("{field}", "f");
@@ -60,11 +61,15 @@ class OpenApiTest {
                     JsonNode responses = op.getValue().get("responses");
                     String what = method + " " + p.getKey();
                     assertTrue(responses.has("200"), what);
+                    responses.findValues("$ref").forEach(r -> assertTrue(
+                            !doc.at(r.asText().substring(1)).isMissingNode(), what + ": dangling " + r));
                     assertTrue(responses.has("401"), what + " documents the token");
                     int status = path.equals("/events") ? streamStatus(node) : node.send(method, path, validBody(op.getValue())).status();
                     assertEquals(200, status, what);
-                    boolean takesConsistency = op.getValue().path("parameters").toString().contains("\"consistency\"");
+                    boolean takesConsistency = op.getValue().path("parameters").toString()
+                            .contains("\"#/components/parameters/consistency\"");
                     if (takesConsistency) {
+                        withConsistency++;
                         for (String s : new String[] {"400", "409", "501", "504"}) {
                             assertTrue(responses.has(s), what + " documents " + s);
                         }
@@ -72,6 +77,7 @@ class OpenApiTest {
                     }
                 }
             }
+            assertEquals(8, withConsistency, "every read and write of a key takes ?consistency=");
         }
     }
 
