@@ -94,6 +94,16 @@ class CrdtNodeTest {
                 "--secret-file", secret.toString(), "--insecure-plaintext");
         assertEquals("2", openWithoutToken[0]);
         assertTrue(openWithoutToken[2].contains("needs a token file"), openWithoutToken[2]);
+        java.nio.file.Path shortToken = dir.resolve("token");
+        java.nio.file.Files.writeString(shortToken, "short\n");
+        String[] weak = run("run", "--name", "a", "--bind", "127.0.0.1:0", "--http", "0.0.0.0:0",
+                "--secret-file", secret.toString(), "--insecure-plaintext", "--http-token-file", shortToken.toString());
+        assertEquals("2", weak[0]);
+        assertTrue(weak[2].contains("at least 16 characters"), weak[2]);
+        String[] noSecret = run("run", "--name", "a", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                "--secret-file", dir.resolve("absent").toString(), "--insecure-plaintext");
+        assertEquals("2", noSecret[0]);
+        assertTrue(noSecret[2].contains("--secret-file"), noSecret[2]);
     }
 
     @Test
