@@ -14,10 +14,10 @@ import java.util.Optional;
  * replicator. Thread-safe; {@link #close()} is idempotent.
  */
 public final class NodeHttp implements AutoCloseable {
-    private final ReplicatorBackend backend;
+    private final AutoCloseable backend;
     private final HttpApiServer server;
 
-    private NodeHttp(ReplicatorBackend backend, HttpApiServer server) {
+    private NodeHttp(AutoCloseable backend, HttpApiServer server) {
         this.backend = backend;
         this.server = server;
     }
@@ -59,9 +59,19 @@ public final class NodeHttp implements AutoCloseable {
 
     /** Serves {@code replicator} with {@code options}. */
     public static NodeHttp start(Replicator replicator, Options options) {
-        Objects.requireNonNull(options, "options");
         ReplicatorBackend backend = new ReplicatorBackend(replicator);
-        return new NodeHttp(backend, HttpApiServer.start(options.config, backend));
+        return start(backend, backend, options);
+    }
+
+    /**
+     * Serves any backend (the cluster node's adapter, in this package); {@code release} runs at
+     * {@link #close()} after the server stopped.
+     */
+    static NodeHttp start(NodeBackend backend, AutoCloseable release, Options options) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(release, "release");
+        Objects.requireNonNull(options, "options");
+        return new NodeHttp(release, HttpApiServer.start(options.config, backend));
     }
 
     /** Where the server listens. */
@@ -72,6 +82,10 @@ public final class NodeHttp implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        backend.close();
+        try {
+            backend.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("releasing the HTTP backend failed", e);
+        }
     }
 }
