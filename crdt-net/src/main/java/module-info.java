@@ -3,7 +3,8 @@
  * JGroups. The public API is {@code io.converge.net} ({@link io.converge.net.JGroupsTransport},
  * {@link io.converge.net.ClusterSecret}); the stack built in code, the per-peer senders and the
  * admission handshake live in {@code io.converge.net.jgroups} and {@code io.converge.net.admission},
- * which are not exported, as is the {@code crdt-node} program ({@code io.converge.net.cli}).
+ * which are not exported, as is the {@code crdt-node} program ({@code io.converge.net.cli}) and
+ * its HTTP API ({@code io.converge.net.http}).
  */
 // JGroups 5.5 ships no module-info; its manifest names the automatic module org.jgroups. It is
 // transitive because JGroupsTransport.Builder takes JGroups types (stackCustomizer, forkOf).
