@@ -37,6 +37,29 @@ final class DemoCommand {
     private final PrintStream out;
     private final long seed;
 
+    /** The {@code demo} command line. */
+    @picocli.CommandLine.Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Three in-process nodes replicate a map over lossy links through a partition.")
+    static final class Cli implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        CrdtNode root;
+
+        @picocli.CommandLine.Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+                description = "Seed of the message losses; the same seed replays the same run (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            try {
+                return new DemoCommand(root.out, seed).run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                root.err.println("crdt-node: interrupted");
+                return 130;
+            }
+        }
+    }
+
     DemoCommand(PrintStream out, long seed) {
         this.out = out;
         this.seed = seed;

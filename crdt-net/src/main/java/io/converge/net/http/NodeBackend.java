@@ -1,0 +1,83 @@
+package io.converge.net.http;
+
+import io.converge.crdt.ReplicatedData;
+import io.converge.crdt.engine.Key;
+import io.converge.crdt.engine.Mutator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What the HTTP API needs of a node: its name, reads and writes at a consistency level, its
+ * members, a stream of events and its metrics. {@link ReplicatorBackend} implements it over one
+ * {@code Replicator}; the cluster node implements it with membership and consistency levels.
+ *
+ * <p>Implementations are thread-safe: the server calls them from its event-loop threads, so no
+ * method may block (futures complete later, on any thread).
+ */
+interface NodeBackend {
+    /** This node's name. */
+    String name();
+
+    /**
+     * Applies {@code mutator} to {@code key} and completes with the key's state after it once
+     * the write reached {@code consistency}. Exceptionally: {@link ConsistencyTimeoutException}
+     * (the write stays applied locally), {@link ConsistencyUnavailableException},
+     * {@code CrdtTypeMismatchException} (nothing changed), or the mutator's exception (nothing
+     * changed).
+     */
+    <S extends ReplicatedData<S>> CompletableFuture<S> update(Key<S> key, Mutator<S> mutator,
+            ConsistencyRequest consistency);
+
+    /**
+     * Completes with {@code key}'s state as read at {@code consistency}, empty if no replica
+     * asked holds it. Exceptionally as {@link #update}, changing nothing.
+     */
+    <S extends ReplicatedData<S>> CompletableFuture<Optional<S>> read(Key<S> key, ConsistencyRequest consistency);
+
+    /** The members this node knows, itself included, in a stable order. */
+    List<MemberInfo> members();
+
+    /**
+     * Calls {@code listener} with later events until the returned handle is closed. The listener
+     * runs on a backend thread, must not block and must not throw.
+     */
+    AutoCloseable subscribe(Consumer<BackendEvent> listener);
+
+    /** The node's metrics in the Prometheus text format (version 0.0.4). */
+    String prometheusScrape();
+
+    /**
+     * A member as {@code GET /members} shows it.
+     *
+     * @param name the member's name (its replica id)
+     * @param address where it listens, for people ({@code host:port}), or {@code ""} if unknown
+     * @param status {@code up}, {@code unreachable}, {@code left} or {@code down}
+     */
+    record MemberInfo(String name, String address, String status) {
+        public MemberInfo {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(status, "status");
+        }
+    }
+
+    /** Something {@code GET /events} streams. Member events join later. */
+    sealed interface BackendEvent {
+    }
+
+    /**
+     * A key changed, by a local write or a peer's.
+     *
+     * @param key the key's name
+     * @param state its state after the change
+     */
+    record KeyChanged(String key, ReplicatedData<?> state) implements BackendEvent {
+        public KeyChanged {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(state, "state");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.converge.net.http;
+
+import io.converge.crdt.codec.CodecRegistry;
+import io.converge.crdt.engine.Replicator;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The HTTP API of one node, as the {@code crdt-node} program starts it: the entry point of this
+ * (unexported) package for {@code io.converge.net.cli}. Owns the server and the backend, not the
+ * replicator. Thread-safe; {@link #close()} is idempotent.
+ */
+public final class NodeHttp implements AutoCloseable {
+    private final AutoCloseable backend;
+    private final HttpApiServer server;
+
+    private NodeHttp(AutoCloseable backend, HttpApiServer server) {
+        this.backend = backend;
+        this.server = server;
+    }
+
+    /** Checked server settings: where to listen and the token, other limits at their defaults. */
+    public static final class Options {
+        final HttpServerConfig config;
+
+        private Options(HttpServerConfig config) {
+            this.config = config;
+        }
+    }
+
+    /**
+     * Settings for listening on {@code bind}.
+     *
+     * @throws IllegalArgumentException if {@code bind} is not loopback and there is no token
+     */
+    public static Options options(InetSocketAddress bind, Optional<byte[]> token) {
+        HttpServerConfig.Builder b = HttpServerConfig.builder().bind(bind);
+        token.ifPresent(b::token);
+        return new Options(b.build());
+    }
+
+    /**
+     * The token in {@code file}: its first line, trimmed.
+     *
+     * @throws IllegalArgumentException if it has fewer than 16 characters
+     */
+    public static byte[] readToken(Path file) throws IOException {
+        return HttpServerConfig.readToken(file);
+    }
+
+    /** A registry of the codecs of the API's three kinds of keys, for the node's replicator. */
+    public static CodecRegistry codecs() {
+        return CodecRegistry.of(HttpApi.COUNTER.codec().orElseThrow(), HttpApi.SET.codec().orElseThrow(),
+                HttpApi.MAP.codec().orElseThrow());
+    }
+
+    /** Serves {@code replicator} with {@code options}. */
+    public static NodeHttp start(Replicator replicator, Options options) {
+        ReplicatorBackend backend = new ReplicatorBackend(replicator);
+        return start(backend, backend, options);
+    }
+
+    /**
+     * Serves any backend (the cluster node's adapter, in this package); {@code release} runs at
+     * {@link #close()} after the server stopped.
+     */
+    static NodeHttp start(NodeBackend backend, AutoCloseable release, Options options) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(release, "release");
+        Objects.requireNonNull(options, "options");
+        return new NodeHttp(release, HttpApiServer.start(options.config, backend));
+    }
+
+    /** Where the server listens. */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        try {
+            backend.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("releasing the HTTP backend failed", e);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.converge.net.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.converge.crdt.testing.InMemoryNetwork;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two nodes over the in-memory network: consistency levels, timeouts, and the change stream. */
+class HttpApiClusterTest {
+    private InMemoryNetwork net;
+    private ApiNode lisbon;
+    private ApiNode osaka;
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        net = new InMemoryNetwork(7);
+        lisbon = ApiNode.start("lisbon", net.transport(), b -> b);
+        osaka = ApiNode.start("osaka", net.transport(), b -> b);
+        awaitUp(lisbon, 2);
+        awaitUp(osaka, 2);
+    }
+
+    @AfterEach
+    void stop() {
+        lisbon.close();
+        osaka.close();
+    }
+
+    /** Waits (at most 10 s) until {@code node} lists {@code n} members up. */
+    private static void awaitUp(ApiNode node, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            JsonNode m = node.get("/members").json().get("members");
+            long up = 0;
+            for (JsonNode x : m) {
+                up += x.get("status").asText().equals("up") ? 1 : 0;
+            }
+            if (up == n) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("members never all up: " + node.get("/members").body());
+    }
+
+    @Test
+    void aWriteAtAllAnswersOnceThePeerHoldsIt() {
+        ApiNode.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=5000", "{\"delta\": 4}");
+        assertEquals(200, a.status(), a.body());
+        // Acknowledged means osaka joined the write: it reads it locally at once.
+        assertEquals("{\"value\":4}", osaka.get("/counters/hits").body());
+    }
+
+    @Test
+    void aWriteThatMissesItsLevelGets504NamingTheAcknowledgements() throws InterruptedException {
+        net.partition(Set.of(osaka.replicator.self()));
+        ApiNode.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=300", "{\"delta\": 1}");
+        assertEquals(504, a.status(), a.body());
+        JsonNode j = a.json();
+        assertEquals("timeout", j.get("error").asText());
+        assertEquals(2, j.get("required").asInt());
+        assertEquals("[\"lisbon\"]", j.get("acknowledged").toString());
+        assertEquals("[\"osaka\"]", j.get("pending").toString());
+        assertEquals(504, lisbon.post("/sets/s/add?consistency=majority&timeout_ms=200", "{\"element\": \"a\"}").status(),
+                "a majority of two is both");
+        assertEquals("{\"value\":1}", lisbon.get("/counters/hits").body(), "the write stays applied locally");
+        net.heal();
+        awaitValue(osaka, "/counters/hits", "{\"value\":1}");
+    }
+
+    private static void awaitValue(ApiNode node, String path, String body) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (node.get(path).body().equals(body)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals(body, node.get(path).body(), "not converged within 10 s");
+    }
+
+    @Test
+    void theEventStreamCarriesLocalAndRemoteChanges() throws Exception {
+        // osaka uses the key first, so its backend streams it (see ReplicatorBackend).
+        assertEquals(200, osaka.post("/counters/hits", "{\"delta\": 1}").status());
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(osaka.base + "/events")).GET().build();
+        CompletableFuture<HttpResponse<Stream<String>>> stream =
+                ApiNode.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r = stream.get(5, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        Thread reader = new Thread(() -> {
+            try {
+                r.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException closedByTheTest) {
+                // the stream ends when the test closes it
+            }
+        }, "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            assertEquals(": connected to osaka", lines.poll(5, TimeUnit.SECONDS));
+            assertEquals("", lines.poll(5, TimeUnit.SECONDS));
+            // A remote write: lisbon's change reaches osaka's stream.
+            assertEquals(200, lisbon.post("/counters/hits", "{\"delta\": 2}").status());
+            String data = awaitEvent(lines, "{\"key\":\"hits\",\"type\":\"counter\",\"state\":{\"value\":3}}");
+            assertTrue(data.contains("\"value\":3"), data);
+            // A local write of a new key is streamed from its first write.
+            assertEquals(200, osaka.send("PUT", "/maps/cfg/a", "{\"value\": [1]}").status());
+            awaitEvent(lines, "{\"key\":\"cfg\",\"type\":\"map\",\"state\":{\"entries\":{\"a\":[1]}}}");
+        } finally {
+            r.body().close();
+        }
+    }
+
+    /** Reads events (at most 10 s) until one carries {@code json}; returns it. */
+    private static String awaitEvent(BlockingQueue<String> lines, String json) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        StringBuilder seen = new StringBuilder();
+        String event = "";
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                break;
+            }
+            seen.append(line).append('\n');
+            if (line.startsWith("event: ")) {
+                event = line.substring(7);
+            } else if (line.startsWith("data: ") && line.substring(6).equals(json)) {
+                assertEquals("key", event);
+                return line.substring(6);
+            }
+        }
+        throw new AssertionError("no event " + json + " within 10 s; saw:\n" + seen);
+    }
+}

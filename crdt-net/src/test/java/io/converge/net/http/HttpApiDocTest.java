@@ -1,0 +1,158 @@
+package io.converge.net.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the {@code curl} examples of {@code docs/http-api.md}: every {@code sh} block, in order,
+ * against one fresh node named {@code lisbon}, with {@code http://localhost:8080} replaced by the
+ * node's address. Each command is followed by a line {@code # STATUS BODY} that must match the
+ * answer exactly. An {@code sh} block may hold nothing else, so the page cannot drift.
+ */
+class HttpApiDocTest {
+    private static final String DOC_BASE = "http://localhost:8080";
+
+    /** One documented call and what it must answer. */
+    record Example(String method, String url, String body, List<String> headers, int status, String expected,
+            String line) {
+    }
+
+    static Path doc() {
+        Path module = Path.of("").toAbsolutePath();
+        for (Path p = module; p != null; p = p.getParent()) {
+            Path d = p.resolve("docs").resolve("http-api.md");
+            if (Files.isRegularFile(d)) {
+                return d;
+            }
+        }
+        throw new AssertionError("docs/http-api.md not found above " + module);
+    }
+
+    static List<Example> examples(List<String> lines) {
+        List<Example> out = new ArrayList<>();
+        boolean inSh = false;
+        String command = null;
+        for (String raw : lines) {
+            String line = raw.trim();
+            if (!inSh) {
+                inSh = line.equals("```sh");
+                continue;
+            }
+            if (line.equals("```")) {
+                assertTrue(command == null, "a command without an expected answer: " + command);
+                inSh = false;
+            } else if (line.startsWith("curl ")) {
+                assertTrue(command == null, "a command without an expected answer: " + command);
+                command = line;
+            } else if (line.startsWith("# ") && command != null) {
+                String[] sb = line.substring(2).split(" ", 2);
+                out.add(parse(command, Integer.parseInt(sb[0]), sb.length > 1 ? sb[1] : null));
+                command = null;
+            } else {
+                throw new AssertionError("an sh block holds only curl commands, each followed by '# STATUS BODY': " + raw);
+            }
+        }
+        return out;
+    }
+
+    private static Example parse(String command, int status, String expected) {
+        List<String> words = words(command);
+        String method = null;
+        String url = null;
+        String body = null;
+        List<String> headers = new ArrayList<>();
+        for (int i = 1; i < words.size(); i++) {
+            String w = words.get(i);
+            switch (w) {
+                case "-s", "-N", "-sN" -> { }
+                case "-X" -> method = words.get(++i);
+                case "-d" -> body = words.get(++i);
+                case "-H" -> {
+                    String[] h = words.get(++i).split(":", 2);
+                    headers.add(h[0].trim());
+                    headers.add(h[1].trim());
+                }
+                default -> {
+                    assertTrue(w.startsWith(DOC_BASE + "/"), "unexpected curl argument '" + w + "' in: " + command);
+                    url = w;
+                }
+            }
+        }
+        assertTrue(url != null, "no URL in: " + command);
+        if (method == null) {
+            method = body == null ? "GET" : "POST"; // as curl does
+        }
+        return new Example(method, url, body, headers, status, expected, command);
+    }
+
+    /** The words of a command line, with '...' and "..." quoting as a shell reads them here. */
+    private static List<String> words(String s) {
+        List<String> out = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    w.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (c == ' ') {
+                if (inWord) {
+                    out.add(w.toString());
+                    w.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                w.append(c);
+                inWord = true;
+            }
+        }
+        assertEquals(0, quote, "unbalanced quotes: " + s);
+        if (inWord) {
+            out.add(w.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void everyCurlExampleAnswersAsDocumented() throws IOException {
+        List<Example> examples = examples(Files.readAllLines(doc()));
+        assertTrue(examples.size() >= 20, "the page shows the API: " + examples.size() + " examples");
+        try (ApiNode node = ApiNode.start("lisbon")) {
+            for (Example e : examples) {
+                String path = e.url().substring(DOC_BASE.length());
+                ApiNode.Answer a = node.send(e.method(), path, e.body(), e.headers().toArray(String[]::new));
+                assertEquals(e.status(), a.status(), e.line() + "\n -> " + a.body());
+                if (e.expected() != null) {
+                    assertEquals(e.expected(), a.body(), e.line());
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePageLinksOnlyToFilesThatExist() throws IOException {
+        Path doc = doc();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\]\\(([^)#]+)(#[^)]*)?\\)")
+                .matcher(Files.readString(doc));
+        while (m.find()) {
+            String target = m.group(1);
+            if (!target.startsWith("http")) {
+                assertTrue(Files.exists(doc.getParent().resolve(target)), "broken link " + target);
+            }
+        }
+    }
+}
