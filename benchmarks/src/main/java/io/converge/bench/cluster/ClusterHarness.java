@@ -70,6 +70,11 @@ public final class ClusterHarness {
     }
 
     public static void main(String[] args) throws Exception {
+        // The figures are the output: JGroups' and the engine's INFO lines (views, peers up and down)
+        // would bury them. -Dorg.slf4j.simpleLogger.defaultLogLevel=info brings them back.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         String what = args.length > 0 ? args[0] : "throughput";
         ClusterNetwork.Kind kind;
         try {
