@@ -55,7 +55,8 @@ final class ClusterNetwork {
                 }
             }
             throw new IllegalArgumentException("converge.transport must be one of "
-                    + Arrays.stream(values()).map(k -> k.label).collect(Collectors.joining(", ")) + ", got '" + label + "'");
+                    + Arrays.stream(values()).map(k -> k.label).collect(Collectors.joining(", "))
+                    + ", got '" + label + "'");
         }
     }
 
@@ -155,8 +156,8 @@ final class ClusterNetwork {
         StringBuilder sb = new StringBuilder();
         for (JGroupsTransport t : jgroups) {
             TransportStats s = t.stats();
-            sb.append(String.format("  view %d, admitted %d, admissions %d, frames out %,d, in %,d, dropped outbound %,d, "
-                    + "stale %,d%n", s.viewSize(), s.admittedPeers(), s.admissions(), s.framesOut(), s.framesIn(),
+            sb.append(String.format("  view %d, admitted %d, admissions %d, frames out %,d, in %,d, "
+                    + "dropped outbound %,d, stale %,d%n", s.viewSize(), s.admittedPeers(), s.admissions(), s.framesOut(), s.framesIn(),
                     s.droppedOutbound(), s.droppedStale()));
         }
         return sb.toString();
