@@ -3,6 +3,8 @@
 #   dnsmasq  (package dnsmasq-base: the binary only, no service that would take port 53;
 #             the DNS discovery tests run their own dnsmasq on a free port of 127.0.0.1)
 #   ip       (package iproute2: the multicast test sets up loopback in its own network namespace)
+#   chromium, chromedriver (packages chromium and chromium-driver: the cluster page's browser test
+#             drives Debian's headless Chromium through its own driver, never a downloaded one)
 # Idempotent: installs nothing that is present. Needs root and apt-get; without them it says so
 # and exits 0, and the tests that need the tools skip with a message. Never fails the build.
 # Set CONVERGE_NO_INSTALL=1 to skip the installation.
@@ -12,9 +14,11 @@ log() { echo "[install-test-tools] $*"; }
 missing=""
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing="$missing dnsmasq-base"
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing="$missing iproute2"
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
 
 if [ -z "$missing" ]; then
-    log "dnsmasq and ip present; nothing to do"
+    log "dnsmasq, ip, chromium and chromedriver present; nothing to do"
     exit 0
 fi
 if [ "${CONVERGE_NO_INSTALL:-0}" = "1" ]; then

@@ -61,6 +61,7 @@ final class HttpApi {
 
     /** Every route served, {@code /events} included (the server streams it). */
     static final List<Route> ROUTES = List.of(
+            new Route("GET", "/"),
             new Route("GET", "/health"),
             new Route("GET", "/members"),
             new Route("GET", "/metrics"),
@@ -113,10 +114,17 @@ final class HttpApi {
 
     private final NodeBackend backend;
     private final byte[] openApi;
+    private final ClusterPage page;
 
     HttpApi(NodeBackend backend) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.openApi = openApiDocument();
+        this.page = ClusterPage.load();
+    }
+
+    /** The cluster page this API serves at {@code /}. */
+    ClusterPage page() {
+        return page;
     }
 
     /** The OpenAPI 3 document this API serves at {@code /openapi.json}. */
@@ -209,6 +217,9 @@ final class HttpApi {
     private CompletableFuture<Response> dispatch(Route route, List<String> p, Map<String, List<String>> query,
             byte[] body) {
         switch (route.template()) {
+            case "/":
+                noQuery(query);
+                return done(new Response(200, ClusterPage.CONTENT_TYPE, page.html(), ""));
             case "/health": {
                 noQuery(query);
                 ObjectNode n = Json.NODES.objectNode();

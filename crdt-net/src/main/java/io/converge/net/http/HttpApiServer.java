@@ -194,7 +194,10 @@ final class HttpApiServer implements AutoCloseable {
                 enqueue(ctx, CompletableFuture.completedFuture(HttpApi.Response.error(status, "bad_request", what)), false);
                 return;
             }
-            if (config.token.isPresent() && !authorized(req)) {
+            // The page itself holds no data: a browser cannot send a bearer token when it
+            // navigates, so the page is served without one and asks for it before any call.
+            boolean page = req.method().name().equals("GET") && req.uri().equals("/");
+            if (config.token.isPresent() && !page && !authorized(req)) {
                 HttpApi.Response r = HttpApi.Response.error(401, "unauthorized",
                         "this node needs 'Authorization: Bearer <token>'");
                 enqueue(ctx, CompletableFuture.completedFuture(r), keepAlive);
@@ -252,7 +255,12 @@ final class HttpApiServer implements AutoCloseable {
                     HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length)
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                    .set("X-Content-Type-Options", "nosniff");
+            if (r.contentType().equals(ClusterPage.CONTENT_TYPE)) {
+                resp.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, api.page().contentSecurityPolicy())
+                        .set("Referrer-Policy", "no-referrer");
+            }
             if (!r.allow().isEmpty()) {
                 resp.headers().set(HttpHeaderNames.ALLOW, r.allow());
             }

@@ -186,7 +186,8 @@ class HttpApiContractTest {
     void unknownPathsGet404AndOtherMethods405() {
         seed();
         String before = state();
-        for (String p : List.of("/", "/nope", "/counters", "/counters/", "/counters/hits/extra", "/sets/tags/clear",
+        // "/" is the cluster page: POST there is a 405 (ClusterPageTest).
+        for (String p : List.of("/nope", "//", "/counters", "/counters/", "/counters/hits/extra", "/sets/tags/clear",
                 "/maps/cfg/a/b", "/health/")) {
             ApiNode.Answer a = node.post(p, "{\"delta\": 1}");
             assertEquals(404, a.status(), p);
