@@ -1,0 +1,198 @@
+package io.converge.net.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The cluster page in a real headless browser: two {@code crdt-node run} processes, a counter
+ * written through node A's form shows on node B's page, and B killed with SIGKILL turns
+ * unreachable on A's page, all without a reload.
+ *
+ * <p>Drives Debian's {@code chromium} through Debian's {@code chromedriver}, named by path so that
+ * Selenium never looks for (or downloads) a driver of its own; skips with a message where they are
+ * not installed ({@code scripts/install-test-tools.sh} installs them as root). Every wait is
+ * bounded. Screenshots go to {@code target/cluster-page/}; with {@code -Dconverge.screenshots=update}
+ * they are also copied to {@code docs/images/} for the README.
+ */
+class ClusterPageBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Pattern READY = Pattern.compile("HTTP API on http://(\\S+)");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final List<Process> processes = new ArrayList<>();
+    private WebDriver browser;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aWriteOnOnePageShowsOnTheOtherAndAKilledPeerTurnsUnreachable(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
+                        + "); run scripts/install-test-tools.sh as root to install them");
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, Base64.getEncoder().encodeToString(
+                "the browser test's secret, 32+ bytes".getBytes(StandardCharsets.US_ASCII)));
+        int portA = freePort();
+        int portB = freePort();
+        String seeds = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
+        Process a = startNode(dir, "alpha", portA, seeds, secret);
+        Process b = startNode(dir, "beta", portB, seeds, secret);
+        String httpA = awaitReady(a, dir.resolve("alpha.log"));
+        String httpB = awaitReady(b, dir.resolve("beta.log"));
+
+        browser = startBrowser(dir);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(100));
+
+        browser.get("http://" + httpA + "/");
+        String pageA = browser.getWindowHandle();
+        assertEquals("crdt-node alpha", wait.until(d -> d.getTitle().equals("crdt-node alpha") ? d.getTitle() : null));
+        wait.withMessage("A's page shows both members up").until(d -> "up".equals(status(d, "alpha"))
+                && "up".equals(status(d, "beta")));
+
+        browser.switchTo().newWindow(WindowType.TAB);
+        String pageB = browser.getWindowHandle();
+        browser.get("http://" + httpB + "/");
+        wait.withMessage("B's page is live").until(d -> "live".equals(attr(d, By.id("conn"), "data-state")));
+
+        browser.switchTo().window(pageA);
+        wait.withMessage("A's page is live").until(d -> "live".equals(attr(d, By.id("conn"), "data-state")));
+        new Select(browser.findElement(By.id("w-type"))).selectByValue("counter");
+        browser.findElement(By.id("w-key")).sendKeys("visits");
+        WebElement delta = browser.findElement(By.id("w-delta"));
+        delta.clear();
+        delta.sendKeys("5");
+        browser.findElement(By.id("w-submit")).click();
+        wait.withMessage("the write is acknowledged on A's page").until(d -> "ok".equals(attr(d, By.id("write-result"), "data-kind")));
+        assertEquals("5", keyValue(browser, "visits"), "A's page shows the value its write answered");
+
+        browser.switchTo().window(pageB);
+        wait.withMessage("the counter written on A appears on B's page").until(d -> "5".equals(keyValue(d, "visits")));
+        screenshot(dir, "cluster-page-b.png");
+
+        browser.switchTo().window(pageA);
+        screenshot(dir, "cluster-page.png");
+        b.destroyForcibly(); // SIGKILL: a crash, no goodbye
+        assertTrue(b.waitFor(10, TimeUnit.SECONDS), "beta did not die within 10 s of SIGKILL");
+        wait.withMessage("beta turns unreachable on A's page").until(d -> Set.of("unreachable", "down").contains(status(d, "beta")));
+        assertEquals("up", status(browser, "alpha"));
+        screenshot(dir, "cluster-page-unreachable.png");
+    }
+
+    private Process startNode(Path dir, String name, int port, String seeds, Path secret) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), CrdtNode.class.getName(),
+                "run", "--name", name, "--bind", "127.0.0.1:" + port, "--http", "127.0.0.1:0", "--seeds", seeds,
+                "--secret-file", secret.toString(), "--insecure-plaintext");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(dir.resolve(name + ".log").toFile());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    /** The node's HTTP address, once it printed it (polling its log file: a pipe can lose a tail). */
+    private static String awaitReady(Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            Matcher m = READY.matcher(Files.readString(log));
+            if (m.find()) {
+                return m.group(1);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the node never said it was ready:\n" + Files.readString(log));
+    }
+
+    private static WebDriver startBrowser(Path dir) {
+        // The driver and the browser are named by path: Selenium Manager is never asked for either.
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().withLogFile(dir.resolve("chromedriver.log").toFile()).build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,860", "--no-first-run", "--disable-extensions", "--disable-background-networking");
+        WebDriver d = new ChromeDriver(service, options);
+        d.manage().timeouts().pageLoadTimeout(WAIT).scriptTimeout(WAIT);
+        return d;
+    }
+
+    private static String status(WebDriver d, String member) {
+        return attr(d, By.cssSelector("tr[data-member='" + member + "'] .status"), "data-status");
+    }
+
+    private static String keyValue(WebDriver d, String key) {
+        List<WebElement> e = d.findElements(By.cssSelector("tr[data-key='" + key + "'] .value"));
+        return e.isEmpty() ? null : e.get(0).getText();
+    }
+
+    private static String attr(WebDriver d, By by, String name) {
+        try {
+            List<WebElement> e = d.findElements(by);
+            return e.isEmpty() ? null : e.get(0).getAttribute(name);
+        } catch (WebDriverException e) {
+            return null; // the row was re-rendered between finding and reading it; the wait asks again
+        }
+    }
+
+    private void screenshot(Path dir, String name) throws IOException {
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        Path out = Path.of("target", "cluster-page");
+        Files.createDirectories(out);
+        Files.write(out.resolve(name), png);
+        if ("update".equals(System.getProperty("converge.screenshots"))) {
+            Path docs = Path.of("..", "docs", "images");
+            Files.createDirectories(docs);
+            Files.copy(out.resolve(name), docs.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (browser != null) {
+            browser.quit();
+        }
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
