@@ -102,11 +102,14 @@ class ClusterPageBrowserTest {
         screenshot(dir, "cluster-page-b.png");
 
         browser.switchTo().window(pageA);
+        wait.withMessage("A's page shows beta caught up").until(d -> "in sync".equals(text(d, "tr[data-member='beta'] .lag")));
         screenshot(dir, "cluster-page.png");
         b.destroyForcibly(); // SIGKILL: a crash, no goodbye
         assertTrue(b.waitFor(10, TimeUnit.SECONDS), "beta did not die within 10 s of SIGKILL");
         wait.withMessage("beta turns unreachable on A's page").until(d -> Set.of("unreachable", "down").contains(status(d, "beta")));
         assertEquals("up", status(browser, "alpha"));
+        wait.withMessage("the change is among the recent events").until(d -> d.findElements(By.cssSelector("#events li"))
+                .stream().map(WebElement::getText).anyMatch(t -> t.contains("beta") && t.contains("unreachable")));
         screenshot(dir, "cluster-page-unreachable.png");
     }
 
@@ -154,8 +157,16 @@ class ClusterPageBrowserTest {
     }
 
     private static String keyValue(WebDriver d, String key) {
-        List<WebElement> e = d.findElements(By.cssSelector("tr[data-key='" + key + "'] .value"));
-        return e.isEmpty() ? null : e.get(0).getText();
+        return text(d, "tr[data-key='" + key + "'] .value");
+    }
+
+    private static String text(WebDriver d, String css) {
+        try {
+            List<WebElement> e = d.findElements(By.cssSelector(css));
+            return e.isEmpty() ? null : e.get(0).getText();
+        } catch (WebDriverException e) {
+            return null; // re-rendered between finding and reading; the wait asks again
+        }
     }
 
     private static String attr(WebDriver d, By by, String name) {
