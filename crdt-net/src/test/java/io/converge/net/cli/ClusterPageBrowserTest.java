@@ -38,7 +38,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The cluster page in a real headless browser: two {@code crdt-node run} processes, a counter
  * written through node A's form shows on node B's page, and B killed with SIGKILL turns
- * unreachable on A's page, all without a reload.
+ * unreachable on A's page, all without a reload. Node A needs a bearer token, which its page asks
+ * for; a write the API refuses shows its error and changes nothing.
  *
  * <p>Drives Debian's {@code chromium} through Debian's {@code chromedriver}, named by path so that
  * Selenium never looks for (or downloads) a driver of its own; skips with a message where they are
@@ -67,7 +68,9 @@ class ClusterPageBrowserTest {
         int portA = freePort();
         int portB = freePort();
         String seeds = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
-        Process a = startNode(dir, "alpha", portA, seeds, secret);
+        Path token = dir.resolve("token");
+        Files.writeString(token, "page-test-token-0123456789\n");
+        Process a = startNode(dir, "alpha", portA, seeds, secret, "--http-token-file", token.toString());
         Process b = startNode(dir, "beta", portB, seeds, secret);
         String httpA = awaitReady(a, dir.resolve("alpha.log"));
         String httpB = awaitReady(b, dir.resolve("beta.log"));
@@ -77,6 +80,13 @@ class ClusterPageBrowserTest {
 
         browser.get("http://" + httpA + "/");
         String pageA = browser.getWindowHandle();
+        // Alpha needs a bearer token: its page asks for it before showing anything.
+        WebElement tokenField = wait.withMessage("A's page asks for the token").until(d -> {
+            WebElement t = d.findElement(By.id("token"));
+            return t.isDisplayed() ? t : null;
+        });
+        tokenField.sendKeys("page-test-token-0123456789");
+        browser.findElement(By.cssSelector("#auth-form button")).click();
         assertEquals("crdt-node alpha", wait.until(d -> d.getTitle().equals("crdt-node alpha") ? d.getTitle() : null));
         wait.withMessage("A's page shows both members up").until(d -> "up".equals(status(d, "alpha"))
                 && "up".equals(status(d, "beta")));
@@ -96,6 +106,14 @@ class ClusterPageBrowserTest {
         browser.findElement(By.id("w-submit")).click();
         wait.withMessage("the write is acknowledged on A's page").until(d -> "ok".equals(attr(d, By.id("write-result"), "data-kind")));
         assertEquals("5", keyValue(browser, "visits"), "A's page shows the value its write answered");
+        new Select(browser.findElement(By.id("w-type"))).selectByValue("set-add");
+        browser.findElement(By.id("w-element")).sendKeys("x");
+        browser.findElement(By.id("w-submit")).click();
+        wait.withMessage("a refused write shows its error").until(d -> "error".equals(attr(d, By.id("write-result"), "data-kind")));
+        assertTrue(browser.findElement(By.id("write-result")).getText().contains("409 type_mismatch"),
+                browser.findElement(By.id("write-result")).getText());
+        assertEquals("5", keyValue(browser, "visits"), "the refused write changed nothing");
+        new Select(browser.findElement(By.id("w-type"))).selectByValue("counter");
 
         browser.switchTo().window(pageB);
         wait.withMessage("the counter written on A appears on B's page").until(d -> "5".equals(keyValue(d, "visits")));
@@ -113,12 +131,15 @@ class ClusterPageBrowserTest {
         screenshot(dir, "cluster-page-unreachable.png");
     }
 
-    private Process startNode(Path dir, String name, int port, String seeds, Path secret) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    private Process startNode(Path dir, String name, int port, String seeds, Path secret, String... more)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), CrdtNode.class.getName(),
                 "run", "--name", name, "--bind", "127.0.0.1:" + port, "--http", "127.0.0.1:0", "--seeds", seeds,
-                "--secret-file", secret.toString(), "--insecure-plaintext");
+                "--secret-file", secret.toString(), "--insecure-plaintext"));
+        command.addAll(List.of(more));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve(name + ".log").toFile());
         Process p = pb.start();
