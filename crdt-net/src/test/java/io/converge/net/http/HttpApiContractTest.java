@@ -186,7 +186,7 @@ class HttpApiContractTest {
     void unknownPathsGet404AndOtherMethods405() {
         seed();
         String before = state();
-        // "/" is the cluster page: POST there is a 405 (ClusterPageTest).
+        // "/" is the cluster page: POST there is a 405 (ClusterPageServedTest).
         for (String p : List.of("/nope", "//", "/counters", "/counters/", "/counters/hits/extra", "/sets/tags/clear",
                 "/maps/cfg/a/b", "/health/")) {
             ApiNode.Answer a = node.post(p, "{\"delta\": 1}");

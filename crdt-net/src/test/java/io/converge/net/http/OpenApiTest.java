@@ -64,7 +64,7 @@ class OpenApiTest {
                     responses.findValues("$ref").forEach(r -> assertTrue(
                             !doc.at(r.asText().substring(1)).isMissingNode(), what + ": dangling " + r));
                     // Only the cluster page is public ("security": []): it holds no data, and a
-                    // browser cannot send a bearer token when it navigates (ClusterPageTest checks it).
+                    // browser cannot send a bearer token when it navigates (ClusterPageServedTest checks it).
                     boolean isPublic = op.getValue().path("security").isArray() && op.getValue().get("security").isEmpty();
                     assertEquals(!isPublic, responses.has("401"), what + " documents the token");
                     assertEquals(p.getKey().equals("/"), isPublic, what + ": only the page is public");

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * only the page's own script and style; public even where the API needs a token, and only the
  * page. The page's behaviour in a browser is {@code ClusterPageBrowserTest}'s.
  */
-class ClusterPageTest {
+class ClusterPageServedTest {
     @Test
     void theRootServesThePageAsHtmlWithAStrictPolicy() throws Exception {
         try (ApiNode node = ApiNode.start("page")) {
