@@ -231,7 +231,7 @@ final class HttpApi {
                 noQuery(query);
                 ArrayNode a = Json.NODES.arrayNode();
                 for (NodeBackend.MemberInfo mi : backend.members()) {
-                    a.addObject().put("name", mi.name()).put("address", mi.address()).put("status", mi.status());
+                    memberJson(a.addObject(), mi);
                 }
                 ObjectNode n = Json.NODES.objectNode();
                 n.set("members", a);
@@ -306,8 +306,15 @@ final class HttpApi {
         return backend.read(key, c).thenApply(s -> Response.json(200, render.apply(s.orElse(key.bottom()))));
     }
 
-    /** The key {@code name} of {@code type}'s kind. */
+    /**
+     * The key {@code name} of {@code type}'s kind.
+     *
+     * @throws Json.BadRequest if the name is the cluster's own ({@code $...}, the member record)
+     */
     private static <S extends ReplicatedData<S>> Key<S> named(Key<S> type, String name) {
+        if (name.startsWith("$")) {
+            throw new Json.BadRequest("key names starting with '$' are reserved for the cluster");
+        }
         return Key.of(name, type.bottom(), type.codec().orElseThrow());
     }
 
@@ -405,13 +412,29 @@ final class HttpApi {
         return n;
     }
 
+    /** A member's fields, as {@code /members} and member events show them. */
+    static ObjectNode memberJson(ObjectNode n, NodeBackend.MemberInfo mi) {
+        return n.put("id", mi.id()).put("name", mi.name()).put("address", mi.address()).put("status", mi.status())
+                .put("reachable", mi.reachable());
+    }
+
+    /** The SSE event name of {@code event}: {@code key} or {@code member}. */
+    static String eventName(NodeBackend.BackendEvent event) {
+        return event instanceof NodeBackend.MemberChanged ? "member" : "key";
+    }
+
     /**
-     * The JSON of a {@link NodeBackend.KeyChanged} for {@code /events}: the key, its kind and its
-     * state as the matching GET shows it.
+     * The JSON of an event for {@code /events}: for a {@link NodeBackend.KeyChanged} the key, its
+     * kind and its state as the matching GET shows it; for a {@link NodeBackend.MemberChanged} the
+     * event's name then the member's fields.
      */
     @SuppressWarnings("unchecked")
     static JsonNode eventJson(NodeBackend.BackendEvent event) {
         ObjectNode n = Json.NODES.objectNode();
+        if (event instanceof NodeBackend.MemberChanged m) {
+            n.put("event", m.event());
+            return memberJson(n, m.member());
+        }
         if (event instanceof NodeBackend.KeyChanged k) {
             n.put("key", k.key());
             ReplicatedData<?> s = k.state();
@@ -443,7 +466,8 @@ final class HttpApi {
         if (c instanceof CrdtTypeMismatchException m) {
             return Response.error(409, "type_mismatch", m.getMessage());
         }
-        if (c instanceof CounterOverflowException || c instanceof ValueTooLargeException) {
+        if (c instanceof CounterOverflowException || c instanceof ValueTooLargeException
+                || c instanceof io.converge.crdt.engine.ReservedKeyException) {
             return Response.error(400, "bad_request", c.getMessage());
         }
         if (c instanceof ConsistencyUnavailableException u) {

@@ -50,22 +50,42 @@ interface NodeBackend {
     String prometheusScrape();
 
     /**
-     * A member as {@code GET /members} shows it.
+     * A member as {@code GET /members} and {@code event: member} show it.
      *
-     * @param name the member's name (its replica id)
+     * @param id its replica id
+     * @param name its name for people (the replica id where the backend knows no other)
      * @param address where it listens, for people ({@code host:port}), or {@code ""} if unknown
-     * @param status {@code up}, {@code unreachable}, {@code left} or {@code down}
+     * @param status its status in the member record: {@code joining}, {@code up}, {@code leaving},
+     *     {@code left} or {@code down} ({@link ReplicatorBackend}, which has no record, says
+     *     {@code up} or {@code unreachable})
+     * @param reachable whether this node reaches it now (always true for itself)
      */
-    record MemberInfo(String name, String address, String status) {
+    record MemberInfo(String id, String name, String address, String status, boolean reachable) {
         public MemberInfo {
+            Objects.requireNonNull(id, "id");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(status, "status");
         }
     }
 
-    /** Something {@code GET /events} streams. Member events join later. */
+    /** Something {@code GET /events} streams: a key's change or a member's. */
     sealed interface BackendEvent {
+    }
+
+    /**
+     * Something happened to a member, or (event {@code CurrentMembers}) a member as it was when
+     * the subscription started: one per member, first thing after subscribing.
+     *
+     * @param event the name of the {@code io.converge.net.MemberEvent} type ({@code MemberUp},
+     *     {@code MemberUnreachable}, ...) or {@code CurrentMembers}
+     * @param member the member as it is after the event
+     */
+    record MemberChanged(String event, MemberInfo member) implements BackendEvent {
+        public MemberChanged {
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(member, "member");
+        }
     }
 
     /**

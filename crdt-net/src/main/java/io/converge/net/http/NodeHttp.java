@@ -2,6 +2,9 @@ package io.converge.net.http;
 
 import io.converge.crdt.codec.CodecRegistry;
 import io.converge.crdt.engine.Replicator;
+import io.converge.net.ClusterNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -55,6 +58,30 @@ public final class NodeHttp implements AutoCloseable {
     public static CodecRegistry codecs() {
         return CodecRegistry.of(HttpApi.COUNTER.codec().orElseThrow(), HttpApi.SET.codec().orElseThrow(),
                 HttpApi.MAP.codec().orElseThrow());
+    }
+
+    /**
+     * A registry for the node's meters: give it to {@code ClusterNode.Builder.meterRegistry}, then
+     * to {@link #start(ClusterNode, String, PrometheusMeterRegistry, Options)}, which serves it at
+     * {@code GET /metrics}.
+     */
+    public static PrometheusMeterRegistry meterRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /**
+     * Serves {@code node}, named {@code name}, with {@code options}: consistency levels, members,
+     * every key's changes and member events, and the meters of {@code registry} (the one the node
+     * was built with).
+     */
+    public static NodeHttp start(ClusterNode node, String name, PrometheusMeterRegistry registry, Options options) {
+        ClusterNodeBackend backend = new ClusterNodeBackend(node, name, registry);
+        try {
+            return start(backend, backend, options);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     /** Serves {@code replicator} with {@code options}. */
