@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +49,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ClusterPageBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Pattern READY = Pattern.compile("HTTP API on http://(\\S+)");
+    private static final Pattern READY = Pattern.compile(
+            "peers on \\S*?(?<peers>\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+).*HTTP API on http://(?<http>\\S+)");
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final List<Process> processes = new ArrayList<>();
@@ -65,15 +65,14 @@ class ClusterPageBrowserTest {
         Path secret = dir.resolve("secret");
         Files.writeString(secret, Base64.getEncoder().encodeToString(
                 "the browser test's secret, 32+ bytes".getBytes(StandardCharsets.US_ASCII)));
-        int portA = freePort();
-        int portB = freePort();
-        String seeds = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
         Path token = dir.resolve("token");
         Files.writeString(token, "page-test-token-0123456789\n");
-        Process a = startNode(dir, "alpha", portA, seeds, secret, "--http-token-file", token.toString());
-        Process b = startNode(dir, "beta", portB, seeds, secret);
-        String httpA = awaitReady(a, dir.resolve("alpha.log"));
-        String httpB = awaitReady(b, dir.resolve("beta.log"));
+        // Ports chosen by the system, never guessed: beta's seed is the port alpha says it took.
+        Process a = startNode(dir, "alpha", secret, "--http-token-file", token.toString());
+        Matcher readyA = awaitReady(a, dir.resolve("alpha.log"));
+        String httpA = readyA.group("http");
+        Process b = startNode(dir, "beta", secret, "--seeds", readyA.group("peers"));
+        String httpB = awaitReady(b, dir.resolve("beta.log")).group("http");
 
         browser = startBrowser(dir);
         WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(100));
@@ -131,12 +130,11 @@ class ClusterPageBrowserTest {
         screenshot(dir, "cluster-page-unreachable.png");
     }
 
-    private Process startNode(Path dir, String name, int port, String seeds, Path secret, String... more)
-            throws IOException {
+    private Process startNode(Path dir, String name, Path secret, String... more) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), CrdtNode.class.getName(),
-                "run", "--name", name, "--bind", "127.0.0.1:" + port, "--http", "127.0.0.1:0", "--seeds", seeds,
+                "run", "--name", name, "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0",
                 "--secret-file", secret.toString(), "--insecure-plaintext"));
         command.addAll(List.of(more));
         ProcessBuilder pb = new ProcessBuilder(command);
@@ -147,13 +145,13 @@ class ClusterPageBrowserTest {
         return p;
     }
 
-    /** The node's HTTP address, once it printed it (polling its log file: a pipe can lose a tail). */
-    private static String awaitReady(Process p, Path log) throws Exception {
+    /** The node's peer and HTTP addresses, once it printed them (polling its log: a pipe can lose a tail). */
+    private static Matcher awaitReady(Process p, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && p.isAlive()) {
             Matcher m = READY.matcher(Files.readString(log));
             if (m.find()) {
-                return m.group(1);
+                return m;
             }
             Thread.sleep(50);
         }
@@ -208,12 +206,6 @@ class ClusterPageBrowserTest {
             Path docs = Path.of("..", "docs", "images");
             Files.createDirectories(docs);
             Files.copy(out.resolve(name), docs.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
