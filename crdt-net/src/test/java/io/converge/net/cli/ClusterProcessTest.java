@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code crdt-node run} nodes as real processes over real TCP with TLS: partitioned through the
  * fault-injection endpoint they see each other unreachable, diverge, refuse majority writes (504),
- * heal and converge; a node restarted after SIGKILL on its data directory keeps every write it
+ * heal and converge, and one stopped by SIGTERM is seen to have left; a node restarted after SIGKILL on its data directory keeps every write it
  * acknowledged; nodes with different secrets never share a key. Every wait is bounded and every
  * child is killed in a finally.
  */
@@ -72,6 +72,15 @@ class ClusterProcessTest {
             }
             NodeProcess.await(() -> a.member("b").get("reachable").asBoolean(), () -> "a reaches b again");
             assertEquals(200, a.post("/counters/x?consistency=majority&timeout_ms=10000", "{\"delta\": 1}").status());
+
+            // SIGTERM: b leaves gracefully, a sees it left (not unreachable), and b exits 0.
+            b.process.destroy();
+            assertTrue(b.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "b stopped within 30 s of SIGTERM");
+            assertEquals(0, b.process.exitValue(), b.output());
+            NodeProcess.await(() -> a.member("b").get("status").asText().equals("left"),
+                    () -> "a sees b left: " + a.get("/members").body());
+            assertEquals(200, a.post("/counters/x?consistency=all&timeout_ms=5000", "{\"delta\": 1}").status(),
+                    "a member that left no longer counts");
         }
     }
 
