@@ -191,16 +191,30 @@ final class ClusterNodeBackend implements NodeBackend, AutoCloseable {
     }
 
     /**
-     * Member events go to {@code listener} through a subscription of its own (so it starts with
-     * one {@code CurrentMembers} event per member), key changes through the shared one.
+     * Member events go to {@code listener} through a subscription of its own, which starts with
+     * one {@code CurrentMembers} event per member; key changes through the shared one, from right
+     * after that snapshot (so the snapshot always comes first).
      */
     @Override
     public AutoCloseable subscribe(Consumer<BackendEvent> listener) {
         Objects.requireNonNull(listener, "listener");
-        Subscription members = node.subscribe(e -> memberEvents(e).forEach(m -> deliver(listener, m)));
-        keyListeners.add(listener);
+        Object lock = new Object();
+        boolean[] closed = {false};
+        Subscription members = node.subscribe(e -> {
+            memberEvents(e).forEach(m -> deliver(listener, m));
+            if (e instanceof MemberEvent.CurrentMembers) {
+                synchronized (lock) {
+                    if (!closed[0]) {
+                        keyListeners.add(listener);
+                    }
+                }
+            }
+        });
         return () -> {
-            keyListeners.remove(listener);
+            synchronized (lock) {
+                closed[0] = true;
+                keyListeners.remove(listener);
+            }
             members.close();
         };
     }
