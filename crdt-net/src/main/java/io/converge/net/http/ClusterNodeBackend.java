@@ -56,16 +56,19 @@ final class ClusterNodeBackend implements NodeBackend, AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final List<Consumer<BackendEvent>> keyListeners = new CopyOnWriteArrayList<>();
     private final Subscription keys;
+    private final Optional<FaultInjection> faults;
 
     /**
      * @param node the node served
      * @param name its name (the one it announced in the member record)
      * @param registry the registry given to the node's builder ({@code meterRegistry})
+     * @param faults the partition switch, if the node runs with fault injection
      */
-    ClusterNodeBackend(ClusterNode node, String name, PrometheusMeterRegistry registry) {
+    ClusterNodeBackend(ClusterNode node, String name, PrometheusMeterRegistry registry, Optional<FaultInjection> faults) {
         this.node = Objects.requireNonNull(node, "node");
         this.name = Objects.requireNonNull(name, "name");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.faults = Objects.requireNonNull(faults, "faults");
         this.keys = node.replicator().subscribeAll(e -> {
             if (e.key().startsWith(RESERVED_PREFIX) || e.state().isEmpty()) {
                 return; // an expiry: the API's keys have no time to live
@@ -188,16 +191,30 @@ final class ClusterNodeBackend implements NodeBackend, AutoCloseable {
     }
 
     /**
-     * Member events go to {@code listener} through a subscription of its own (so it starts with
-     * one {@code CurrentMembers} event per member), key changes through the shared one.
+     * Member events go to {@code listener} through a subscription of its own, which starts with
+     * one {@code CurrentMembers} event per member; key changes through the shared one, from right
+     * after that snapshot (so the snapshot always comes first).
      */
     @Override
     public AutoCloseable subscribe(Consumer<BackendEvent> listener) {
         Objects.requireNonNull(listener, "listener");
-        Subscription members = node.subscribe(e -> memberEvents(e).forEach(m -> deliver(listener, m)));
-        keyListeners.add(listener);
+        Object lock = new Object();
+        boolean[] closed = {false};
+        Subscription members = node.subscribe(e -> {
+            memberEvents(e).forEach(m -> deliver(listener, m));
+            if (e instanceof MemberEvent.CurrentMembers) {
+                synchronized (lock) {
+                    if (!closed[0]) {
+                        keyListeners.add(listener);
+                    }
+                }
+            }
+        });
         return () -> {
-            keyListeners.remove(listener);
+            synchronized (lock) {
+                closed[0] = true;
+                keyListeners.remove(listener);
+            }
             members.close();
         };
     }
@@ -238,6 +255,24 @@ final class ClusterNodeBackend implements NodeBackend, AutoCloseable {
     @Override
     public String prometheusScrape() {
         return registry.scrape();
+    }
+
+    @Override
+    public Map<String, Long> lag() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        node.replicator().stats().peers().forEach((id, p) -> out.put(id.name(), p.lag()));
+        return out;
+    }
+
+    /** The replicator's keys but the member record, the one reserved key a cluster node holds. */
+    @Override
+    public int keyCount() {
+        return Math.max(0, node.replicator().size() - 1);
+    }
+
+    @Override
+    public Optional<FaultInjection> faultInjection() {
+        return faults;
     }
 
     @Override

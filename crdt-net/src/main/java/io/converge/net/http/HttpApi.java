@@ -64,6 +64,7 @@ final class HttpApi {
             new Route("GET", "/"),
             new Route("GET", "/health"),
             new Route("GET", "/members"),
+            new Route("GET", "/status"),
             new Route("GET", "/metrics"),
             new Route("GET", "/openapi.json"),
             new Route("GET", "/events"),
@@ -191,11 +192,50 @@ final class HttpApi {
         return Optional.of(params);
     }
 
+    /**
+     * The fault-injection switch's path: served only by a node started with fault injection, and
+     * not in {@link #ROUTES} nor the OpenAPI document (it is no part of the API a client uses).
+     */
+    static final String PARTITION = "/admin/partition";
+
+    /** {@code POST /admin/partition} with {@code {"drop": [member, ...]}}; an empty list heals. */
+    private static Response partition(Request request, Map<String, List<String>> query, NodeBackend.FaultInjection f) {
+        if (!request.method().equals("POST")) {
+            Response r = Response.error(405, "method_not_allowed", request.method() + " is not allowed on " + PARTITION
+                    + "; use POST");
+            return new Response(r.status(), r.contentType(), r.body(), "POST");
+        }
+        noQuery(query);
+        JsonNode d = onlyField(request.body(), "drop");
+        List<String> names = new ArrayList<>();
+        if (!d.isArray()) {
+            throw new Json.BadRequest("\"drop\" must be an array of member names");
+        }
+        for (JsonNode n : d) {
+            if (!n.isTextual()) {
+                throw new Json.BadRequest("\"drop\" must be an array of member names");
+            }
+            names.add(n.textValue());
+        }
+        List<String> dropped;
+        try {
+            dropped = f.drop(names);
+        } catch (IllegalArgumentException e) {
+            throw new Json.BadRequest(e.getMessage());
+        }
+        ObjectNode out = Json.NODES.objectNode();
+        dropped.forEach(out.putArray("dropped")::add);
+        return Response.json(200, out);
+    }
+
     /** Answers {@code request}; never fails. {@code /events} is the server's and is not handled here. */
     CompletableFuture<Response> handle(Request request) {
         try {
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             String rawPath = uri.rawPath();
+            if (rawPath.equals(PARTITION) && backend.faultInjection().isPresent()) {
+                return done(partition(request, uri.parameters(), backend.faultInjection().get()));
+            }
             Optional<Map.Entry<Route, List<String>>> m = match(request.method(), rawPath);
             if (m.isEmpty()) {
                 Set<String> allowed = methodsAt(rawPath);
@@ -235,6 +275,22 @@ final class HttpApi {
                 }
                 ObjectNode n = Json.NODES.objectNode();
                 n.set("members", a);
+                return done(Response.json(200, n));
+            }
+            case "/status": {
+                noQuery(query);
+                Map<String, Long> lag = backend.lag();
+                ObjectNode n = Json.NODES.objectNode();
+                n.put("name", backend.name());
+                n.put("keys", backend.keyCount());
+                ArrayNode a = n.putArray("members");
+                for (NodeBackend.MemberInfo mi : backend.members()) {
+                    ObjectNode o = memberJson(a.addObject(), mi);
+                    Long l = lag.get(mi.id());
+                    if (l != null) {
+                        o.put("lag", l);
+                    }
+                }
                 return done(Response.json(200, n));
             }
             case "/metrics":

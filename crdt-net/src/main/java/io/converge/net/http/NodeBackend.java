@@ -4,6 +4,7 @@ import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.engine.Key;
 import io.converge.crdt.engine.Mutator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,35 @@ interface NodeBackend {
 
     /** The node's metrics in the Prometheus text format (version 0.0.4). */
     String prometheusScrape();
+
+    /**
+     * How far behind each peer is: the deltas of this node it has not acknowledged yet, by replica
+     * id. Peers this node's replicator does not know (yet, or any more) are absent.
+     */
+    Map<String, Long> lag();
+
+    /** How many keys this node holds, the cluster's own (names starting with {@code $}) excepted. */
+    int keyCount();
+
+    /** The switch that cuts this node off from chosen peers, if it was started with fault injection. */
+    default Optional<FaultInjection> faultInjection() {
+        return Optional.empty();
+    }
+
+    /**
+     * Drops traffic between this node and chosen members, for tests and the demo (no root needed):
+     * {@code POST /admin/partition}. Thread-safe.
+     */
+    interface FaultInjection {
+        /**
+         * From now on drops what this node sends to and receives from the members named (each by
+         * name, replica id or {@code host:port} address), replacing the previous list; an empty
+         * list heals. Returns the names of the members now cut off.
+         *
+         * @throws IllegalArgumentException if a name matches no member, or this node (nothing changes)
+         */
+        List<String> drop(List<String> members);
+    }
 
     /**
      * A member as {@code GET /members} and {@code event: member} show it.

@@ -5,6 +5,7 @@ import io.converge.crdt.engine.Replicator;
 import io.converge.net.ClusterNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.jgroups.protocols.DISCARD;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -75,7 +76,19 @@ public final class NodeHttp implements AutoCloseable {
      * was built with).
      */
     public static NodeHttp start(ClusterNode node, String name, PrometheusMeterRegistry registry, Options options) {
-        ClusterNodeBackend backend = new ClusterNodeBackend(node, name, registry);
+        return start(node, name, registry, Optional.empty(), options);
+    }
+
+    /**
+     * As {@link #start(ClusterNode, String, PrometheusMeterRegistry, Options)}, and with a
+     * {@code discard} (the {@code DISCARD} protocol the node's stack holds) also serves
+     * {@code POST /admin/partition}, which cuts the node off from chosen peers. For tests and the
+     * demo: without it the path does not exist (404).
+     */
+    public static NodeHttp start(ClusterNode node, String name, PrometheusMeterRegistry registry,
+            Optional<DISCARD> discard, Options options) {
+        ClusterNodeBackend backend = new ClusterNodeBackend(node, name, registry,
+                discard.map(d -> new DiscardFaults(node, d)));
         try {
             return start(backend, backend, options);
         } catch (RuntimeException e) {

@@ -184,6 +184,18 @@ final class ReplicatorBackend implements NodeBackend, AutoCloseable {
     }
 
     @Override
+    public Map<String, Long> lag() {
+        Map<String, Long> out = new TreeMap<>();
+        replicator.stats().peers().forEach((id, p) -> out.put(id.name(), p.lag()));
+        return out;
+    }
+
+    @Override
+    public int keyCount() {
+        return replicator.size();
+    }
+
+    @Override
     public AutoCloseable subscribe(Consumer<BackendEvent> listener) {
         Objects.requireNonNull(listener, "listener");
         listeners.add(listener);

@@ -178,8 +178,14 @@ class ClusterNodeBackendTest {
 
     @Test
     void theStreamStartsWithTheMembersThenCarriesKeysWrittenOnlyElsewhere() throws Exception {
+        // A write before the stream opens: its change must not come before the member snapshot.
+        assertEquals(200, ApiNode.sendTo(osaka, "POST", "/counters/before", "{\"delta\": 1}").status());
         try (Stream2 s = events(osaka)) {
-            s.await("member", j -> j.get("event").asText().equals("CurrentMembers") && j.get("name").asText().equals("lisbon"));
+            assertEquals(": connected to osaka", s.lines().poll(5, TimeUnit.SECONDS));
+            assertEquals("", s.lines().poll(5, TimeUnit.SECONDS));
+            assertEquals("event: member", s.lines().poll(5, TimeUnit.SECONDS), "the snapshot comes first");
+            String first = s.lines().poll(5, TimeUnit.SECONDS);
+            assertTrue(first.startsWith("data: {\"event\":\"CurrentMembers\","), first);
             // lisbon writes a key osaka never used: osaka streams it all the same.
             assertEquals(200, ApiNode.sendTo(lisbon, "POST", "/counters/only-lisbon", "{\"delta\": 7}").status());
             JsonNode k = s.await("key", j -> j.get("key").asText().equals("only-lisbon"));
