@@ -75,7 +75,20 @@ final class TestCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * {@link #start(String, Consumer)} that also edits the replicator's configuration after the
+     * cluster's defaults are set (for example its {@code SyncConfig} or a failure listener).
+     */
+    Node start(String id, Consumer<JGroupsTransport.Builder> tweak, Consumer<ReplicatorConfig.Builder> config) {
+        return start(id, true, tweak, config);
+    }
+
     private Node start(String id, boolean inJvm, Consumer<JGroupsTransport.Builder> tweak) {
+        return start(id, inJvm, tweak, c -> { });
+    }
+
+    private Node start(String id, boolean inJvm, Consumer<JGroupsTransport.Builder> tweak,
+            Consumer<ReplicatorConfig.Builder> config) {
         DISCARD discard = new DISCARD();
         JGroupsTransport.Builder b = JGroupsTransport.builder().clusterName(name).secret(secret);
         if (inJvm) {
@@ -87,8 +100,10 @@ final class TestCluster implements AutoCloseable {
                 });
         tweak.accept(b);
         JGroupsTransport t = b.build();
-        Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(id)).transport(t).codecs(CODECS)
-                .sync(SYNC).build());
+        ReplicatorConfig.Builder rb = ReplicatorConfig.builder(ReplicaId.of(id)).transport(t).codecs(CODECS)
+                .sync(SYNC);
+        config.accept(rb);
+        Replicator r = Replicator.start(rb.build());
         Node n = new Node(r, t, discard);
         nodes.add(n);
         return n;
