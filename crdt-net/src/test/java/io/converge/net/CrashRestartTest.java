@@ -68,6 +68,8 @@ class CrashRestartTest {
     void everyUpdateReportedCompletedSurvivesSigkillAndReachesThePeerAfterTheRestart() throws Exception {
         long seed = Long.getLong("converge.test.seed", System.nanoTime());
         int killAfter = 100 + new Random(seed).nextInt(300);
+        System.out.printf("[info] kill after update %d (seed %d; rerun with -Dconverge.test.seed=%d)%n", killAfter,
+                seed, seed);
         try (TestCluster c = new TestCluster()) {
             Node a = c.startTcp("a", List.of(), b -> { });
             Path dir = temp.resolve("node");
