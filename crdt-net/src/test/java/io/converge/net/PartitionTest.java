@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.converge.crdt.GCounter;
-import io.converge.crdt.ORSet;
+import io.converge.crdt.causal.ReplicaId;
 import io.converge.crdt.engine.SyncStats;
 import io.converge.crdt.protocol.Limit;
 import io.converge.crdt.protocol.SyncConfig;
@@ -29,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jgroups.Address;
 import org.junit.jupiter.api.Test;
@@ -56,7 +56,7 @@ class PartitionTest {
         return start(c, id, t -> { });
     }
 
-    private Node start(TestCluster c, String id, java.util.function.Consumer<JGroupsTransport.Builder> tweak) {
+    private Node start(TestCluster c, String id, Consumer<JGroupsTransport.Builder> tweak) {
         return c.start(id, tweak, r -> r.sync(TIGHT).failureListener(failures::add));
     }
 
@@ -174,13 +174,14 @@ class PartitionTest {
         try (TestCluster c = new TestCluster()) {
             // Cuts of 300-1500 ms straddle this failure detection timeout: some only lose messages,
             // others also evict members from the views, which merge again after the heal.
-            java.util.function.Consumer<JGroupsTransport.Builder> fast = t -> t
+            Consumer<JGroupsTransport.Builder> fast = t -> t
                     .failureDetectionTimeout(Duration.ofMillis(600)).mergeInterval(Duration.ofMillis(500));
             List<Node> all = List.of(start(c, "a", fast), start(c, "b", fast), start(c, "d", fast));
             c.awaitAdmitted(all);
             CapWatch caps = new CapWatch(all);
             List<Writer> writers = all.stream().map(n -> new Writer(n, 5)).collect(Collectors.toList());
             StringBuilder schedule = new StringBuilder();
+            long lastHeal = 0;
             try {
                 for (int cycle = 0; cycle < 10; cycle++) {
                     int cutMillis = 300 + rnd.nextInt(1201);
@@ -207,14 +208,14 @@ class PartitionTest {
                             cutMillis, healedMillis));
                     Thread.sleep(cutMillis);
                     healAll(all);
-                    Thread.sleep(healedMillis);
+                    lastHeal = System.nanoTime();
+                    Thread.sleep(healedMillis); // writers go on writing until the end of the schedule
                 }
-                long heal = System.nanoTime();
                 stopAll(writers);
                 Set<String> expected = union(writers);
                 long count = totalCount(writers);
                 awaitConverged(all, expected, count);
-                long converged = since(heal);
+                long converged = since(lastHeal);
                 await(() -> all.stream().map(n -> n.replicator().stats().storeDigest()).distinct().count() == 1,
                         () -> "equal digests");
                 c.awaitAdmitted(all);
@@ -273,7 +274,7 @@ class PartitionTest {
         return nodes.stream().map(n -> n.transport().jgroupsAddress()).toArray(Address[]::new);
     }
 
-    private static Set<io.converge.crdt.causal.ReplicaId> ids(List<Node> side, Node except) {
+    private static Set<ReplicaId> ids(List<Node> side, Node except) {
         return side.stream().filter(n -> n != except).map(Node::id).collect(Collectors.toSet());
     }
 
