@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.ORSet;
 import io.converge.crdt.causal.ReplicaId;
+import io.converge.crdt.protocol.SyncConfig;
 import io.converge.net.TestCluster.Node;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +43,14 @@ import org.junit.jupiter.api.Test;
  * that outlived it, including what that peer wrote while it was gone.
  */
 class CrashRestartTest {
+    /**
+     * {@link TestCluster#SYNC} with a 1 s ack timeout: a freshly started child JVM on a loaded
+     * machine often answers a transfer step later than 200 ms, and each timeout restarts the
+     * transfer from its beginning.
+     */
+    static final SyncConfig SYNC = SyncConfig.builder().syncInterval(Duration.ofMillis(20))
+            .ackTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(300)).build();
+
     private final List<Child> children = new ArrayList<>();
     private Path temp;
 
@@ -71,7 +81,7 @@ class CrashRestartTest {
         System.out.printf("[info] kill after update %d (seed %d; rerun with -Dconverge.test.seed=%d)%n", killAfter,
                 seed, seed);
         try (TestCluster c = new TestCluster()) {
-            Node a = c.startTcp("a", List.of(), b -> { });
+            Node a = c.startTcp("a", List.of(), b -> { }, r -> r.sync(SYNC));
             Path dir = temp.resolve("node");
             Child first = start(c, dir, "write");
             String[] started = first.awaitLine(l -> l.startsWith("STARTED "), "first start").split(" ");
@@ -132,7 +142,7 @@ class CrashRestartTest {
     @Test
     void deltasThePeerHeldForTheKilledChildReachItAfterTheRestart() throws Exception {
         try (TestCluster c = new TestCluster()) {
-            Node a = c.startTcp("a", List.of(), b -> { });
+            Node a = c.startTcp("a", List.of(), b -> { }, r -> r.sync(SYNC));
             Path dir = temp.resolve("node");
             Child first = start(c, dir, "write");
             ReplicaId child = ReplicaId.of(first.awaitLine(l -> l.startsWith("STARTED "), "start").split(" ")[1]);

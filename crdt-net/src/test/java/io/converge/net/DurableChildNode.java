@@ -51,7 +51,7 @@ public final class DurableChildNode {
                 .secret(ClusterSecret.fromBase64(args[1])).bind(InetAddress.getLoopbackAddress(), 0).seeds(args[2])
                 .failureDetectionTimeout(TestCluster.FD).mergeInterval(TestCluster.MERGE).build();
         Replicator r = Replicator.start(ReplicatorConfig.builder(id).transport(t).codecs(TestCluster.CODECS)
-                .sync(TestCluster.SYNC).store(StoreConfig.builder(dir).build()).build());
+                .sync(CrashRestartTest.SYNC).store(StoreConfig.builder(dir).build()).build());
         say("STARTED " + id.name() + " " + t.incarnation());
         if (!rejoin) {
             Semaphore inFlight = new Semaphore(16);

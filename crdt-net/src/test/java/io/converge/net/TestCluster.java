@@ -66,6 +66,13 @@ final class TestCluster implements AutoCloseable {
         return start(id, false, b -> tweak.accept(b.bind(java.net.InetAddress.getLoopbackAddress(), 0).seeds(seeds)));
     }
 
+    /** {@link #startTcp(String, List, Consumer)} that also edits the replicator's configuration. */
+    Node startTcp(String id, List<java.net.InetSocketAddress> seeds, Consumer<JGroupsTransport.Builder> tweak,
+            Consumer<ReplicatorConfig.Builder> config) {
+        return start(id, false, b -> tweak.accept(b.bind(java.net.InetAddress.getLoopbackAddress(), 0).seeds(seeds)),
+                config);
+    }
+
     /** The TCP addresses of the nodes started so far, as seeds. */
     List<java.net.InetSocketAddress> seeds() {
         List<java.net.InetSocketAddress> out = new ArrayList<>();
