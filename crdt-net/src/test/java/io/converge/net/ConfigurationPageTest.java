@@ -158,6 +158,32 @@ class ConfigurationPageTest {
         assertEquals(List.of(), missing, "settings the page does not name");
     }
 
+    /** A row of the page's tables: {@code | `setter(..)` | `SyncConfig` | default | meaning |}. */
+    private static final Pattern SYNC_ROW = Pattern.compile(
+            "^\\| `([a-zA-Z]+)\\([^`]*\\)` \\| `SyncConfig` \\| ([0-9,]+)( ms| s| KiB| MiB)? \\|", Pattern.MULTILINE);
+
+    @Test
+    void pageGivesTheSyncDefaultsOfTheCode() throws Exception {
+        SyncConfig defaults = SyncConfig.defaults();
+        Matcher row = SYNC_ROW.matcher(read(PAGE));
+        Set<String> checked = new TreeSet<>();
+        while (row.find()) {
+            long value = Long.parseLong(row.group(2).replace(",", ""));
+            String unit = row.group(3) == null ? "" : row.group(3).strip();
+            long documented = switch (unit) {
+                case "s" -> value * 1000;
+                case "KiB" -> value << 10;
+                case "MiB" -> value << 20;
+                default -> value;
+            };
+            String component = unit.endsWith("s") ? row.group(1) + "Millis" : row.group(1);
+            Object actual = SyncConfig.class.getMethod(component).invoke(defaults);
+            assertEquals(((Number) actual).longValue(), documented, "default of " + row.group(1));
+            checked.add(component);
+        }
+        assertEquals(SyncConfig.class.getRecordComponents().length, checked.size(), "rows checked: " + checked);
+    }
+
     @Test
     void everyJavaSnippetOfThePageIsInThisTest() throws IOException {
         String source = normalize(read(HERE));
