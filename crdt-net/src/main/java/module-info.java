@@ -27,6 +27,8 @@ module io.converge.net {
     requires io.netty.transport;
     requires io.netty.common;
     requires info.picocli;
+    // GET /metrics: Micrometer's Prometheus registry (automatic module, from its manifest).
+    requires micrometer.registry.prometheus;
     requires java.net.http;
 
     opens io.converge.net.cli to info.picocli;

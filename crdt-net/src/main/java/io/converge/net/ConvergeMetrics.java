@@ -92,6 +92,11 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
     private static final class Bound {
         final List<Meter> fixed = new ArrayList<>();
         final Map<ReplicaId, List<Meter>> perPeer = new LinkedHashMap<>();
+        /**
+         * The status and timeout keys whose meters exist: registering one again would make
+         * Micrometer (1.13+) log a warning at every refresh's first repeat.
+         */
+        final java.util.Set<String> registeredKeys = new java.util.HashSet<>();
     }
 
     private ConvergeMetrics(Builder b) {
@@ -184,11 +189,17 @@ public final class ConvergeMetrics implements MeterBinder, AutoCloseable {
                 b.perPeer.computeIfAbsent(p, id -> registerPeer(registry, id));
             }
             for (String s : statuses) {
+                if (!b.registeredKeys.add("members:" + s)) {
+                    continue;
+                }
                 registerOnce(registry, b, Gauge.builder(PREFIX + "members", this, safe(m -> m.memberCount(s)))
                         .strongReference(true).tags(tags).tag("status", tagValue(s))
                         .description("Members of the cluster by status"));
             }
             for (String k : timeoutKeys) {
+                if (!b.registeredKeys.add("timeouts:" + k)) {
+                    continue;
+                }
                 int dot = k.indexOf('.');
                 registerOnce(registry, b, FunctionCounter.builder(PREFIX + "consistency.timeouts", this,
                                 safe(m -> m.timeoutCount(k))).tags(tags)

@@ -27,8 +27,85 @@ final class ChangeFeed {
     private final java.util.concurrent.ConcurrentHashMap<String, List<Subscriber<?>>> subscribers =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Listeners of every key; the same coalescing policy, keyed by name. */
+    private final List<AllSubscriber> allSubscribers = new CopyOnWriteArrayList<>();
+    /** Keys not offered to {@link #allSubscribers}: the reserved namespace, if any. */
+    private final java.util.function.Predicate<String> hidden;
+
     ChangeFeed(Executor executor) {
+        this(executor, k -> false);
+    }
+
+    ChangeFeed(Executor executor, java.util.function.Predicate<String> hidden) {
         this.executor = executor;
+        this.hidden = hidden;
+    }
+
+    /**
+     * A listener of every key: pending holds at most one state per key (the latest), so memory is
+     * bounded by the number of keys changed since its last delivery.
+     */
+    final class AllSubscriber implements AutoCloseable {
+        private final AnyChangeListener listener;
+        private final Map<String, Optional<ReplicatedData<?>>> pending = new LinkedHashMap<>();
+        private boolean scheduled;
+        private volatile boolean closed;
+
+        AllSubscriber(AnyChangeListener listener) {
+            this.listener = listener;
+        }
+
+        void offer(String key, Optional<ReplicatedData<?>> state) {
+            if (closed) {
+                return;
+            }
+            boolean schedule;
+            synchronized (this) {
+                pending.put(key, state);
+                schedule = !scheduled;
+                scheduled = true;
+            }
+            if (schedule) {
+                try {
+                    executor.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("listener executor closed; dropping changes for a listener of all keys");
+                }
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                Map<String, Optional<ReplicatedData<?>>> batch;
+                synchronized (this) {
+                    if (pending.isEmpty() || closed) {
+                        scheduled = false;
+                        return;
+                    }
+                    batch = new LinkedHashMap<>(pending);
+                    pending.clear();
+                }
+                for (Map.Entry<String, Optional<ReplicatedData<?>>> e : batch.entrySet()) {
+                    try {
+                        listener.onChange(new AnyChangeEvent(e.getKey(), e.getValue()));
+                    } catch (RuntimeException x) {
+                        LOG.warn("a listener of all keys threw on {}; it keeps receiving later changes", e.getKey(), x);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            allSubscribers.remove(this);
+        }
+    }
+
+    AllSubscriber subscribeAll(AnyChangeListener listener) {
+        AllSubscriber s = new AllSubscriber(listener);
+        allSubscribers.add(s);
+        return s;
     }
 
     private record Pending(ReplicatedData<?> before, ReplicatedData<?> after, ReplicatedData<?> delta) {
@@ -123,6 +200,18 @@ final class ChangeFeed {
 
     /** Called on the sync thread with each step's changes and expiries: queues, never blocks. */
     void publish(Output out) {
+        if (!allSubscribers.isEmpty()) {
+            for (String key : out.expired()) {
+                if (!hidden.test(key)) {
+                    allSubscribers.forEach(s -> s.offer(key, Optional.empty()));
+                }
+            }
+            for (Output.Change c : out.changes()) {
+                if (!hidden.test(c.key())) {
+                    allSubscribers.forEach(s -> s.offer(c.key(), Optional.of(c.after())));
+                }
+            }
+        }
         if (subscribers.isEmpty()) {
             return;
         }

@@ -42,6 +42,7 @@ import java.util.concurrent.TimeoutException;
  * <h2>Listeners</h2>
  * {@link #subscribe} listeners run on the listener executor, never on the sync thread; a slow
  * listener gets coalesced events (see {@link ChangeEvent}) and cannot stall replication.
+ * {@link #subscribeAll} listeners hear every key (but the reserved ones) under the same policy.
  *
  * <h2>Leaving</h2>
  * {@link #close()} stops taking updates, waits (at most half the shutdown timeout) until every
@@ -99,7 +100,8 @@ public final class Replicator implements AutoCloseable {
         }
         java.util.concurrent.Executor listeners = ownedListenerExecutor != null ? ownedListenerExecutor
                 : config.listenerExecutor;
-        this.feed = new ChangeFeed(listeners);
+        ReservedKeys reserved = config.reserved;
+        this.feed = new ChangeFeed(listeners, reserved == null ? k -> false : reserved::covers);
         this.events = new EventSink(listeners, config.eventListener);
         // Messages are cut by the bytes their values take in this codec's frames. Its encoder
         // refuses what a peer's decoder would (a string over maxStringBytes, nesting over
@@ -456,6 +458,20 @@ public final class Replicator implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(listener, "listener");
         return feed.subscribe(key, listener)::close;
+    }
+
+    /**
+     * Calls {@code listener} after every change of any key, local or remote, from now on (a key
+     * that expires is told with an empty state). Keys in the reserved namespace
+     * ({@link ReplicatorConfig.Builder#reservedKeys}) are not told. Same policy as
+     * {@link #subscribe}: on the listener executor, never blocking the sync thread; while the
+     * listener is busy, the changes of a key coalesce into its latest state, so memory is bounded
+     * by the number of keys changed since the last delivery. Changes before the call are not
+     * replayed: read {@link #get} for the current state.
+     */
+    public Subscription subscribeAll(AnyChangeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return feed.subscribeAll(listener)::close;
     }
 
     /**

@@ -38,9 +38,25 @@ public final class CrdtNode implements Callable<Integer> {
     CrdtNode() {
     }
 
-    /** Entry point; exits with the command's status. */
+    /**
+     * Entry point; exits with the command's status. Unless the command line sets them
+     * ({@code -Dorg.slf4j.simpleLogger...}), logs Converge's own loggers ({@code io.converge},
+     * member events among them) at INFO and everything else (JGroups, Netty) at WARN, on standard
+     * error.
+     */
     public static void main(String[] args) {
+        defaultLevel("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        defaultLevel("org.slf4j.simpleLogger.log.io.converge", "info");
+        defaultLevel("org.slf4j.simpleLogger.showDateTime", "true");
+        defaultLevel("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.exit(run(args, System.out, System.err));
+    }
+
+    /** Sets a logging property before the first logger exists, unless it was set already. */
+    private static void defaultLevel(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {

@@ -19,10 +19,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code crdt-node status}: asks a running node's HTTP API for its health and members and prints
- * them as a table. Every request is bounded (3 s to connect, 5 s to answer).
+ * {@code crdt-node status}: asks a running node's HTTP API for its health and status and prints
+ * its key count and a table of its members: status in the member record, whether the node reaches
+ * each, and each peer's sync lag (deltas of this node it has not acknowledged). Every request is
+ * bounded (3 s to connect, 5 s to answer).
  */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a running node's members.")
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows a running node's members (status, reachability, sync lag) and key count.")
 final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,11 +60,15 @@ final class StatusCommand implements Callable<Integer> {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         try {
             JsonNode health = get(client, base + "/health", token);
-            JsonNode members = get(client, base + "/members", token);
-            root.out.printf("node %s at %s: %s%n", health.path("name").asText(), base, health.path("status").asText());
-            root.out.printf("%-24s %-12s %s%n", "MEMBER", "STATUS", "ADDRESS");
-            for (JsonNode m : members.path("members")) {
-                root.out.printf("%-24s %-12s %s%n", m.path("name").asText(), m.path("status").asText(),
+            JsonNode status = get(client, base + "/status", token);
+            root.out.printf("node %s at %s: %s, %d keys%n", health.path("name").asText(), base,
+                    health.path("status").asText(), status.path("keys").asLong());
+            root.out.printf("%-20s %-24s %-10s %-11s %-8s %s%n", "MEMBER", "REPLICA", "STATUS", "REACHABLE", "LAG",
+                    "ADDRESS");
+            for (JsonNode m : status.path("members")) {
+                root.out.printf("%-20s %-24s %-10s %-11s %-8s %s%n", m.path("name").asText(), m.path("id").asText(),
+                        m.path("status").asText(), m.path("reachable").asBoolean() ? "yes" : "no",
+                        m.has("lag") ? m.path("lag").asText() : "-",
                         m.path("address").asText().isEmpty() ? "-" : m.path("address").asText());
             }
             return 0;

@@ -63,6 +63,7 @@ final class HttpApi {
     static final List<Route> ROUTES = List.of(
             new Route("GET", "/health"),
             new Route("GET", "/members"),
+            new Route("GET", "/status"),
             new Route("GET", "/metrics"),
             new Route("GET", "/openapi.json"),
             new Route("GET", "/events"),
@@ -183,11 +184,50 @@ final class HttpApi {
         return Optional.of(params);
     }
 
+    /**
+     * The fault-injection switch's path: served only by a node started with fault injection, and
+     * not in {@link #ROUTES} nor the OpenAPI document (it is no part of the API a client uses).
+     */
+    static final String PARTITION = "/admin/partition";
+
+    /** {@code POST /admin/partition} with {@code {"drop": [member, ...]}}; an empty list heals. */
+    private static Response partition(Request request, Map<String, List<String>> query, NodeBackend.FaultInjection f) {
+        if (!request.method().equals("POST")) {
+            Response r = Response.error(405, "method_not_allowed", request.method() + " is not allowed on " + PARTITION
+                    + "; use POST");
+            return new Response(r.status(), r.contentType(), r.body(), "POST");
+        }
+        noQuery(query);
+        JsonNode d = onlyField(request.body(), "drop");
+        List<String> names = new ArrayList<>();
+        if (!d.isArray()) {
+            throw new Json.BadRequest("\"drop\" must be an array of member names");
+        }
+        for (JsonNode n : d) {
+            if (!n.isTextual()) {
+                throw new Json.BadRequest("\"drop\" must be an array of member names");
+            }
+            names.add(n.textValue());
+        }
+        List<String> dropped;
+        try {
+            dropped = f.drop(names);
+        } catch (IllegalArgumentException e) {
+            throw new Json.BadRequest(e.getMessage());
+        }
+        ObjectNode out = Json.NODES.objectNode();
+        dropped.forEach(out.putArray("dropped")::add);
+        return Response.json(200, out);
+    }
+
     /** Answers {@code request}; never fails. {@code /events} is the server's and is not handled here. */
     CompletableFuture<Response> handle(Request request) {
         try {
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             String rawPath = uri.rawPath();
+            if (rawPath.equals(PARTITION) && backend.faultInjection().isPresent()) {
+                return done(partition(request, uri.parameters(), backend.faultInjection().get()));
+            }
             Optional<Map.Entry<Route, List<String>>> m = match(request.method(), rawPath);
             if (m.isEmpty()) {
                 Set<String> allowed = methodsAt(rawPath);
@@ -220,10 +260,26 @@ final class HttpApi {
                 noQuery(query);
                 ArrayNode a = Json.NODES.arrayNode();
                 for (NodeBackend.MemberInfo mi : backend.members()) {
-                    a.addObject().put("name", mi.name()).put("address", mi.address()).put("status", mi.status());
+                    memberJson(a.addObject(), mi);
                 }
                 ObjectNode n = Json.NODES.objectNode();
                 n.set("members", a);
+                return done(Response.json(200, n));
+            }
+            case "/status": {
+                noQuery(query);
+                Map<String, Long> lag = backend.lag();
+                ObjectNode n = Json.NODES.objectNode();
+                n.put("name", backend.name());
+                n.put("keys", backend.keyCount());
+                ArrayNode a = n.putArray("members");
+                for (NodeBackend.MemberInfo mi : backend.members()) {
+                    ObjectNode o = memberJson(a.addObject(), mi);
+                    Long l = lag.get(mi.id());
+                    if (l != null) {
+                        o.put("lag", l);
+                    }
+                }
                 return done(Response.json(200, n));
             }
             case "/metrics":
@@ -295,8 +351,15 @@ final class HttpApi {
         return backend.read(key, c).thenApply(s -> Response.json(200, render.apply(s.orElse(key.bottom()))));
     }
 
-    /** The key {@code name} of {@code type}'s kind. */
+    /**
+     * The key {@code name} of {@code type}'s kind.
+     *
+     * @throws Json.BadRequest if the name is the cluster's own ({@code $...}, the member record)
+     */
     private static <S extends ReplicatedData<S>> Key<S> named(Key<S> type, String name) {
+        if (name.startsWith("$")) {
+            throw new Json.BadRequest("key names starting with '$' are reserved for the cluster");
+        }
         return Key.of(name, type.bottom(), type.codec().orElseThrow());
     }
 
@@ -394,13 +457,29 @@ final class HttpApi {
         return n;
     }
 
+    /** A member's fields, as {@code /members} and member events show them. */
+    static ObjectNode memberJson(ObjectNode n, NodeBackend.MemberInfo mi) {
+        return n.put("id", mi.id()).put("name", mi.name()).put("address", mi.address()).put("status", mi.status())
+                .put("reachable", mi.reachable());
+    }
+
+    /** The SSE event name of {@code event}: {@code key} or {@code member}. */
+    static String eventName(NodeBackend.BackendEvent event) {
+        return event instanceof NodeBackend.MemberChanged ? "member" : "key";
+    }
+
     /**
-     * The JSON of a {@link NodeBackend.KeyChanged} for {@code /events}: the key, its kind and its
-     * state as the matching GET shows it.
+     * The JSON of an event for {@code /events}: for a {@link NodeBackend.KeyChanged} the key, its
+     * kind and its state as the matching GET shows it; for a {@link NodeBackend.MemberChanged} the
+     * event's name then the member's fields.
      */
     @SuppressWarnings("unchecked")
     static JsonNode eventJson(NodeBackend.BackendEvent event) {
         ObjectNode n = Json.NODES.objectNode();
+        if (event instanceof NodeBackend.MemberChanged m) {
+            n.put("event", m.event());
+            return memberJson(n, m.member());
+        }
         if (event instanceof NodeBackend.KeyChanged k) {
             n.put("key", k.key());
             ReplicatedData<?> s = k.state();
@@ -432,7 +511,8 @@ final class HttpApi {
         if (c instanceof CrdtTypeMismatchException m) {
             return Response.error(409, "type_mismatch", m.getMessage());
         }
-        if (c instanceof CounterOverflowException || c instanceof ValueTooLargeException) {
+        if (c instanceof CounterOverflowException || c instanceof ValueTooLargeException
+                || c instanceof io.converge.crdt.engine.ReservedKeyException) {
             return Response.error(400, "bad_request", c.getMessage());
         }
         if (c instanceof ConsistencyUnavailableException u) {

@@ -289,7 +289,7 @@ final class HttpApiServer implements AutoCloseable {
                     return;
                 }
                 String data = new String(Json.bytes(HttpApi.eventJson(event)), StandardCharsets.UTF_8);
-                ch.writeAndFlush(chunk("event: key\ndata: " + data + "\n\n"));
+                ch.writeAndFlush(chunk("event: " + HttpApi.eventName(event) + "\ndata: " + data + "\n\n"));
             });
             long beat = config.eventHeartbeat.toMillis();
             ScheduledFuture<?> heartbeat = ch.eventLoop().scheduleAtFixedRate(

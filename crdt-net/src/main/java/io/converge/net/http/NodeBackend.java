@@ -4,6 +4,7 @@ import io.converge.crdt.ReplicatedData;
 import io.converge.crdt.engine.Key;
 import io.converge.crdt.engine.Mutator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -50,22 +51,71 @@ interface NodeBackend {
     String prometheusScrape();
 
     /**
-     * A member as {@code GET /members} shows it.
-     *
-     * @param name the member's name (its replica id)
-     * @param address where it listens, for people ({@code host:port}), or {@code ""} if unknown
-     * @param status {@code up}, {@code unreachable}, {@code left} or {@code down}
+     * How far behind each peer is: the deltas of this node it has not acknowledged yet, by replica
+     * id. Peers this node's replicator does not know (yet, or any more) are absent.
      */
-    record MemberInfo(String name, String address, String status) {
+    Map<String, Long> lag();
+
+    /** How many keys this node holds, the cluster's own (names starting with {@code $}) excepted. */
+    int keyCount();
+
+    /** The switch that cuts this node off from chosen peers, if it was started with fault injection. */
+    default Optional<FaultInjection> faultInjection() {
+        return Optional.empty();
+    }
+
+    /**
+     * Drops traffic between this node and chosen members, for tests and the demo (no root needed):
+     * {@code POST /admin/partition}. Thread-safe.
+     */
+    interface FaultInjection {
+        /**
+         * From now on drops what this node sends to and receives from the members named (each by
+         * name, replica id or {@code host:port} address), replacing the previous list; an empty
+         * list heals. Returns the names of the members now cut off.
+         *
+         * @throws IllegalArgumentException if a name matches no member, or this node (nothing changes)
+         */
+        List<String> drop(List<String> members);
+    }
+
+    /**
+     * A member as {@code GET /members} and {@code event: member} show it.
+     *
+     * @param id its replica id
+     * @param name its name for people (the replica id where the backend knows no other)
+     * @param address where it listens, for people ({@code host:port}), or {@code ""} if unknown
+     * @param status its status in the member record: {@code joining}, {@code up}, {@code leaving},
+     *     {@code left} or {@code down} ({@link ReplicatorBackend}, which has no record, says
+     *     {@code up} or {@code unreachable})
+     * @param reachable whether this node reaches it now (always true for itself)
+     */
+    record MemberInfo(String id, String name, String address, String status, boolean reachable) {
         public MemberInfo {
+            Objects.requireNonNull(id, "id");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(status, "status");
         }
     }
 
-    /** Something {@code GET /events} streams. Member events join later. */
+    /** Something {@code GET /events} streams: a key's change or a member's. */
     sealed interface BackendEvent {
+    }
+
+    /**
+     * Something happened to a member, or (event {@code CurrentMembers}) a member as it was when
+     * the subscription started: one per member, first thing after subscribing.
+     *
+     * @param event the name of the {@code io.converge.net.MemberEvent} type ({@code MemberUp},
+     *     {@code MemberUnreachable}, ...) or {@code CurrentMembers}
+     * @param member the member as it is after the event
+     */
+    record MemberChanged(String event, MemberInfo member) implements BackendEvent {
+        public MemberChanged {
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(member, "member");
+        }
     }
 
     /**

@@ -2,6 +2,10 @@ package io.converge.net.http;
 
 import io.converge.crdt.codec.CodecRegistry;
 import io.converge.crdt.engine.Replicator;
+import io.converge.net.ClusterNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.jgroups.protocols.DISCARD;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -55,6 +59,42 @@ public final class NodeHttp implements AutoCloseable {
     public static CodecRegistry codecs() {
         return CodecRegistry.of(HttpApi.COUNTER.codec().orElseThrow(), HttpApi.SET.codec().orElseThrow(),
                 HttpApi.MAP.codec().orElseThrow());
+    }
+
+    /**
+     * A registry for the node's meters: give it to {@code ClusterNode.Builder.meterRegistry}, then
+     * to {@link #start(ClusterNode, String, PrometheusMeterRegistry, Options)}, which serves it at
+     * {@code GET /metrics}.
+     */
+    public static PrometheusMeterRegistry meterRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /**
+     * Serves {@code node}, named {@code name}, with {@code options}: consistency levels, members,
+     * every key's changes and member events, and the meters of {@code registry} (the one the node
+     * was built with).
+     */
+    public static NodeHttp start(ClusterNode node, String name, PrometheusMeterRegistry registry, Options options) {
+        return start(node, name, registry, Optional.empty(), options);
+    }
+
+    /**
+     * As {@link #start(ClusterNode, String, PrometheusMeterRegistry, Options)}, and with a
+     * {@code discard} (the {@code DISCARD} protocol the node's stack holds) also serves
+     * {@code POST /admin/partition}, which cuts the node off from chosen peers. For tests and the
+     * demo: without it the path does not exist (404).
+     */
+    public static NodeHttp start(ClusterNode node, String name, PrometheusMeterRegistry registry,
+            Optional<DISCARD> discard, Options options) {
+        ClusterNodeBackend backend = new ClusterNodeBackend(node, name, registry,
+                discard.map(d -> new DiscardFaults(node, d)));
+        try {
+            return start(backend, backend, options);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     /** Serves {@code replicator} with {@code options}. */

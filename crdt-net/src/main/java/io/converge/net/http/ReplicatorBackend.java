@@ -174,12 +174,25 @@ final class ReplicatorBackend implements NodeBackend, AutoCloseable {
     @Override
     public List<MemberInfo> members() {
         Map<String, MemberInfo> out = new TreeMap<>();
-        out.put(name(), new MemberInfo(name(), "", "up"));
+        out.put(name(), new MemberInfo(name(), name(), "", "up", true));
         for (Map.Entry<ReplicaId, MachineStats.PeerStats> e : replicator.stats().peers().entrySet()) {
             String n = e.getKey().name();
-            out.put(n, new MemberInfo(n, "", e.getValue().up() ? "up" : "unreachable"));
+            boolean up = e.getValue().up();
+            out.put(n, new MemberInfo(n, n, "", up ? "up" : "unreachable", up));
         }
         return List.copyOf(out.values());
+    }
+
+    @Override
+    public Map<String, Long> lag() {
+        Map<String, Long> out = new TreeMap<>();
+        replicator.stats().peers().forEach((id, p) -> out.put(id.name(), p.lag()));
+        return out;
+    }
+
+    @Override
+    public int keyCount() {
+        return replicator.size();
     }
 
     @Override

@@ -69,7 +69,7 @@ class CrdtNodeTest {
         String help = run("run", "--help")[1];
         for (String option : new String[] {"--name", "--bind", "--http", "--seeds", "--dns", "--dns-server",
                 "--multicast", "--secret-file", "--data-dir", "--tls-cert", "--tls-key", "--tls-ca",
-                "--insecure-plaintext", "--http-token-file"}) {
+                "--insecure-plaintext", "--http-token-file", "--fault-injection"}) {
             assertTrue(help.contains(option), option);
         }
     }

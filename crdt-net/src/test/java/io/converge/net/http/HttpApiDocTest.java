@@ -12,12 +12,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs the {@code curl} examples of {@code docs/http-api.md}: every {@code sh} block, in order,
- * against one fresh node named {@code lisbon}, with {@code http://localhost:8080} replaced by the
- * node's address. Each command is followed by a line {@code # STATUS BODY} that must match the
- * answer exactly. An {@code sh} block may hold nothing else, so the page cannot drift.
+ * against one fresh cluster node named {@code lisbon} (as {@code crdt-node run} starts it: TCP on
+ * loopback, TLS on), with {@code http://localhost:8080} replaced by the node's API address. Each
+ * command is followed by a line {@code # STATUS BODY} that must match the answer exactly, once
+ * the page's replica id and peer address ({@link #DOC_ID}, {@link #DOC_PEERS}) are replaced by the
+ * node's. An {@code sh} block may hold nothing else, so the page cannot drift.
  */
 class HttpApiDocTest {
     private static final String DOC_BASE = "http://localhost:8080";
+    /** The replica id the page shows (a node's is random, kept in its data directory). */
+    static final String DOC_ID = "Xq3cBvKz0mW9aT5uQ2hJrA";
+    /** The peer address the page's node listens on. */
+    static final String DOC_PEERS = "127.0.0.1:7800";
 
     /** One documented call and what it must answer. */
     record Example(String method, String url, String body, List<String> headers, int status, String expected,
@@ -131,13 +137,26 @@ class HttpApiDocTest {
     void everyCurlExampleAnswersAsDocumented() throws IOException {
         List<Example> examples = examples(Files.readAllLines(doc()));
         assertTrue(examples.size() >= 20, "the page shows the API: " + examples.size() + " examples");
-        try (ApiNode node = ApiNode.start("lisbon")) {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = NodeHttp.meterRegistry();
+        try (io.converge.net.ClusterNode node = io.converge.net.ClusterNode.builder().name("lisbon")
+                        .codecs(NodeHttp.codecs()).meterRegistry(registry)
+                        .transport(io.converge.net.JGroupsTransport.builder().clusterName("doc-" + java.util.UUID.randomUUID())
+                                .secret(io.converge.net.ClusterSecret.random())
+                                .bind(java.net.InetAddress.getLoopbackAddress(), 0))
+                        .start();
+                NodeHttp http = NodeHttp.start(node, "lisbon", registry, NodeHttp.options(
+                        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                        java.util.Optional.empty()))) {
+            String base = "http://127.0.0.1:" + http.address().getPort();
+            java.net.InetSocketAddress peers = node.transport().localAddress().orElseThrow();
+            String peerAddress = peers.getHostString() + ":" + peers.getPort();
             for (Example e : examples) {
                 String path = e.url().substring(DOC_BASE.length());
-                ApiNode.Answer a = node.send(e.method(), path, e.body(), e.headers().toArray(String[]::new));
+                ApiNode.Answer a = ApiNode.sendTo(base, e.method(), path, e.body(), e.headers().toArray(String[]::new));
                 assertEquals(e.status(), a.status(), e.line() + "\n -> " + a.body());
                 if (e.expected() != null) {
-                    assertEquals(e.expected(), a.body(), e.line());
+                    assertEquals(e.expected().replace(DOC_ID, node.self().name()).replace(DOC_PEERS, peerAddress),
+                            a.body(), e.line());
                 }
             }
         }
