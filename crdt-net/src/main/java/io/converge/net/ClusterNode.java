@@ -267,7 +267,7 @@ public final class ClusterNode implements AutoCloseable {
 
     /**
      * Builds and starts a {@link ClusterNode}; each setter validates its argument (a later call
-     * replaces an earlier one). Not thread-safe.
+     * replaces an earlier one, except {@link #keys}, which adds). Not thread-safe.
      */
     public static final class Builder {
         private ReplicaId replicaId;

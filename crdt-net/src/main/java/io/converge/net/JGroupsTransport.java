@@ -209,7 +209,7 @@ public final class JGroupsTransport implements FrameTransport {
             return this;
         }
 
-        /** TCP bind address and port; default {@code 127.0.0.1:7800}. Port 0 takes a port free at start (read it back with {@link #localAddress()}). */
+        /** TCP bind address and port; default the loopback address ({@code 127.0.0.1}, or {@code ::1} where the JVM prefers IPv6) and port 7800. Port 0 takes a port free at start (read it back with {@link #localAddress()}). */
         public Builder bind(InetAddress address, int port) {
             Objects.requireNonNull(address, "address");
             if (port < 0 || port > 65535) {
@@ -400,13 +400,13 @@ public final class JGroupsTransport implements FrameTransport {
             return this;
         }
 
-        /** The longest gap between {@code MERGE3} gossips; a healed partition merges within about 2.5 times it. Default 2 s. */
+        /** The longest gap between {@code MERGE3} gossips; a healed partition merges within about 2.5 times it. Default 2 s; at least 200 ms. */
         public Builder mergeInterval(Duration d) {
             this.mergeInterval = atLeast(d, 200, "merge interval");
             return this;
         }
 
-        /** First retry of an unanswered admission hello (doubling up to 2 s); default 250 ms. */
+        /** First retry of an unanswered admission hello (doubling up to 2 s); default 250 ms, at least 10 ms. */
         public Builder handshakeRetry(Duration d) {
             this.handshakeRetry = atLeast(d, 10, "handshake retry");
             return this;

@@ -71,6 +71,13 @@ final class TestCluster implements AutoCloseable {
         return start(id, false, tweak);
     }
 
+    /** {@link #startTcp(String, List, Consumer)} that also edits the replicator's configuration. */
+    Node startTcp(String id, List<java.net.InetSocketAddress> seeds, Consumer<JGroupsTransport.Builder> tweak,
+            Consumer<ReplicatorConfig.Builder> config) {
+        return start(id, false, b -> tweak.accept(b.bind(java.net.InetAddress.getLoopbackAddress(), 0).seeds(seeds)),
+                config);
+    }
+
     /** The TCP addresses of the nodes started so far, as seeds. */
     List<java.net.InetSocketAddress> seeds() {
         List<java.net.InetSocketAddress> out = new ArrayList<>();
@@ -80,7 +87,20 @@ final class TestCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * {@link #start(String, Consumer)} that also edits the replicator's configuration after the
+     * cluster's defaults are set (for example its {@code SyncConfig} or a failure listener).
+     */
+    Node start(String id, Consumer<JGroupsTransport.Builder> tweak, Consumer<ReplicatorConfig.Builder> config) {
+        return start(id, true, tweak, config);
+    }
+
     private Node start(String id, boolean inJvm, Consumer<JGroupsTransport.Builder> tweak) {
+        return start(id, inJvm, tweak, c -> { });
+    }
+
+    private Node start(String id, boolean inJvm, Consumer<JGroupsTransport.Builder> tweak,
+            Consumer<ReplicatorConfig.Builder> config) {
         DISCARD discard = new DISCARD();
         JGroupsTransport.Builder b = JGroupsTransport.builder().clusterName(name).secret(secret);
         if (inJvm) {
@@ -92,8 +112,10 @@ final class TestCluster implements AutoCloseable {
                 });
         tweak.accept(b);
         JGroupsTransport t = b.build();
-        Replicator r = Replicator.start(ReplicatorConfig.builder(ReplicaId.of(id)).transport(t).codecs(CODECS)
-                .sync(SYNC).build());
+        ReplicatorConfig.Builder rb = ReplicatorConfig.builder(ReplicaId.of(id)).transport(t).codecs(CODECS)
+                .sync(SYNC);
+        config.accept(rb);
+        Replicator r = Replicator.start(rb.build());
         Node n = new Node(r, t, discard);
         nodes.add(n);
         return n;

@@ -35,7 +35,7 @@ class ReadmeSnippetsTest {
     /** The README's replicator snippet, as it is; returns where it kept its data. */
     private static Path replicatorSnippet() throws IOException {
         Key<ORSet<String>> cart = Key.of("cart", ORSet.<String>empty(), CrdtCodecs.orSet(ValueCodec.string()));
-        InMemoryNetwork network = new InMemoryNetwork(1);            // in-memory links today; JGroups next
+        InMemoryNetwork network = new InMemoryNetwork(1);            // in-memory links; crdt-net has JGroups
         Path dataDir = Files.createTempDirectory("converge");
         try (Replicator node = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("node-1"))
                 .transport(network.transport())

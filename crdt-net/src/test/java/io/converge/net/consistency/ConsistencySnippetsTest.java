@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.ORSet;
 import io.converge.crdt.engine.Key;
+import io.converge.crdt.protocol.SyncConfig;
+import io.converge.net.ClusterNode;
+import io.converge.net.ClusterSecret;
+import io.converge.net.JGroupsTransport;
+import io.converge.net.QuorumStats;
 import io.converge.net.ReadConsistency;
 import io.converge.net.ReadTimeoutException;
 import io.converge.net.WriteConsistency;
@@ -18,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +63,51 @@ class ConsistencySnippetsTest {
         assertEquals(3, read.required(3));
         // minCap never asks for more members than N.
         assertEquals(2, write.required(2));
+    }
+
+    @Test
+    void aClusterNodeReturnsTheFuturesAndCountsItsCalls() throws Exception {
+        String cluster = "consistency-" + UUID.randomUUID();
+        ClusterSecret secret = ClusterSecret.random();
+        try (ClusterNode a = start(cluster, secret, "a"); ClusterNode b = start(cluster, secret, "b");
+                ClusterNode c = start(cluster, secret, "c")) {
+            awaitCounted(List.of(a, b, c));
+            ClusterNode node = a;
+            CompletableFuture<ORSet<String>> write = node.update(CART, (cart, ctx) -> cart.add(ctx.self(), "milk"),
+                    WriteConsistency.majority(Duration.ofSeconds(3)));
+            assertEquals("confirmed", outcome(write));
+            CompletableFuture<Optional<ORSet<String>>> read = node.get(CART, ReadConsistency.majority(Duration.ofSeconds(3)));
+            assertTrue(cartOrLocal(read, CART).orElseThrow().contains("milk"));
+            assertTrue(c.get(CART, ReadConsistency.all(Duration.ofSeconds(3))).get(10, TimeUnit.SECONDS)
+                    .orElseThrow().contains("milk"), "an all read on another node sees it");
+
+            QuorumStats stats = node.consistencyStats();
+            long majorityWrites = stats.writes().get("majority");
+            long timedOut = stats.timeouts();
+            assertEquals(1, majorityWrites);
+            assertEquals(0, timedOut);
+            assertEquals(1, stats.reads().get("majority"));
+        }
+    }
+
+    private static ClusterNode start(String cluster, ClusterSecret secret, String name) {
+        return ClusterNode.builder().name(name).keys(CART)
+                .transport(JGroupsTransport.builder().clusterName(cluster).secret(secret).inJvm()
+                        .failureDetectionTimeout(Duration.ofMillis(1500)).mergeInterval(Duration.ofSeconds(1)))
+                .sync(SyncConfig.builder().syncInterval(Duration.ofMillis(20)).ackTimeout(Duration.ofMillis(200))
+                        .heartbeatInterval(Duration.ofMillis(300)).build())
+                .shutdownTimeout(Duration.ofSeconds(2)).start();
+    }
+
+    /** Waits, at most 30 s, until every node counts all of them in N and reaches them. */
+    private static void awaitCounted(List<ClusterNode> nodes) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!nodes.stream().allMatch(n -> n.members().stream().filter(m -> m.counted() && m.reachable()).count() == nodes.size())) {
+            if (System.nanoTime() > deadline) {
+                fail("not all counted within 30 s: " + nodes.get(0).members());
+            }
+            Thread.sleep(10);
+        }
     }
 
     @Test
