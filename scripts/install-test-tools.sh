@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the system tools that crdt-net's discovery tests use, when they are missing:
+# Installs the system tools that crdt-net's discovery and browser tests use, when they are missing:
 #   dnsmasq  (package dnsmasq-base: the binary only, no service that would take port 53;
 #             the DNS discovery tests run their own dnsmasq on a free port of 127.0.0.1)
 #   ip       (package iproute2: the multicast test sets up loopback in its own network namespace)

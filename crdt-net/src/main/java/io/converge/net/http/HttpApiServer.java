@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * whole within the request timeout of its first byte, and a silent connection is closed after
  * the idle timeout (slow or stalled clients cannot hold a connection); connections beyond the
  * maximum get 503 and are closed. With a token, every request without {@code Authorization:
- * Bearer <token>} (compared in constant time, as SHA-256 digests) gets 401 before any route runs.
+ * Bearer <token>} (compared in constant time, as SHA-256 digests) gets 401 before any route runs,
+ * except {@code GET /} exactly: the cluster page holds no data and asks for the token itself.
  *
  * <p>Requests of one connection are answered in order (pipelining is allowed; at most
  * {@value #MAX_IN_FLIGHT} in flight, then reading pauses). The event loop never blocks: the
