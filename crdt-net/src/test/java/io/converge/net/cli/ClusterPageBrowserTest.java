@@ -37,7 +37,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The cluster page in a real headless browser: two {@code crdt-node run} processes, a counter
  * written through node A's form shows on node B's page, and B killed with SIGKILL turns
  * unreachable on A's page, all without a reload. Node A needs a bearer token, which its page asks
- * for; a write the API refuses shows its error and changes nothing.
+ * for; a write the API refuses shows its error and changes nothing; markup in data stays text.
  *
  * <p>Drives Debian's {@code chromium} through Debian's {@code chromedriver}, named by path so that
  * Selenium never looks for (or downloads) a driver of its own; skips with a message where they are
@@ -126,6 +126,13 @@ class ClusterPageBrowserTest {
         wait.withMessage("the change is among the recent events").until(d -> d.findElements(By.cssSelector("#events li"))
                 .stream().map(WebElement::getText).anyMatch(t -> t.contains("beta") && t.contains("unreachable")));
         screenshot("cluster-page-unreachable.png", true);
+
+        // Values are shown as text: markup in a key or an element never becomes an element.
+        String markup = "<img src=x onerror=alert(1)>";
+        assertEquals("ok", write(wait, "set-add", markup, "w-element", "<b>bold</b>"));
+        assertEquals("[\"<b>bold</b>\"]", keyValue(browser, markup));
+        assertEquals(markup, browser.findElement(By.cssSelector("tr[data-key='" + markup + "'] .key")).getText());
+        assertTrue(browser.findElements(By.cssSelector("main img, main b")).isEmpty(), "no markup from data was parsed");
     }
 
     private Process startNode(Path dir, String name, Path secret, String... more) throws IOException {
