@@ -51,8 +51,19 @@ class ClusterPageBrowserTest {
     private static final Pattern READY = Pattern.compile(
             "peers on \\S*?(?<peers>\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+).*HTTP API on http://(?<http>\\S+)");
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /**
+     * Quiet: Selenium warns that it ships no DevTools bindings for Debian's newer Chromium; the test
+     * uses WebDriver only, never DevTools. Held here so the logger (and its level) is not collected.
+     */
+    private static final java.util.logging.Logger CDP_FINDER = quiet("org.openqa.selenium.devtools.CdpVersionFinder");
 
     private final List<Process> processes = new ArrayList<>();
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.SEVERE);
+        return l;
+    }
     private WebDriver browser;
 
     @Test
