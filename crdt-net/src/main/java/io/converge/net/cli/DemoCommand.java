@@ -69,6 +69,8 @@ final class DemoCommand {
     private final Optional<Path> workDir;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Child> children = new ArrayList<>();
+    /** Set by the shutdown hook (Ctrl-C, SIGTERM): failures from then on are the stop's doing. */
+    private volatile boolean signalled;
 
     /** The {@code demo} command line. */
     @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
@@ -162,12 +164,19 @@ final class DemoCommand {
     int run() throws InterruptedException, IOException {
         Path dir = workDir.isPresent() ? Files.createDirectories(workDir.get())
                 : Files.createTempDirectory("crdt-node-demo-");
-        Thread hook = new Thread(this::stopChildren, "crdt-node-demo-stop");
+        Thread hook = new Thread(() -> {
+            signalled = true;
+            stopChildren();
+        }, "crdt-node-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: never leave nodes behind
         try {
             return story(dir);
         } catch (DemoFailed e) {
             out.println();
+            if (signalled) { // the nodes went away because we are stopping them
+                out.println("Stopped by a signal.");
+                return 130;
+            }
             out.println("FAILED: " + e.getMessage());
             out.println("The nodes' logs are in " + dir);
             return 1;
