@@ -18,25 +18,6 @@ class CrdtNodeTest {
     }
 
     @Test
-    void demoConvergesForSeveralSeeds() {
-        for (int seed = 0; seed < 3; seed++) {
-            String[] r = run("demo", "--seed", String.valueOf(seed));
-            assertEquals("0", r[0], r[1]);
-            assertTrue(r[1].contains("every node holds the same map."), r[1]);
-        }
-    }
-
-    @Test
-    void theDemoShowsLastWriterWinsAndRemovesAcrossAPartition() {
-        String[] r = run("demo");
-        String healed = r[1].substring(r[1].indexOf("The partition heals."));
-        assertTrue(healed.contains("cart:alice=3 apples"), healed);
-        assertTrue(healed.contains("cart:bob=2 pears"), healed);
-        assertTrue(!healed.contains("cart:carol"), healed);
-
-    }
-
-    @Test
     void unknownCommandsPrintUsageOnStandardErrorAndExitTwo() {
         String[] r = run("frobnicate");
         assertEquals("2", r[0]);
