@@ -102,6 +102,17 @@ public final class HashTrie<K, V> {
         default boolean dotsIdentifyEntries() {
             return false;
         }
+
+        /**
+         * Whether {@link #merge} keeps an entry that both sides hold with equal keys and values
+         * (returns the left value or one equal to it), so that the merge may keep a whole subtree
+         * whose content equals the other side's without visiting it (see {@link HashTrie#merge}).
+         * True of every dot-store join: a dot both sides hold survives whatever the contexts say.
+         * Default: false.
+         */
+        default boolean keepsEqualEntries() {
+            return false;
+        }
     }
 
     private final Node root;
@@ -378,6 +389,15 @@ public final class HashTrie<K, V> {
      * wherever the merger returns the left value, or where it returns the right value and the
      * right subtree is unchanged. O(n + m) in the worst case, less where one side lacks whole
      * subtrees and the merger keeps them untouched.
+     *
+     * <p>If the merger {@linkplain Merger#keepsEqualEntries keeps equal entries}, a pair of
+     * subtrees at the same position with equal content is not visited: the left one is kept as
+     * it is. Equal content is the same object, or equal sizes, equal {@link #digest}s and equal
+     * keyed local digests ({@link LocalDigest}: 128 bits of keyed SipHash over the entries'
+     * content, which a peer cannot aim a collision at), and, where some entry could only be
+     * hashed from its {@code hashCode}, an entry-by-entry comparison. Two tries that differ in
+     * d entries then merge in O(d log n) node visits, whatever their size. A node computes its
+     * local digest on first use and keeps it; {@link #put} carries it along the copied path.
      */
     @SuppressWarnings("unchecked")
     public HashTrie<K, V> merge(HashTrie<K, V> other, Merger<K, V> merger) {
@@ -386,6 +406,31 @@ public final class HashTrie<K, V> {
             return isEmpty() ? this : other.isEmpty() ? other : empty();
         }
         return r == root ? this : r == other.root ? other : new HashTrie<>(r);
+    }
+
+    /**
+     * Calls {@code action} for every key whose entry differs between this map and {@code other}:
+     * held by one side only, or with unequal values (by {@code equals}). Subtrees of equal
+     * content are skipped as {@link #merge} skips them, so two maps that differ in d entries cost
+     * O(d log n) node visits, not O(n). Keys come in no particular order, each once.
+     */
+    @SuppressWarnings("unchecked")
+    public void forEachDifference(HashTrie<K, V> other, java.util.function.Consumer<? super K> action) {
+        Objects.requireNonNull(action, "action");
+        merge(other, new Merger<>() {
+            @Override
+            public V merge(K key, V left, V right) {
+                if (left == null || right == null || !(left == right || left.equals(right))) {
+                    action.accept(key);
+                }
+                return left != null ? left : right;
+            }
+
+            @Override
+            public boolean keepsEqualEntries() {
+                return true;
+            }
+        });
     }
 
     /**
@@ -499,6 +544,12 @@ public final class HashTrie<K, V> {
          * {@code i + 1}'s keys and an upper bound of child {@code i}'s, in {@link #compareKeys} order.
          */
         final Object[] seps;
+        /**
+         * The keyed local digest of the subtree ({@link LocalDigest}), computed on first use;
+         * null until then. Racy by design, as {@code String.hash}: every thread computes the
+         * same value, and a {@link LocalDigest} is immutable, so a reader sees null or a whole one.
+         */
+        private LocalDigest local;
 
         Node(int dataMap, int nodeMap, int[] keys, Object[] kv, long[] counters, int size, long digest) {
             this(dataMap, nodeMap, keys, kv, counters, size, digest, null);
@@ -518,6 +569,58 @@ public final class HashTrie<K, V> {
 
         long counter(int i) {
             return counters == null ? 0 : counters[i];
+        }
+
+        /** The subtree's keyed local digest: O(1) once known, O(subtree) the first time. */
+        LocalDigest local() {
+            LocalDigest d = local;
+            if (d == null) {
+                long lo = 0;
+                long hi = 0;
+                boolean opaque = false;
+                int n = keys.length;
+                for (int i = 0; i < n; i++) {
+                    LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
+                    lo += e.lo;
+                    hi += e.hi;
+                    opaque |= e.opaque;
+                }
+                for (int i = 2 * n; i < kv.length; i++) {
+                    LocalDigest c = ((Node) kv[i]).local();
+                    lo += c.lo;
+                    hi += c.hi;
+                    opaque |= c.opaque;
+                }
+                d = new LocalDigest(lo, hi, opaque);
+                local = d;
+            }
+            return d;
+        }
+
+        /**
+         * Sets this new node's local digest to {@code from}'s, less {@code minus} and plus
+         * {@code plus} (either may be null), if {@code from}'s is known: a path copy then costs
+         * one or two entry digests, not a node's worth.
+         */
+        Node carryLocal(Node from, LocalDigest minus, LocalDigest plus) {
+            LocalDigest d = from.local;
+            if (d != null) {
+                long lo = d.lo;
+                long hi = d.hi;
+                boolean opaque = d.opaque;
+                if (minus != null) {
+                    lo -= minus.lo;
+                    hi -= minus.hi;
+                }
+                if (plus != null) {
+                    lo += plus.lo;
+                    hi += plus.hi;
+                    opaque |= plus.opaque;
+                }
+                // An opaque entry removed may leave the flag set: a spare verification, never a wrong skip.
+                local = new LocalDigest(lo, hi, opaque);
+            }
+            return this;
         }
 
         Object key(int i) {
@@ -671,8 +774,10 @@ public final class HashTrie<K, V> {
                 }
                 Object[] c = kv.clone();
                 c[ci] = nw;
-                return new Node(dataMap, nodeMap, keys, c, counters, size - old.size + nw.size,
+                Node r = new Node(dataMap, nodeMap, keys, c, counters, size - old.size + nw.size,
                         digest - old.digest + nw.digest);
+                return local != null && old.local != null && nw.local != null
+                        ? r.carryLocal(this, old.local, nw.local) : r;
             }
             int i = indexOf(key, sk);
             if (i >= 0) {
@@ -688,8 +793,10 @@ public final class HashTrie<K, V> {
                     cs = counters == null ? new long[keys.length] : counters.clone();
                     cs[i] = ctr;
                 }
-                return new Node(dataMap, nodeMap, keys, c, cs, size,
+                Node r = new Node(dataMap, nodeMap, keys, c, cs, size,
                         digest - entryHash(kv[2 * i], oldSlot, oldCtr) + entryHash(key, slot, ctr));
+                return local == null ? r : r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr),
+                        LocalDigest.ofEntry(kv[2 * i], slot, ctr));
             }
             int at = -i - 1;
             long d = digest + entryHash(key, slot, ctr);
@@ -715,7 +822,8 @@ public final class HashTrie<K, V> {
                     }
                     cs[at] = ctr;
                 }
-                return new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
+                Node r = new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
+                return local == null ? r : r.carryLocal(this, null, LocalDigest.ofEntry(key, slot, ctr));
             }
             // The group outgrows the bucket: it moves, with the new entry, into a child.
             Run run = new Run(to - from + 1);
@@ -1515,12 +1623,34 @@ public final class HashTrie<K, V> {
 
         final Merger<Object, Object> m;
         final boolean dotsIdentify;
+        /** The merger keeps equal entries: subtrees of equal content are kept without a visit. */
+        final boolean skipEqual;
         final Run[] runs = new Run[8];
         final Node[][] kids = new Node[8][];
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
             this.dotsIdentify = m.dotsIdentifyEntries();
+            this.skipEqual = m.keepsEqualEntries();
+        }
+
+        /**
+         * Whether two subtrees at the same position certainly hold the same entries: never a
+         * guess from a digest a peer could aim at (see {@link LocalDigest}).
+         */
+        private static boolean sameContent(Node a, Node b, int shift) {
+            if (a == b) {
+                return true;
+            }
+            if (a.size != b.size || a.digest != b.digest) {
+                return false;
+            }
+            LocalDigest da = a.local();
+            LocalDigest db = b.local();
+            if (!da.sameSum(db)) {
+                return false;
+            }
+            return !(da.opaque || db.opaque) || Node.same(a, b, shift);
         }
 
         private Run run(int depth) {
@@ -1540,6 +1670,9 @@ public final class HashTrie<K, V> {
          * nothing remains.
          */
         Node merge(Node a, Node b, int shift) {
+            if (skipEqual && a != null && b != null && sameContent(a, b, shift)) {
+                return a;
+            }
             if (shift > LAST_SHIFT) {
                 return mergeCollisions(a, b);
             }
