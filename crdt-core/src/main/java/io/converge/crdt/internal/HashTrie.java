@@ -545,11 +545,20 @@ public final class HashTrie<K, V> {
          */
         final Object[] seps;
         /**
-         * The keyed local digest of the subtree ({@link LocalDigest}), computed on first use;
-         * null until then. Racy by design, as {@code String.hash}: every thread computes the
-         * same value, and a {@link LocalDigest} is immutable, so a reader sees null or a whole one.
+         * The keyed local digest of the subtree ({@link LocalDigest}), two 64-bit lanes, computed
+         * on first use. Every thread computes the same value; {@link #localFlags} is written
+         * after the lanes and read before them, so a reader that sees it set sees them too.
+         * Kept in the node, not in an object of its own, so that comparing two children costs
+         * one memory access each.
          */
-        private LocalDigest local;
+        private long localLo;
+        private long localHi;
+        /** 0 while the local digest is unknown; else {@link #KNOWN}, plus {@link #OPAQUE} if some entry is opaque. */
+        private volatile byte localFlags;
+        /** The children's local digests, two lanes each, in child order; null without children or until known. */
+        private long[] childLocal;
+        static final byte KNOWN = 1;
+        static final byte OPAQUE = 2;
 
         Node(int dataMap, int nodeMap, int[] keys, Object[] kv, long[] counters, int size, long digest) {
             this(dataMap, nodeMap, keys, kv, counters, size, digest, null);
@@ -571,30 +580,57 @@ public final class HashTrie<K, V> {
             return counters == null ? 0 : counters[i];
         }
 
-        /** The subtree's keyed local digest: O(1) once known, O(subtree) the first time. */
-        LocalDigest local() {
-            LocalDigest d = local;
-            if (d == null) {
-                long lo = 0;
-                long hi = 0;
-                boolean opaque = false;
-                int n = keys.length;
-                for (int i = 0; i < n; i++) {
-                    LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
-                    lo += e.lo;
-                    hi += e.hi;
-                    opaque |= e.opaque;
-                }
-                for (int i = 2 * n; i < kv.length; i++) {
-                    LocalDigest c = ((Node) kv[i]).local();
-                    lo += c.lo;
-                    hi += c.hi;
-                    opaque |= c.opaque;
-                }
-                d = new LocalDigest(lo, hi, opaque);
-                local = d;
+        /**
+         * The subtree's local digest flags, computing the digest first if unknown: O(1) once
+         * known, O(subtree) the first time.
+         */
+        byte localFlags() {
+            byte f = localFlags;
+            return f != 0 ? f : computeLocal();
+        }
+
+        private byte computeLocal() {
+            long lo = 0;
+            long hi = 0;
+            boolean opaque = false;
+            int n = keys.length;
+            for (int i = 0; i < n; i++) {
+                LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
+                lo += e.lo;
+                hi += e.hi;
+                opaque |= e.opaque;
             }
-            return d;
+            long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
+            for (int i = 2 * n; i < kv.length; i++) {
+                Node c = (Node) kv[i];
+                opaque |= (c.localFlags() & OPAQUE) != 0;
+                lo += c.localLo;
+                hi += c.localHi;
+                kids[2 * (i - 2 * n)] = c.localLo;
+                kids[2 * (i - 2 * n) + 1] = c.localHi;
+            }
+            childLocal = kids;
+            localLo = lo;
+            localHi = hi;
+            byte f = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
+            localFlags = f;
+            return f;
+        }
+
+        /**
+         * Whether child {@code i} of {@code a} and child {@code j} of {@code b} have equal local
+         * digests; both nodes' digests known and neither opaque.
+         */
+        static boolean sameChildDigest(Node a, int i, Node b, int j) {
+            long[] x = a.childLocal;
+            long[] y = b.childLocal;
+            return x[2 * i] == y[2 * j] && x[2 * i + 1] == y[2 * j + 1];
+        }
+
+        /** The local digest as a value, or null if not yet known (for carrying along a path copy). */
+        LocalDigest knownLocal() {
+            byte f = localFlags;
+            return f == 0 ? null : new LocalDigest(localLo, localHi, (f & OPAQUE) != 0);
         }
 
         /**
@@ -603,8 +639,20 @@ public final class HashTrie<K, V> {
          * one or two entry digests, not a node's worth.
          */
         Node carryLocal(Node from, LocalDigest minus, LocalDigest plus) {
-            LocalDigest d = from.local;
+            return carryLocal(from, minus, plus, -1);
+        }
+
+        /** {@link #carryLocal(Node, LocalDigest, LocalDigest)} where child {@code changed} (if not -1) is now {@code plus}'s. */
+        Node carryLocal(Node from, LocalDigest minus, LocalDigest plus, int changed) {
+            LocalDigest d = from.knownLocal();
             if (d != null) {
+                long[] kids = from.childLocal;
+                if (changed >= 0) {
+                    kids = kids.clone();
+                    kids[2 * changed] = plus.lo;
+                    kids[2 * changed + 1] = plus.hi;
+                }
+                childLocal = kids;
                 long lo = d.lo;
                 long hi = d.hi;
                 boolean opaque = d.opaque;
@@ -618,7 +666,9 @@ public final class HashTrie<K, V> {
                     opaque |= plus.opaque;
                 }
                 // An opaque entry removed may leave the flag set: a spare verification, never a wrong skip.
-                local = new LocalDigest(lo, hi, opaque);
+                localLo = lo;
+                localHi = hi;
+                localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
             }
             return this;
         }
@@ -776,8 +826,8 @@ public final class HashTrie<K, V> {
                 c[ci] = nw;
                 Node r = new Node(dataMap, nodeMap, keys, c, counters, size - old.size + nw.size,
                         digest - old.digest + nw.digest);
-                return local != null && old.local != null && nw.local != null
-                        ? r.carryLocal(this, old.local, nw.local) : r;
+                return localFlags != 0 && old.localFlags != 0 && nw.localFlags != 0
+                        ? r.carryLocal(this, old.knownLocal(), nw.knownLocal(), ci - 2 * keys.length) : r;
             }
             int i = indexOf(key, sk);
             if (i >= 0) {
@@ -795,7 +845,7 @@ public final class HashTrie<K, V> {
                 }
                 Node r = new Node(dataMap, nodeMap, keys, c, cs, size,
                         digest - entryHash(kv[2 * i], oldSlot, oldCtr) + entryHash(key, slot, ctr));
-                return local == null ? r : r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr),
+                return localFlags == 0 ? r : r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr),
                         LocalDigest.ofEntry(kv[2 * i], slot, ctr));
             }
             int at = -i - 1;
@@ -823,7 +873,7 @@ public final class HashTrie<K, V> {
                     cs[at] = ctr;
                 }
                 Node r = new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
-                return local == null ? r : r.carryLocal(this, null, LocalDigest.ofEntry(key, slot, ctr));
+                return localFlags == 0 ? r : r.carryLocal(this, null, LocalDigest.ofEntry(key, slot, ctr));
             }
             // The group outgrows the bucket: it moves, with the new entry, into a child.
             Run run = new Run(to - from + 1);
@@ -1626,7 +1676,8 @@ public final class HashTrie<K, V> {
         /** The merger keeps equal entries: subtrees of equal content are kept without a visit. */
         final boolean skipEqual;
         final Run[] runs = new Run[8];
-        final Node[][] kids = new Node[8][];
+        /** Per depth, the children of the node being built; {@code Object[]} so that storing one never reads it. */
+        final Object[][] kids = new Object[8][];
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
@@ -1645,12 +1696,11 @@ public final class HashTrie<K, V> {
             if (a.size != b.size || a.digest != b.digest) {
                 return false;
             }
-            LocalDigest da = a.local();
-            LocalDigest db = b.local();
-            if (!da.sameSum(db)) {
+            int flags = a.localFlags() | b.localFlags();
+            if (a.localLo != b.localLo || a.localHi != b.localHi) {
                 return false;
             }
-            return !(da.opaque || db.opaque) || Node.same(a, b, shift);
+            return (flags & Node.OPAQUE) == 0 || Node.same(a, b, shift);
         }
 
         private Run run(int depth) {
@@ -1658,7 +1708,7 @@ public final class HashTrie<K, V> {
             if (r == null) {
                 r = new Run(64);
                 runs[depth] = r;
-                kids[depth] = new Node[32];
+                kids[depth] = new Object[32];
             }
             r.clear();
             return r;
@@ -1678,10 +1728,11 @@ public final class HashTrie<K, V> {
             }
             int depth = shift / BITS;
             Run out = run(depth);
-            Node[] children = kids[depth];
+            Object[] children = kids[depth];
             int dataMap = 0;
             int nodeMap = 0;
-            int size = 0;
+            // The size is a's, corrected fragment by fragment, so a kept child is never read.
+            int size = a == null ? 0 : a.size;
             boolean sameAsA = a != null;
             boolean sameAsB = b != null;
             // The digest is a's, corrected by what differs from a: unchanged entries are not rehashed.
@@ -1691,6 +1742,10 @@ public final class HashTrie<K, V> {
             int all = aMap | bMap;
             int ai = 0;
             int bi = 0;
+            // Children of equal content are found from the parents' arrays of child digests,
+            // without touching the children (see sameContent for why opaque ones are not).
+            boolean compareKids = skipEqual && a != null && b != null && a.nodeMap != 0 && b.nodeMap != 0
+                    && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0;
             for (int r = 0; r < 32 && all != 0; r++) {
                 int frag = GROUP_ORDER[r];
                 int bit = 1 << frag;
@@ -1700,6 +1755,21 @@ public final class HashTrie<K, V> {
                 all &= ~bit;
                 boolean aData = a != null && (a.dataMap & bit) != 0;
                 boolean bData = b != null && (b.dataMap & bit) != 0;
+                if (compareKids && (a.nodeMap & bit) != 0 && (b.nodeMap & bit) != 0) {
+                    int ca = Integer.bitCount(a.nodeMap & (bit - 1));
+                    int cb = Integer.bitCount(b.nodeMap & (bit - 1));
+                    if (Node.sameChildDigest(a, ca, b, cb)) {
+                        // Equal content: a's child stays, its size and digest unchanged. Neither
+                        // child is read (not even cast), which is what keeps this cheap.
+                        Object kept = a.kv[2 * a.keys.length + ca];
+                        children[frag] = kept;
+                        nodeMap |= bit;
+                        if (kept != b.kv[2 * b.keys.length + cb]) {
+                            sameAsB = false;
+                        }
+                        continue;
+                    }
+                }
                 Node aChild = a != null && (a.nodeMap & bit) != 0 ? a.child(bit) : null;
                 Node bChild = b != null && (b.nodeMap & bit) != 0 ? b.child(bit) : null;
                 int aTo = ai;
@@ -1731,8 +1801,10 @@ public final class HashTrie<K, V> {
                     }
                     if (aChild != null) {
                         digest -= aChild.digest;
+                        size -= aChild.size;
                     } else if (aData) {
                         digest -= a.groupDigest(ai, aTo);
+                        size -= aTo - ai;
                     }
                     if (res != null && res.size > 0) {
                         if (res.size > BUCKET) {
@@ -1771,7 +1843,7 @@ public final class HashTrie<K, V> {
                     } else {
                         digest += delta;
                     }
-                    size += produced;
+                    size += produced - (aTo - ai);
                 }
                 ai = aTo;
                 bi = bTo;
@@ -1788,7 +1860,7 @@ public final class HashTrie<K, V> {
             return assemble(out, children, dataMap, nodeMap, size, digest);
         }
 
-        private static Node assemble(Run out, Node[] children, int dataMap, int nodeMap, int size, long digest) {
+        private static Node assemble(Run out, Object[] children, int dataMap, int nodeMap, int size, long digest) {
             int n = out.n;
             int[] ks = Arrays.copyOf(out.keys, n);
             Object[] c = new Object[2 * n + Integer.bitCount(nodeMap)];
