@@ -41,8 +41,6 @@ final class LocalDigest {
         K1 = r.nextLong();
     }
 
-    static final LocalDigest ZERO = new LocalDigest(0, 0, false);
-
     final long lo;
     final long hi;
     /** Whether some entry was hashed from a {@code hashCode} rather than from its content. */
@@ -52,10 +50,6 @@ final class LocalDigest {
         this.lo = lo;
         this.hi = hi;
         this.opaque = opaque;
-    }
-
-    LocalDigest plus(LocalDigest o) {
-        return new LocalDigest(lo + o.lo, hi + o.hi, opaque | o.opaque);
     }
 
     /** Equal sums (opacity aside: the caller decides what an opaque side needs). */
