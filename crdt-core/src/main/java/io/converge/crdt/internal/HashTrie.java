@@ -454,6 +454,15 @@ public final class HashTrie<K, V> {
     }
 
     /**
+     * The keyed local digest of the content ({@link LocalDigest}): lanes {@code [lo, hi]} and
+     * whether some entry is opaque; O(1) once computed (O(n) the first time).
+     */
+    LocalDigest localDigest() {
+        root.localFlags();
+        return root.knownLocal();
+    }
+
+    /**
      * A 64-bit digest of the content ({@link Digests}): the sum of the entries' digests, so
      * independent of order and kept up to date by every operation; O(1).
      */

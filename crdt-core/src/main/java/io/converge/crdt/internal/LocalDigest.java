@@ -24,7 +24,9 @@ import java.util.UUID;
  * a non-empty signed sum of keyed pseudo-random 128-bit values is zero: odds 2^-128 per
  * comparison for an adversary who never sees the key.
  *
- * <p>An entry of any other type (a user's record, a nested CRDT) can only be hashed from its
+ * <p>A nested set or map without a context of its own (a map of CRDTs' value) is hashed from its
+ * class and its store's local digest. An entry of any other type (a user's record, a nested
+ * counter or register) can only be hashed from its
  * {@code hashCode}, which a peer controls; its digest is marked <em>opaque</em>, and a subtree
  * holding one is skipped only after {@link HashTrie} confirms equality entry by entry with
  * {@code equals}. So the shortcut is never taken on a digest a peer could have chosen.
@@ -160,6 +162,8 @@ final class LocalDigest {
                 for (Object e : m.entries) {
                     object(e);
                 }
+            } else if (nested(o)) {
+                return;
             } else {
                 // Only equals can tell such values apart: the trie verifies before it skips.
                 opaque = true;
@@ -167,6 +171,24 @@ final class LocalDigest {
                 string(o.getClass().getName());
                 word(o.hashCode());
             }
+        }
+
+        /**
+         * A nested set or map without a context of its own (a map of CRDTs' value): its class
+         * and its store's local digest, which are its content. False for anything else.
+         */
+        private boolean nested(Object o) {
+            HashTrie<Object, Object> store = Representation.access().contextFreeMapStore(o);
+            if (store == null) {
+                return false;
+            }
+            LocalDigest d = store.localDigest();
+            word(14);
+            string(o.getClass().getName());
+            word(d.lo);
+            word(d.hi);
+            opaque |= d.opaque;
+            return true;
         }
 
         LocalDigest finish() {
