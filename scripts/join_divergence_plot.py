@@ -6,8 +6,9 @@ Usage:
 
 Reads JMH JSON results of ORSetMergeBenchmark and MapMergeBenchmark (op=full) run with
 divergence=percent (each side 1% of N) and divergence=fixed (100 entries whatever N), and draws
-two panels (OR-Set, AWLWW map / LWWMap), log-log, one line per library and fixture. Prints the
-points as a Markdown table too. Needs matplotlib (Debian: apt-get install python3-matplotlib).
+two panels (OR-Set, AWLWW map / LWWMap), log-log, one line per library and fixture, at the
+median of the measured iterations (robust to one iteration slowed by another job on a shared
+machine). Prints the points as a Markdown table too: median, and JMH's mean ± 99.9% error. Needs matplotlib (Debian: apt-get install python3-matplotlib).
 """
 
 import json
@@ -30,8 +31,11 @@ def load(paths):
                 unit = r["primaryMetric"]["scoreUnit"]
                 scale = {"ns/op": 1, "us/op": 1e3, "ms/op": 1e6, "s/op": 1e9}[unit]
                 m = r["primaryMetric"]
+                its = sorted(x for fork in m["rawData"] for x in fork)
+                median = its[len(its) // 2] if len(its) % 2 else (its[len(its) // 2 - 1] + its[len(its) // 2]) / 2
                 points[(cls, method, p.get("divergence", "percent"))][int(p["size"])] = (
-                    m["score"] * scale, (m["scoreError"] if m["scoreError"] == m["scoreError"] else 0) * scale)
+                    median * scale, m["score"] * scale,
+                    (m["scoreError"] if m["scoreError"] == m["scoreError"] else 0) * scale)
     return points
 
 
@@ -45,11 +49,11 @@ def fmt(ns):
 def main():
     out, paths = sys.argv[1], sys.argv[2:]
     points = load(paths)
-    print("| benchmark | fixture | method | " + " | ".join(["N", "time ± error"]) + " |")
-    print("|---|---|---|---:|---:|")
+    print("| benchmark | fixture | method | N | median | mean ± error |")
+    print("|---|---|---|---:|---:|---:|")
     for (cls, method, div), series in sorted(points.items()):
-        for n, (ns, err) in sorted(series.items()):
-            print(f"| {cls} | {div} | {method} | {n:,} | {fmt(ns)} ± {fmt(err)} |")
+        for n, (med, ns, err) in sorted(series.items()):
+            print(f"| {cls} | {div} | {method} | {n:,} | {fmt(med)} | {fmt(ns)} ± {fmt(err)} |")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -67,7 +71,7 @@ def main():
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("entries N")
-        ax.set_ylabel("µs per join")
+        ax.set_ylabel("µs per join (median of iterations)")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
