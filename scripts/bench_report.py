@@ -39,7 +39,8 @@ METHODS = {
 
 # Comparisons: class simple name -> (title, x parameter, description of x).
 COMPARISONS = {
-    "ORSetMergeBenchmark": ("OR-Set full-state join (1% divergent each side)", "size", "elements"),
+    "ORSetMergeBenchmark": ("OR-Set full-state join (divergence=percent: 1% each side; fixed: 100 elements)",
+                            "size", "elements"),
     "ORSetDeltaBenchmark": ("OR-Set: apply a one-element delta", "size", "elements"),
     "ORSetAddBenchmark": ("OR-Set: local add (new state + delta)", "size", "elements"),
     "MapMergeBenchmark": ("AWLWWMap vs LWWMap", "size", "keys"),
@@ -182,7 +183,7 @@ def tables(groups):
 
 # Parameters added after results were recorded, and the value those results ran with: a lookup
 # that leaves one out means this value, whether or not the result has the parameter.
-DEFAULT_PARAMS = {"names": "random"}
+DEFAULT_PARAMS = {"names": "random", "divergence": "percent"}
 
 
 def lookup(groups, cls, x, **others):

@@ -146,6 +146,14 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
             public boolean dotsIdentifyEntries() {
                 return DotMapBase.this.dotsIdentifyEntries();
             }
+
+            // An entry both stores hold alike keeps all its dots (crdt.md §2: s ∩ s' survives
+            // any contexts), so subtrees of equal content pass unvisited. A subtree only one side
+            // has is still visited: the other side's context may remove its dots.
+            @Override
+            public boolean keepsEqualEntries() {
+                return true;
+            }
         });
         return result(a, b, s, rc, null);
     }
@@ -272,6 +280,12 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
                 @Override
                 public boolean dotsIdentifyEntries() {
                     return DotMapBase.this.dotsIdentifyEntries();
+                }
+
+                // Equal entries hold no conflict and no dot this state lacks.
+                @Override
+                public boolean keepsEqualEntries() {
+                    return true;
                 }
             });
             if (found[0] != null) {

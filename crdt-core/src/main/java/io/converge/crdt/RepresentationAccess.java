@@ -21,6 +21,12 @@ final class RepresentationAccess implements Representation.Access {
 
     @Override
     @SuppressWarnings("unchecked")
+    public HashTrie<Object, Object> contextFreeMapStore(Object value) {
+        return value instanceof DotMapBase<?, ?> m && m.context.isEmpty() ? (HashTrie<Object, Object>) m.store : null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
     public HashTrie<Object, Boolean> removedHints(Object value) {
         return (HashTrie<Object, Boolean>) ((DotMapBase<?, ?>) value).removedHints;
     }

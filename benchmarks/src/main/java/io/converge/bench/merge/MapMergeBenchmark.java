@@ -7,6 +7,9 @@ import io.converge.bench.fixture.Jvm;
 import io.converge.bench.fixture.Pekko;
 import io.converge.bench.fixture.Writers;
 import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.codec.BinaryCodec;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.ValueCodec;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code delta}: the remote replica (writer {@code b}) overwrites one shared key; the
  *       local replica applies that put's delta (Converge {@code join}, Pekko {@code mergeDelta}).
  * </ul>
+ * {@code divergence} (for {@code full} only): {@code percent} is the 1% above; {@code fixed}: the
+ * replicas differ in 100 keys whatever their size (each side overwrites 25 shared keys and puts
+ * 25 new ones), and Converge's replica B is decoded from A's {@link BinaryCodec} encoding of the
+ * shared state, so the two share no object (Pekko's is its fresh-object copy, as above). With
+ * equal subtrees skipped, the join should hardly grow with {@code size} (run with
+ * {@code -p size=10000,100000,1000000}). {@code delta} ignores it.
  * {@code names}: keys that look random ({@code e} and a mixed number, as in every other
  * benchmark) or {@code elem-0, elem-1, ...} ({@code sequential}), on which Pekko's hash trie is
  * faster. Setup computes the hash of every key the measured join or delta reads, on both sides
@@ -68,6 +77,10 @@ public class MapMergeBenchmark {
 
     @Param({"random", "sequential"})
     public String names;
+
+    /** For {@code full}: {@code percent} (1% of the keys differ) or {@code fixed} (100 keys differ). */
+    @Param({"percent", "fixed"})
+    public String divergence;
 
     private boolean full;
     private AWLWWMap<String, String> convergeA;
@@ -112,7 +125,29 @@ public class MapMergeBenchmark {
         Pekko.FixtureClock pb = new Pekko.FixtureClock(START_MILLIS);
 
         convergeA = Converge.putAll(AWLWWMap.empty(), wa, -1, ca, keys, vals);
-        convergeB = Converge.putAll(AWLWWMap.empty(), wb, -1, cb, keysCopy, valsCopy);
+        boolean fixed = switch (divergence) {
+            case "percent" -> false;
+            case "fixed" -> true;
+            default -> throw new IllegalArgumentException("divergence must be percent or fixed, got " + divergence);
+        };
+        if (fixed && full) {
+            BinaryCodec<AWLWWMap<String, String>> codec = BinaryCodec.of(
+                    CrdtCodecs.awlwwMap(ValueCodec.string(), ValueCodec.string()), Converge.UNBOUNDED);
+            convergeB = codec.decode(codec.encodeToBytes(convergeA));
+            for (int i = 0; i < size; i++) {
+                cb.tick();
+            }
+            // B's own key objects, in the order of A's.
+            java.util.Map<String, String> decoded = new HashMap<>();
+            for (String k : convergeB.value().keySet()) {
+                decoded.put(k, k);
+            }
+            for (int i = 0; i < size; i++) {
+                keysCopy[i] = decoded.get(keys[i]);
+            }
+        } else {
+            convergeB = Converge.putAll(AWLWWMap.empty(), wb, -1, cb, keysCopy, valsCopy);
+        }
         LWWMap<String, String> pekkoShared = Pekko.putAll(LWWMap.empty(), wa, -1, pa, keys, vals);
         pekkoA = pekkoShared;
         pekkoB = Pekko.copy(pekkoShared, wa.pekkoTranslation(wb));
@@ -123,7 +158,7 @@ public class MapMergeBenchmark {
         // What each side changes: A overwrites shared keys [0, half) and adds [size, size + half);
         // B overwrites [half, 2 half) and adds [size + half, size + 2 half). In delta mode, B
         // overwrites the one key size / 2 and A changes nothing.
-        int half = size / 200;
+        int half = fixed && full ? 25 : size / 200;
         String[] aKeys;
         String[] bKeys;
         if (full) {

@@ -7,6 +7,10 @@ import io.converge.bench.fixture.Jvm;
 import io.converge.bench.fixture.Pekko;
 import io.converge.bench.fixture.Writers;
 import io.converge.crdt.ORSet;
+import io.converge.crdt.codec.BinaryCodec;
+import io.converge.crdt.codec.CodecLimits;
+import io.converge.crdt.codec.CrdtCodecs;
+import io.converge.crdt.codec.ValueCodec;
 import java.util.HashSet;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,6 +41,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * ancestor. Setup checks that each library's join holds exactly
  * {@code size + 2 * size / 100} elements.
  *
+ * <p><b>{@code divergence}.</b> {@code percent} is the fixture above. {@code fixed}: the replicas
+ * differ in 100 elements whatever their size, as after a short partition. Replica A holds the
+ * {@code size} shared elements, added round robin by writers {@code a, b, c}; Converge's
+ * replica B is decoded from A's {@link BinaryCodec} encoding (so the two share no object: no
+ * string, no replica id, no trie node), Pekko's a fresh-object copy ({@link Pekko#copy}); then
+ * A adds 50 elements as writer {@code a} and B 50 others as writer {@code b}. The join's useful
+ * work is 100 elements: with equal subtrees skipped, its cost should hardly grow with
+ * {@code size} (run with {@code -p size=10000,100000,1000000}).
+ *
  * <p>{@code names}: element names that look random ({@code e} and a mixed number, as in every
  * other benchmark) or {@code elem-0, elem-1, ...} ({@code sequential}), on which Pekko's hash
  * trie is faster. Setup computes the hash of every element of both replicas of both libraries
@@ -62,6 +75,13 @@ public class ORSetMergeBenchmark {
     @Param({"random", "sequential"})
     public String names;
 
+    /** {@code percent}: each side adds {@code size / 100}; {@code fixed}: each side adds 50 (see the class comment). */
+    @Param({"percent", "fixed"})
+    public String divergence;
+
+    /** Elements each side adds on its own in the {@code fixed} fixture. */
+    static final int FIXED_PER_SIDE = 50;
+
     private ORSet<String> convergeA;
     private ORSet<String> convergeB;
     private ORSet<String> unkeyedA;
@@ -74,7 +94,12 @@ public class ORSetMergeBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Elements.Naming naming = Elements.Naming.of(names);
-        int divergent = size / 100;
+        boolean fixed = switch (divergence) {
+            case "percent" -> false;
+            case "fixed" -> true;
+            default -> throw new IllegalArgumentException("divergence must be percent or fixed, got " + divergence);
+        };
+        int divergent = fixed ? FIXED_PER_SIDE : size / 100;
         String[] shared = naming.names(0, size);
         String[] onlyA = naming.names(size, size + divergent);
         String[] onlyB = naming.names(size + divergent, size + 2 * divergent);
@@ -89,9 +114,26 @@ public class ORSetMergeBenchmark {
                 Pekko.addAll(org.apache.pekko.cluster.ddata.ORSet.empty(), wa, -1, shared);
         pekkoA = Pekko.addAll(pekkoShared, wa, 0, onlyA);
 
-        // Replica B: the same history replayed on fresh objects, then its own concurrent adds.
+        // Replica B: the same history replayed on fresh objects (percent) or decoded from A's
+        // encoding (fixed), then its own concurrent adds.
         Writers wb = Writers.of("a", "b", "c");
-        convergeB = Converge.addAll(Converge.addAll(ORSet.empty(), wb, -1, sharedCopy), wb, 1, onlyBCopy);
+        ORSet<String> sharedB;
+        if (fixed) {
+            BinaryCodec<ORSet<String>> codec = BinaryCodec.of(CrdtCodecs.orSet(ValueCodec.string()),
+                    Converge.UNBOUNDED);
+            sharedB = codec.decode(codec.encodeToBytes(Converge.addAll(ORSet.empty(), wa, -1, shared)));
+            // B's own string objects, in the order of A's.
+            java.util.Map<String, String> decoded = new java.util.HashMap<>();
+            for (String e : sharedB.value()) {
+                decoded.put(e, e);
+            }
+            for (int i = 0; i < size; i++) {
+                sharedCopy[i] = decoded.get(shared[i]);
+            }
+        } else {
+            sharedB = Converge.addAll(ORSet.empty(), wb, -1, sharedCopy);
+        }
+        convergeB = Converge.addAll(sharedB, wb, 1, onlyBCopy);
         // Pekko: the shared history copied as its deserializer would rebuild it (see Pekko.copy).
         pekkoB = Pekko.addAll(Pekko.copy(pekkoShared, wa.pekkoTranslation(wb)), wb, 1, onlyBCopy);
 
@@ -106,9 +148,9 @@ public class ORSetMergeBenchmark {
         Pekko.checkNoAncestor(pekkoB, "pekko B");
         Check.that(!pekkoA.isAncestorOf(pekkoB) && !pekkoB.isAncestorOf(pekkoA), "no fast merge");
 
-        Check.that(Converge.isKeyed(convergeA) && Converge.isKeyed(convergeB), "replicas built by mutators are keyed");
+        Check.that(Converge.isKeyed(convergeA), "a replica built by mutators is keyed");
         unkeyedA = Converge.unkeyed(convergeA);
-        unkeyedB = Converge.unkeyed(convergeB);
+        unkeyedB = Converge.isKeyed(convergeB) ? Converge.unkeyed(convergeB) : convergeB;
 
         int expected = size + 2 * divergent;
         ORSet<String> c = converge();

@@ -25,7 +25,10 @@ import java.util.function.Function;
 /**
  * Computes the user-visible {@link Change}s between two states of a key. For sets and maps only
  * the items a keyed delta names are compared, so a change to one element of a large set costs
- * O(1) items, not O(n); without such a delta every item of both states is compared.
+ * O(1) items, not O(n). Without such a delta, sets and LWW maps compare only the items whose
+ * store entries differ, found by a walk of both tries that skips subtrees of equal content
+ * ({@link HashTrie#forEachDifference}): O(changed items · log n). Maps of CRDTs still compare
+ * every item of both states.
  */
 final class Diffs {
     private Diffs() {
@@ -36,7 +39,7 @@ final class Diffs {
         List<Change> out = new ArrayList<>();
         if (after instanceof ORSet<?> a) {
             ORSet<Object> b = before == null ? ORSet.empty() : (ORSet<Object>) before;
-            for (Object e : candidates(b, a, delta)) {
+            for (Object e : candidates(b, a, delta, true)) {
                 boolean was = b.contains(e);
                 boolean is = ((ORSet<Object>) a).contains(e);
                 if (!was && is) {
@@ -47,17 +50,17 @@ final class Diffs {
             }
         } else if (after instanceof AWLWWMap<?, ?> a) {
             AWLWWMap<Object, Object> b = before == null ? AWLWWMap.empty() : (AWLWWMap<Object, Object>) before;
-            for (Object k : candidates(b, a, delta)) {
+            for (Object k : candidates(b, a, delta, true)) {
                 compare(out, k, b.get(k), ((AWLWWMap<Object, Object>) a).get(k));
             }
         } else if (after instanceof ORMap<?, ?> a) {
             ORMap<Object, ?> am = (ORMap<Object, ?>) a;
             ORMap<Object, ?> bm = before == null ? null : (ORMap<Object, ?>) before;
-            nestedChanges(out, candidates(before, a, delta), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
+            nestedChanges(out, candidates(before, a, delta, false), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
         } else if (after instanceof MixedORMap<?> a) {
             MixedORMap<Object> am = (MixedORMap<Object>) a;
             MixedORMap<Object> bm = before == null ? null : (MixedORMap<Object>) before;
-            nestedChanges(out, candidates(before, a, delta), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
+            nestedChanges(out, candidates(before, a, delta, false), k -> bm == null ? Optional.empty() : bm.get(k), am::get);
         } else {
             Object old = before == null ? value(after.bottom()) : value(before);
             Object now = value(after);
@@ -121,14 +124,23 @@ final class Diffs {
         return s;
     }
 
-    /** The keys a keyed delta names, or every key of both states. */
-    private static Set<Object> candidates(Object before, Object after, ReplicatedData<?> delta) {
+    /**
+     * The keys a keyed delta names; else, if {@code storeDecides} (a key's user-visible value
+     * depends on its store entry alone, as in sets and LWW maps), the keys whose entries differ
+     * between the two stores, found by a walk that skips subtrees of equal content (O(changed
+     * keys · log n)); else every key of both states.
+     */
+    private static Set<Object> candidates(Object before, Object after, ReplicatedData<?> delta, boolean storeDecides) {
         Representation.Access access = Representation.access();
         Set<Object> keys = new LinkedHashSet<>();
         HashTrie<Object, Boolean> hints = delta == null ? null : access.removedHints(delta);
         if (hints != null) {
             access.mapStore(delta).forEach((k, v) -> keys.add(k));
             hints.forEach((k, v) -> keys.add(k));
+            return keys;
+        }
+        if (before != null && storeDecides) {
+            access.mapStore(before).forEachDifference(access.mapStore(after), keys::add);
             return keys;
         }
         if (before != null) {

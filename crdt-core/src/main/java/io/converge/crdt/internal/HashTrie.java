@@ -102,6 +102,17 @@ public final class HashTrie<K, V> {
         default boolean dotsIdentifyEntries() {
             return false;
         }
+
+        /**
+         * Whether {@link #merge} keeps an entry that both sides hold with equal keys and values
+         * (returns the left value or one equal to it), so that the merge may keep a whole subtree
+         * whose content equals the other side's without visiting it (see {@link HashTrie#merge}).
+         * True of every dot-store join: a dot both sides hold survives whatever the contexts say.
+         * Default: false.
+         */
+        default boolean keepsEqualEntries() {
+            return false;
+        }
     }
 
     private final Node root;
@@ -378,6 +389,15 @@ public final class HashTrie<K, V> {
      * wherever the merger returns the left value, or where it returns the right value and the
      * right subtree is unchanged. O(n + m) in the worst case, less where one side lacks whole
      * subtrees and the merger keeps them untouched.
+     *
+     * <p>If the merger {@linkplain Merger#keepsEqualEntries keeps equal entries}, a pair of
+     * subtrees at the same position with equal content is not visited: the left one is kept as
+     * it is. Equal content is the same object, or equal sizes, equal {@link #digest}s and equal
+     * keyed local digests ({@link LocalDigest}: 128 bits of keyed SipHash over the entries'
+     * content, which a peer cannot aim a collision at), and, where some entry could only be
+     * hashed from its {@code hashCode}, an entry-by-entry comparison. Two tries that differ in
+     * d entries then merge in O(d log n) node visits, whatever their size. A node computes its
+     * local digest on first use and keeps it; {@link #put} carries it along the copied path.
      */
     @SuppressWarnings("unchecked")
     public HashTrie<K, V> merge(HashTrie<K, V> other, Merger<K, V> merger) {
@@ -386,6 +406,31 @@ public final class HashTrie<K, V> {
             return isEmpty() ? this : other.isEmpty() ? other : empty();
         }
         return r == root ? this : r == other.root ? other : new HashTrie<>(r);
+    }
+
+    /**
+     * Calls {@code action} for every key whose entry differs between this map and {@code other}:
+     * held by one side only, or with unequal values (by {@code equals}). Subtrees of equal
+     * content are skipped as {@link #merge} skips them, so two maps that differ in d entries cost
+     * O(d log n) node visits, not O(n). Keys come in no particular order, each once.
+     */
+    @SuppressWarnings("unchecked")
+    public void forEachDifference(HashTrie<K, V> other, java.util.function.Consumer<? super K> action) {
+        Objects.requireNonNull(action, "action");
+        merge(other, new Merger<>() {
+            @Override
+            public V merge(K key, V left, V right) {
+                if (left == null || right == null || !(left == right || left.equals(right))) {
+                    action.accept(key);
+                }
+                return left != null ? left : right;
+            }
+
+            @Override
+            public boolean keepsEqualEntries() {
+                return true;
+            }
+        });
     }
 
     /**
@@ -406,6 +451,15 @@ public final class HashTrie<K, V> {
     @SuppressWarnings("unchecked")
     public boolean allMatch(BiPredicate<? super K, ? super V> test) {
         return root.allMatch((BiPredicate<Object, Object>) test);
+    }
+
+    /**
+     * The keyed local digest of the content ({@link LocalDigest}): lanes {@code [lo, hi]} and
+     * whether some entry is opaque; O(1) once computed (O(n) the first time).
+     */
+    LocalDigest localDigest() {
+        root.localFlags();
+        return root.knownLocal();
     }
 
     /**
@@ -499,6 +553,21 @@ public final class HashTrie<K, V> {
          * {@code i + 1}'s keys and an upper bound of child {@code i}'s, in {@link #compareKeys} order.
          */
         final Object[] seps;
+        /**
+         * The keyed local digest of the subtree ({@link LocalDigest}), two 64-bit lanes, computed
+         * on first use. Every thread computes the same value; {@link #localFlags} is written
+         * after the lanes and read before them, so a reader that sees it set sees them too.
+         * Kept in the node, not in an object of its own, so that comparing two children costs
+         * one memory access each.
+         */
+        private long localLo;
+        private long localHi;
+        /** 0 while the local digest is unknown; else {@link #KNOWN}, plus {@link #OPAQUE} if some entry is opaque. */
+        private volatile byte localFlags;
+        /** The children's local digests, two lanes each, in child order; null without children or until known. */
+        private long[] childLocal;
+        static final byte KNOWN = 1;
+        static final byte OPAQUE = 2;
 
         Node(int dataMap, int nodeMap, int[] keys, Object[] kv, long[] counters, int size, long digest) {
             this(dataMap, nodeMap, keys, kv, counters, size, digest, null);
@@ -518,6 +587,99 @@ public final class HashTrie<K, V> {
 
         long counter(int i) {
             return counters == null ? 0 : counters[i];
+        }
+
+        /**
+         * The subtree's local digest flags, computing the digest first if unknown: O(1) once
+         * known, O(subtree) the first time.
+         */
+        byte localFlags() {
+            byte f = localFlags;
+            return f != 0 ? f : computeLocal();
+        }
+
+        private byte computeLocal() {
+            long lo = 0;
+            long hi = 0;
+            boolean opaque = false;
+            int n = keys.length;
+            for (int i = 0; i < n; i++) {
+                LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
+                lo += e.lo;
+                hi += e.hi;
+                opaque |= e.opaque;
+            }
+            long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
+            for (int i = 2 * n; i < kv.length; i++) {
+                Node c = (Node) kv[i];
+                opaque |= (c.localFlags() & OPAQUE) != 0;
+                lo += c.localLo;
+                hi += c.localHi;
+                kids[2 * (i - 2 * n)] = c.localLo;
+                kids[2 * (i - 2 * n) + 1] = c.localHi;
+            }
+            childLocal = kids;
+            localLo = lo;
+            localHi = hi;
+            byte f = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
+            localFlags = f;
+            return f;
+        }
+
+        /**
+         * Whether child {@code i} of {@code a} and child {@code j} of {@code b} have equal local
+         * digests; both nodes' digests known and neither opaque.
+         */
+        static boolean sameChildDigest(Node a, int i, Node b, int j) {
+            long[] x = a.childLocal;
+            long[] y = b.childLocal;
+            return x[2 * i] == y[2 * j] && x[2 * i + 1] == y[2 * j + 1];
+        }
+
+        /** The local digest as a value, or null if not yet known (for carrying along a path copy). */
+        LocalDigest knownLocal() {
+            byte f = localFlags;
+            return f == 0 ? null : new LocalDigest(localLo, localHi, (f & OPAQUE) != 0);
+        }
+
+        /**
+         * Sets this new node's local digest to {@code from}'s, less {@code minus} and plus
+         * {@code plus} (either may be null), if {@code from}'s is known: a path copy then costs
+         * one or two entry digests, not a node's worth.
+         */
+        Node carryLocal(Node from, LocalDigest minus, LocalDigest plus) {
+            return carryLocal(from, minus, plus, -1);
+        }
+
+        /** {@link #carryLocal(Node, LocalDigest, LocalDigest)} where child {@code changed} (if not -1) is now {@code plus}'s. */
+        Node carryLocal(Node from, LocalDigest minus, LocalDigest plus, int changed) {
+            LocalDigest d = from.knownLocal();
+            if (d != null) {
+                long[] kids = from.childLocal;
+                if (changed >= 0) {
+                    kids = kids.clone();
+                    kids[2 * changed] = plus.lo;
+                    kids[2 * changed + 1] = plus.hi;
+                }
+                childLocal = kids;
+                long lo = d.lo;
+                long hi = d.hi;
+                boolean opaque = d.opaque;
+                if (minus != null) {
+                    lo -= minus.lo;
+                    hi -= minus.hi;
+                }
+                if (plus != null) {
+                    lo += plus.lo;
+                    hi += plus.hi;
+                    opaque |= plus.opaque;
+                }
+                // An opaque entry removed may leave the flag set: a spare verification, never a wrong skip.
+                localLo = lo;
+                localHi = hi;
+                localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
+            }
+            return this;
         }
 
         Object key(int i) {
@@ -671,8 +833,10 @@ public final class HashTrie<K, V> {
                 }
                 Object[] c = kv.clone();
                 c[ci] = nw;
-                return new Node(dataMap, nodeMap, keys, c, counters, size - old.size + nw.size,
+                Node r = new Node(dataMap, nodeMap, keys, c, counters, size - old.size + nw.size,
                         digest - old.digest + nw.digest);
+                return localFlags != 0 && old.localFlags != 0 && nw.localFlags != 0
+                        ? r.carryLocal(this, old.knownLocal(), nw.knownLocal(), ci - 2 * keys.length) : r;
             }
             int i = indexOf(key, sk);
             if (i >= 0) {
@@ -688,8 +852,10 @@ public final class HashTrie<K, V> {
                     cs = counters == null ? new long[keys.length] : counters.clone();
                     cs[i] = ctr;
                 }
-                return new Node(dataMap, nodeMap, keys, c, cs, size,
+                Node r = new Node(dataMap, nodeMap, keys, c, cs, size,
                         digest - entryHash(kv[2 * i], oldSlot, oldCtr) + entryHash(key, slot, ctr));
+                return localFlags == 0 ? r : r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr),
+                        LocalDigest.ofEntry(kv[2 * i], slot, ctr));
             }
             int at = -i - 1;
             long d = digest + entryHash(key, slot, ctr);
@@ -715,7 +881,8 @@ public final class HashTrie<K, V> {
                     }
                     cs[at] = ctr;
                 }
-                return new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
+                Node r = new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
+                return localFlags == 0 ? r : r.carryLocal(this, null, LocalDigest.ofEntry(key, slot, ctr));
             }
             // The group outgrows the bucket: it moves, with the new entry, into a child.
             Run run = new Run(to - from + 1);
@@ -1515,12 +1682,34 @@ public final class HashTrie<K, V> {
 
         final Merger<Object, Object> m;
         final boolean dotsIdentify;
+        /** The merger keeps equal entries: subtrees of equal content are kept without a visit. */
+        final boolean skipEqual;
         final Run[] runs = new Run[8];
-        final Node[][] kids = new Node[8][];
+        /** Per depth, the children of the node being built; {@code Object[]} so that storing one never reads it. */
+        final Object[][] kids = new Object[8][];
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
             this.dotsIdentify = m.dotsIdentifyEntries();
+            this.skipEqual = m.keepsEqualEntries();
+        }
+
+        /**
+         * Whether two subtrees at the same position certainly hold the same entries: never a
+         * guess from a digest a peer could aim at (see {@link LocalDigest}).
+         */
+        private static boolean sameContent(Node a, Node b, int shift) {
+            if (a == b) {
+                return true;
+            }
+            if (a.size != b.size || a.digest != b.digest) {
+                return false;
+            }
+            int flags = a.localFlags() | b.localFlags();
+            if (a.localLo != b.localLo || a.localHi != b.localHi) {
+                return false;
+            }
+            return (flags & Node.OPAQUE) == 0 || Node.same(a, b, shift);
         }
 
         private Run run(int depth) {
@@ -1528,7 +1717,7 @@ public final class HashTrie<K, V> {
             if (r == null) {
                 r = new Run(64);
                 runs[depth] = r;
-                kids[depth] = new Node[32];
+                kids[depth] = new Object[32];
             }
             r.clear();
             return r;
@@ -1540,15 +1729,19 @@ public final class HashTrie<K, V> {
          * nothing remains.
          */
         Node merge(Node a, Node b, int shift) {
+            if (skipEqual && a != null && b != null && sameContent(a, b, shift)) {
+                return a;
+            }
             if (shift > LAST_SHIFT) {
                 return mergeCollisions(a, b);
             }
             int depth = shift / BITS;
             Run out = run(depth);
-            Node[] children = kids[depth];
+            Object[] children = kids[depth];
             int dataMap = 0;
             int nodeMap = 0;
-            int size = 0;
+            // The size is a's, corrected fragment by fragment, so a kept child is never read.
+            int size = a == null ? 0 : a.size;
             boolean sameAsA = a != null;
             boolean sameAsB = b != null;
             // The digest is a's, corrected by what differs from a: unchanged entries are not rehashed.
@@ -1558,6 +1751,10 @@ public final class HashTrie<K, V> {
             int all = aMap | bMap;
             int ai = 0;
             int bi = 0;
+            // Children of equal content are found from the parents' arrays of child digests,
+            // without touching the children (see sameContent for why opaque ones are not).
+            boolean compareKids = skipEqual && a != null && b != null && a.nodeMap != 0 && b.nodeMap != 0
+                    && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0;
             for (int r = 0; r < 32 && all != 0; r++) {
                 int frag = GROUP_ORDER[r];
                 int bit = 1 << frag;
@@ -1567,6 +1764,21 @@ public final class HashTrie<K, V> {
                 all &= ~bit;
                 boolean aData = a != null && (a.dataMap & bit) != 0;
                 boolean bData = b != null && (b.dataMap & bit) != 0;
+                if (compareKids && (a.nodeMap & bit) != 0 && (b.nodeMap & bit) != 0) {
+                    int ca = Integer.bitCount(a.nodeMap & (bit - 1));
+                    int cb = Integer.bitCount(b.nodeMap & (bit - 1));
+                    if (Node.sameChildDigest(a, ca, b, cb)) {
+                        // Equal content: a's child stays, its size and digest unchanged. Neither
+                        // child is read (not even cast), which is what keeps this cheap.
+                        Object kept = a.kv[2 * a.keys.length + ca];
+                        children[frag] = kept;
+                        nodeMap |= bit;
+                        if (kept != b.kv[2 * b.keys.length + cb]) {
+                            sameAsB = false;
+                        }
+                        continue;
+                    }
+                }
                 Node aChild = a != null && (a.nodeMap & bit) != 0 ? a.child(bit) : null;
                 Node bChild = b != null && (b.nodeMap & bit) != 0 ? b.child(bit) : null;
                 int aTo = ai;
@@ -1598,8 +1810,10 @@ public final class HashTrie<K, V> {
                     }
                     if (aChild != null) {
                         digest -= aChild.digest;
+                        size -= aChild.size;
                     } else if (aData) {
                         digest -= a.groupDigest(ai, aTo);
+                        size -= aTo - ai;
                     }
                     if (res != null && res.size > 0) {
                         if (res.size > BUCKET) {
@@ -1638,7 +1852,7 @@ public final class HashTrie<K, V> {
                     } else {
                         digest += delta;
                     }
-                    size += produced;
+                    size += produced - (aTo - ai);
                 }
                 ai = aTo;
                 bi = bTo;
@@ -1655,7 +1869,7 @@ public final class HashTrie<K, V> {
             return assemble(out, children, dataMap, nodeMap, size, digest);
         }
 
-        private static Node assemble(Run out, Node[] children, int dataMap, int nodeMap, int size, long digest) {
+        private static Node assemble(Run out, Object[] children, int dataMap, int nodeMap, int size, long digest) {
             int n = out.n;
             int[] ks = Arrays.copyOf(out.keys, n);
             Object[] c = new Object[2 * n + Integer.bitCount(nodeMap)];

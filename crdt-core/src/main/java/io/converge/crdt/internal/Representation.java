@@ -23,6 +23,16 @@ public final class Representation {
         /** For ORSet, AWLWWMap and ORMap: the key → entry trie. */
         HashTrie<Object, Object> mapStore(Object value);
 
+        /**
+         * The key → entry trie of a nested value that is a set or map (ORSet, AWLWWMap, ORMap,
+         * MixedORMap) stored without a context of its own, as a map of CRDTs stores its values;
+         * null for anything else. Such a value equals another exactly when their classes and
+         * stores are equal, so its content digest is its store's ({@link LocalDigest}).
+         */
+        default HashTrie<Object, Object> contextFreeMapStore(Object value) {
+            return null;
+        }
+
         /** For ORSet, AWLWWMap and ORMap: the keys a keyed delta removes, or null for a full state. */
         HashTrie<Object, Boolean> removedHints(Object value);
 
