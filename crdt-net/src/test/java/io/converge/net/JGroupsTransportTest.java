@@ -175,6 +175,15 @@ class JGroupsTransportTest {
         String cluster = "fork-" + java.util.UUID.randomUUID();
         ClusterSecret secret = ClusterSecret.random();
         try (JChannel m1 = mainChannel(); JChannel m2 = mainChannel()) {
+            // The application's own traffic on its channel, which must keep flowing beside ours.
+            java.util.List<String> appReceived = new java.util.concurrent.CopyOnWriteArrayList<>();
+            m2.setReceiver(new org.jgroups.Receiver() {
+                @Override
+                public void receive(org.jgroups.Message msg) {
+                    appReceived.add(new String(msg.getArray(), msg.getOffset(), msg.getLength(),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            });
             m1.connect(cluster);
             m2.connect(cluster);
             JGroupsTransport t1 = JGroupsTransport.builder().secret(secret).forkOf(m1).build();
@@ -184,9 +193,15 @@ class JGroupsTransportTest {
                     Replicator b = Replicator.start(ReplicatorConfig.builder(ReplicaId.of("b")).transport(t2)
                             .codecs(TestCluster.CODECS).sync(TestCluster.SYNC).build())) {
                 a.update(TestCluster.SET, (st, r) -> st.add(r.self(), "x"));
+                m1.send(new org.jgroups.BytesMessage(m2.getAddress(),
+                        "app-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 b.update(TestCluster.SET, (st, r) -> st.add(r.self(), "y"));
+                m1.send(new org.jgroups.BytesMessage(m2.getAddress(),
+                        "app-2".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 await(() -> a.get(TestCluster.SET).equals(b.get(TestCluster.SET))
                         && a.get(TestCluster.SET).orElseThrow().value().equals(Set.of("x", "y")), () -> "fork sync");
+                await(() -> appReceived.equals(java.util.List.of("app-1", "app-2")),
+                        () -> "the application's own messages, and only them, reach its receiver: " + appReceived);
             }
             assertTrue(m1.isConnected(), "closing the fork leaves the user's channel alone");
         }
