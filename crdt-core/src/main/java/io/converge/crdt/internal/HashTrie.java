@@ -1742,6 +1742,10 @@ public final class HashTrie<K, V> {
             if (shift > LAST_SHIFT) {
                 return mergeCollisions(a, b);
             }
+            if (dotsIdentify && a != null && b != null && a != b && a.nodeMap == 0 && b.nodeMap == 0
+                    && a.counters != null && b.counters != null) {
+                return mergeLeaves(a, b, shift);
+            }
             int depth = shift / BITS;
             Run out = run(depth);
             Object[] children = kids[depth];
@@ -1876,6 +1880,96 @@ public final class HashTrie<K, V> {
                 return null;
             }
             return assemble(out, children, dataMap, nodeMap, size, digest);
+        }
+
+        /**
+         * The merge of two distinct nodes without children whose entries are dots that name their
+         * keys: the common prefix and suffix of the two entry sequences (same hash, same dot) are
+         * the same entries on both sides and are copied from a without a visit, and only the part
+         * between them is merged entry by entry. A bottom node on a path where two replicas differ
+         * in one element then costs a comparison of its sort keys and dots, not a pass through
+         * every group and a merger decision per entry. The general path gives the same node: it
+         * too keeps a pair with the same dot without asking the merger.
+         */
+        private Node mergeLeaves(Node a, Node b, int shift) {
+            int an = a.keys.length;
+            int bn = b.keys.length;
+            int m = Math.min(an, bn);
+            int p = 0;
+            while (p < m && sameDot(a, p, b, p)) {
+                p++;
+            }
+            int s = 0;
+            while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                s++;
+            }
+            // Never cut a run of equal hashes: the entry-wise merge matches such runs by key.
+            while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
+                p--;
+            }
+            while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
+                    || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
+                s--;
+            }
+            int depth = shift / BITS;
+            Run out = run(depth);
+            for (int i = 0; i < p; i++) {
+                out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
+            }
+            boolean[] flags = sameFlags[depth];
+            flags[0] = true;
+            flags[1] = true;
+            long delta = mergeGroups(out, a, p, an - s, b, p, bn - s, flags);
+            for (int i = an - s; i < an; i++) {
+                out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
+            }
+            int n = out.n;
+            if (flags[0] && n == an) {
+                return a;
+            }
+            if (flags[1] && n == bn && sameObjects(a, b, 0, p, 0) && sameObjects(a, b, an - s, an, bn - an)) {
+                return b;
+            }
+            if (n == 0) {
+                return null;
+            }
+            int dataMap = 0;
+            for (int i = 0; i < n; ) {
+                int frag = fragment(out.keys[i], shift);
+                int j = i + 1;
+                while (j < n && fragment(out.keys[j], shift) == frag) {
+                    j++;
+                }
+                if (j - i > BUCKET) {
+                    // A group outgrew a bucket (rare): the canonical node from the sorted run.
+                    return out.build(0, n, shift);
+                }
+                dataMap |= 1 << frag;
+                i = j;
+            }
+            return new Node(dataMap, 0, Arrays.copyOf(out.keys, n), Arrays.copyOf(out.kv, 2 * n),
+                    out.anyDot ? Arrays.copyOf(out.counters, n) : null, n, a.digest + delta);
+        }
+
+        /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
+        private static boolean sameDot(Node a, int i, Node b, int j) {
+            long c = a.counters[i];
+            if (c == 0 || c != b.counters[j] || a.keys[i] != b.keys[j]) {
+                return false;
+            }
+            Object sa = a.kv[2 * i + 1];
+            Object sb = b.kv[2 * j + 1];
+            return sa == sb || sa.equals(sb);
+        }
+
+        /** Whether a's entries {@code [from, to)} are b's {@code [from + offset, to + offset)}, object for object. */
+        private static boolean sameObjects(Node a, Node b, int from, int to, int offset) {
+            for (int i = from; i < to; i++) {
+                if (a.kv[2 * i] != b.kv[2 * (i + offset)] || a.kv[2 * i + 1] != b.kv[2 * (i + offset) + 1]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static Node assemble(Run out, Object[] children, int dataMap, int nodeMap, int size, long digest) {
