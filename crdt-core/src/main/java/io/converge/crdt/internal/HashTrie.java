@@ -1693,6 +1693,11 @@ public final class HashTrie<K, V> {
          * per inline group, an eighth of a join's time).
          */
         final boolean[][] sameFlags = new boolean[8][];
+        /** Per depth, children {@link #mergeBranches} merged before handing the node to the general path. */
+        final Node[][] premerged = new Node[8][];
+        final int[] premergedMask = new int[8];
+        /** {@link #mergeBranches}'s "not for me" answer (null means an empty merge). */
+        private static final Node NOT_BRANCHES = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
@@ -1747,6 +1752,17 @@ public final class HashTrie<K, V> {
                 return mergeLeaves(a, b, shift);
             }
             int depth = shift / BITS;
+            if (skipEqual && a != null && b != null && a.keys.length == 0 && b.keys.length == 0
+                    && a.nodeMap != 0 && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
+                    && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0) {
+                Node r = mergeBranches(a, b, shift, depth);
+                if (r != NOT_BRANCHES) {
+                    return r;
+                }
+            }
+            // Children that mergeBranches already merged before it gave up (see there).
+            int premergedFrags = premergedMask[depth];
+            premergedMask[depth] = 0;
             Run out = run(depth);
             Object[] children = kids[depth];
             int dataMap = 0;
@@ -1808,7 +1824,8 @@ public final class HashTrie<K, V> {
                     // At least one side is a subtree: merge subtrees, lifting an inline group into a node.
                     Node x = aChild != null ? aChild : aData ? a.groupNode(ai, aTo, shift + BITS) : null;
                     Node y = bChild != null ? bChild : bData ? b.groupNode(bi, bTo, shift + BITS) : null;
-                    Node res = merge(x, y, shift + BITS); // x == y still lets the merger decide each entry
+                    Node res = (premergedFrags & bit) != 0 ? premerged(depth, frag)
+                            : merge(x, y, shift + BITS); // x == y still lets the merger decide each entry
                     out = runs[depth];
                     boolean empty = res == null || res.size == 0;
                     if (!(aChild != null ? res == aChild
@@ -1880,6 +1897,84 @@ public final class HashTrie<K, V> {
                 return null;
             }
             return assemble(out, children, dataMap, nodeMap, size, digest);
+        }
+
+        /**
+         * The merge of two nodes with the same children positions and no inline entries (every
+         * node above the bottom level of a large trie): the children whose local digests differ
+         * are found by a vectorised comparison of the two parents' digest arrays
+         * ({@link Arrays#mismatch}), only those are merged, and the result is a's array of
+         * children with those replaced. {@link #NOT_BRANCHES} when a merged child shrank to a
+         * bucket or vanished, which the general path lays out; the children merged so far are
+         * then left in {@link #premergedMask} so that it does not merge them again.
+         */
+        private Node mergeBranches(Node a, Node b, int shift, int depth) {
+            long[] x = a.childLocal;
+            long[] y = b.childLocal;
+            int n = x.length;
+            Object[] kv = null;
+            int size = a.size;
+            long digest = a.digest;
+            int merged = 0; // child indexes merged so far
+            int from = 0;
+            while (from < n) {
+                int at = Arrays.mismatch(x, from, n, y, from, n);
+                if (at < 0) {
+                    break;
+                }
+                int c = (from + at) >>> 1;
+                Node ac = (Node) a.kv[c];
+                Node res = merge(ac, (Node) b.kv[c], shift + BITS);
+                if (res == null || res.size <= BUCKET) {
+                    // Lay the shrunk child out inline in the general path, with what is merged so far.
+                    int mask = 0;
+                    Node[] done = premergedAt(depth);
+                    int bits = a.nodeMap;
+                    for (int i = 0; i <= c; i++) {
+                        int frag = Integer.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                        if (i == c || (merged & (1 << i)) != 0) {
+                            done[frag] = i == c ? res : (Node) (kv != null ? kv[i] : a.kv[i]);
+                            mask |= 1 << frag;
+                        }
+                    }
+                    premergedMask[depth] = mask;
+                    return NOT_BRANCHES;
+                }
+                merged |= 1 << c;
+                if (res != ac) {
+                    if (kv == null) {
+                        kv = a.kv.clone();
+                    }
+                    kv[c] = res;
+                    size += res.size - ac.size;
+                    digest += res.digest - ac.digest;
+                }
+                from = 2 * (c + 1);
+            }
+            if (kv == null) {
+                return a;
+            }
+            boolean isB = true;
+            for (int i = 0; i < kv.length && isB; i++) {
+                isB = kv[i] == b.kv[i];
+            }
+            return isB ? b : new Node(0, a.nodeMap, a.keys, kv, null, size, digest);
+        }
+
+        private Node[] premergedAt(int depth) {
+            Node[] p = premerged[depth];
+            if (p == null) {
+                p = new Node[32];
+                premerged[depth] = p;
+            }
+            return p;
+        }
+
+        private Node premerged(int depth, int frag) {
+            Node r = premerged[depth][frag];
+            premerged[depth][frag] = null;
+            return r;
         }
 
         /**
