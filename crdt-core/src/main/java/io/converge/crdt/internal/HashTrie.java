@@ -1693,11 +1693,11 @@ public final class HashTrie<K, V> {
          * per inline group, an eighth of a join's time).
          */
         final boolean[][] sameFlags = new boolean[8][];
-        /** Per depth, children {@link #mergeBranches} merged before handing the node to the general path. */
+        /** Per depth, children {@link #mergeSameShape} merged before handing the node to the general path. */
         final Node[][] premerged = new Node[8][];
         final int[] premergedMask = new int[8];
-        /** {@link #mergeBranches}'s "not for me" answer (null means an empty merge). */
-        private static final Node NOT_BRANCHES = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
+        /** {@link #mergeSameShape}'s "not of this shape" answer (null means an empty merge). */
+        private static final Node NOT_SAME_SHAPE = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
@@ -1747,20 +1747,17 @@ public final class HashTrie<K, V> {
             if (shift > LAST_SHIFT) {
                 return mergeCollisions(a, b);
             }
-            if (dotsIdentify && a != null && b != null && a != b && a.nodeMap == 0 && b.nodeMap == 0
-                    && a.counters != null && b.counters != null) {
-                return mergeLeaves(a, b, shift);
-            }
             int depth = shift / BITS;
-            if (skipEqual && a != null && b != null && a.keys.length == 0 && b.keys.length == 0
-                    && a.nodeMap != 0 && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
-                    && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0) {
-                Node r = mergeBranches(a, b, shift, depth);
-                if (r != NOT_BRANCHES) {
+            if (a != null && b != null && a != b && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
+                    && (a.keys.length == 0 && b.keys.length == 0
+                        || dotsIdentify && a.counters != null && b.counters != null)
+                    && (a.nodeMap == 0 || skipEqual && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0)) {
+                Node r = mergeSameShape(a, b, shift, depth);
+                if (r != NOT_SAME_SHAPE) {
                     return r;
                 }
             }
-            // Children that mergeBranches already merged before it gave up (see there).
+            // Children that mergeSameShape already merged before it gave up (see there).
             int premergedFrags = premergedMask[depth];
             premergedMask[depth] = 0;
             Run out = run(depth);
@@ -1900,66 +1897,171 @@ public final class HashTrie<K, V> {
         }
 
         /**
-         * The merge of two nodes with the same children positions and no inline entries (every
-         * node above the bottom level of a large trie): the children whose local digests differ
-         * are found by a vectorised comparison of the two parents' digest arrays
-         * ({@link Arrays#mismatch}), only those are merged, and the result is a's array of
-         * children with those replaced. {@link #NOT_BRANCHES} when a merged child shrank to a
-         * bucket or vanished, which the general path lays out; the children merged so far are
-         * then left in {@link #premergedMask} so that it does not merge them again.
+         * The merge of two distinct nodes with their children at the same positions (every node
+         * above the bottom of a large trie, and most bottom nodes), whose inline entries, if any,
+         * are dots that name their keys.
+         *
+         * <p>Children: the ones whose local digests differ are found by a vectorised comparison of
+         * the two parents' digest arrays ({@link Arrays#mismatch}) and only those are merged; the
+         * others are a's, unread. Inline entries: the common prefix and suffix of the two
+         * sequences (same sort key, same dot: the same entry, which the general path too keeps
+         * without asking the merger) are a's, and only the part between them is merged entry by
+         * entry; runs of equal hashes are never cut. So a node on a path where two replicas differ
+         * in one element costs one compare of its digest arrays and of its sort keys and dots,
+         * not a pass through its 32 fragments with a decision per entry.
+         *
+         * <p>{@link #NOT_SAME_SHAPE} when the result has another shape (a merged child shrank to a
+         * bucket or vanished, an inline group outgrew a bucket), which the general path lays out;
+         * the children merged so far are then left in {@link #premergedMask}, never merged twice.
          */
-        private Node mergeBranches(Node a, Node b, int shift, int depth) {
-            long[] x = a.childLocal;
-            long[] y = b.childLocal;
-            int n = x.length;
-            Object[] kv = null;
+        private Node mergeSameShape(Node a, Node b, int shift, int depth) {
+            int an = a.keys.length;
+            int bn = b.keys.length;
+            // Children.
+            Object[] newKids = null;
             int size = a.size;
             long digest = a.digest;
             int merged = 0; // child indexes merged so far
-            int from = 0;
-            while (from < n) {
-                int at = Arrays.mismatch(x, from, n, y, from, n);
-                if (at < 0) {
-                    break;
-                }
-                int c = (from + at) >>> 1;
-                Node ac = (Node) a.kv[c];
-                Node res = merge(ac, (Node) b.kv[c], shift + BITS);
-                if (res == null || res.size <= BUCKET) {
-                    // Lay the shrunk child out inline in the general path, with what is merged so far.
-                    int mask = 0;
-                    Node[] done = premergedAt(depth);
-                    int bits = a.nodeMap;
-                    for (int i = 0; i <= c; i++) {
-                        int frag = Integer.numberOfTrailingZeros(bits);
-                        bits &= bits - 1;
-                        if (i == c || (merged & (1 << i)) != 0) {
-                            done[frag] = i == c ? res : (Node) (kv != null ? kv[i] : a.kv[i]);
-                            mask |= 1 << frag;
+            if (a.nodeMap != 0) {
+                long[] x = a.childLocal;
+                long[] y = b.childLocal;
+                int n = x.length;
+                int from = 0;
+                while (from < n) {
+                    int at = Arrays.mismatch(x, from, n, y, from, n);
+                    if (at < 0) {
+                        break;
+                    }
+                    int c = (from + at) >>> 1;
+                    Node ac = (Node) a.kv[2 * an + c];
+                    Node res = merge(ac, (Node) b.kv[2 * bn + c], shift + BITS);
+                    merged |= 1 << c;
+                    if (res != ac) {
+                        if (newKids == null) {
+                            newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
                         }
+                        newKids[c] = res;
                     }
-                    premergedMask[depth] = mask;
-                    return NOT_BRANCHES;
-                }
-                merged |= 1 << c;
-                if (res != ac) {
-                    if (kv == null) {
-                        kv = a.kv.clone();
+                    if (res == null || res.size <= BUCKET) {
+                        return handOver(a, depth, merged, newKids);
                     }
-                    kv[c] = res;
                     size += res.size - ac.size;
                     digest += res.digest - ac.digest;
+                    from = 2 * (c + 1);
                 }
-                from = 2 * (c + 1);
             }
-            if (kv == null) {
+            // Inline entries.
+            int p = 0;
+            int s = 0;
+            boolean inlineSameAsA = true;
+            boolean inlineSameAsB = an == bn;
+            Run out = null;
+            if (an != 0 || bn != 0) {
+                int m = Math.min(an, bn);
+                while (p < m && sameDot(a, p, b, p)) {
+                    p++;
+                }
+                while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                    s++;
+                }
+                while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
+                    p--;
+                }
+                while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
+                        || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
+                    s--;
+                }
+                if (p + s < an || p + s < bn) {
+                    out = run(depth);
+                    for (int i = 0; i < p; i++) {
+                        out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
+                    }
+                    boolean[] flags = sameFlags[depth];
+                    flags[0] = true;
+                    flags[1] = true;
+                    digest += mergeGroups(out, a, p, an - s, b, p, bn - s, flags);
+                    for (int i = an - s; i < an; i++) {
+                        out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
+                    }
+                    inlineSameAsA = flags[0] && out.n == an;
+                    inlineSameAsB = flags[1] && out.n == bn;
+                    size += out.n - an;
+                }
+            }
+            if (inlineSameAsA && newKids == null) {
                 return a;
             }
-            boolean isB = true;
-            for (int i = 0; i < kv.length && isB; i++) {
-                isB = kv[i] == b.kv[i];
+            if (inlineSameAsB && sameObjects(a, b, 0, p, 0) && sameObjects(a, b, an - s, an, bn - an)) {
+                boolean isB = true;
+                for (int c = 2 * bn; c < b.kv.length && isB; c++) {
+                    isB = (newKids != null ? newKids[c - 2 * bn] : a.kv[2 * an + c - 2 * bn]) == b.kv[c];
+                }
+                if (isB) {
+                    return b;
+                }
             }
-            return isB ? b : new Node(0, a.nodeMap, a.keys, kv, null, size, digest);
+            if (size == 0) {
+                return null;
+            }
+            int dataMap = a.dataMap;
+            int[] ks = a.keys;
+            long[] cs = a.counters;
+            int n = an;
+            Object[] kv;
+            if (out != null) {
+                n = out.n;
+                dataMap = 0;
+                for (int i = 0; i < n; ) {
+                    int frag = fragment(out.keys[i], shift);
+                    int j = i + 1;
+                    while (j < n && fragment(out.keys[j], shift) == frag) {
+                        j++;
+                    }
+                    if (j - i > BUCKET) {
+                        // A group outgrew a bucket (rare): the general path makes it a child.
+                        return handOver(a, depth, merged, newKids);
+                    }
+                    dataMap |= 1 << frag;
+                    i = j;
+                }
+                ks = Arrays.copyOf(out.keys, n);
+                cs = out.anyDot ? Arrays.copyOf(out.counters, n) : null;
+                kv = new Object[2 * n + (a.kv.length - 2 * an)];
+                System.arraycopy(out.kv, 0, kv, 0, 2 * n);
+            } else {
+                kv = new Object[a.kv.length];
+                System.arraycopy(a.kv, 0, kv, 0, 2 * an);
+            }
+            if (newKids != null) {
+                System.arraycopy(newKids, 0, kv, 2 * n, newKids.length);
+            } else {
+                System.arraycopy(a.kv, 2 * an, kv, 2 * n, a.kv.length - 2 * an);
+            }
+            return new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
+        }
+
+        /**
+         * {@link #mergeSameShape} gives the node to the general path: the children of index set
+         * {@code merged} (results in {@code newKids}, or a's where null) are left for it in
+         * {@link #premerged}.
+         */
+        private Node handOver(Node a, int depth, int merged, Object[] newKids) {
+            int mask = 0;
+            if (merged != 0) {
+                Node[] done = premergedAt(depth);
+                int an2 = 2 * a.keys.length;
+                int bits = a.nodeMap;
+                for (int i = 0; bits != 0; i++) {
+                    int frag = Integer.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if ((merged & (1 << i)) != 0) {
+                        done[frag] = (Node) (newKids != null ? newKids[i] : a.kv[an2 + i]);
+                        mask |= 1 << frag;
+                    }
+                }
+            }
+            premergedMask[depth] = mask;
+            return NOT_SAME_SHAPE;
         }
 
         private Node[] premergedAt(int depth) {
@@ -1975,75 +2077,6 @@ public final class HashTrie<K, V> {
             Node r = premerged[depth][frag];
             premerged[depth][frag] = null;
             return r;
-        }
-
-        /**
-         * The merge of two distinct nodes without children whose entries are dots that name their
-         * keys: the common prefix and suffix of the two entry sequences (same hash, same dot) are
-         * the same entries on both sides and are copied from a without a visit, and only the part
-         * between them is merged entry by entry. A bottom node on a path where two replicas differ
-         * in one element then costs a comparison of its sort keys and dots, not a pass through
-         * every group and a merger decision per entry. The general path gives the same node: it
-         * too keeps a pair with the same dot without asking the merger.
-         */
-        private Node mergeLeaves(Node a, Node b, int shift) {
-            int an = a.keys.length;
-            int bn = b.keys.length;
-            int m = Math.min(an, bn);
-            int p = 0;
-            while (p < m && sameDot(a, p, b, p)) {
-                p++;
-            }
-            int s = 0;
-            while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
-                s++;
-            }
-            // Never cut a run of equal hashes: the entry-wise merge matches such runs by key.
-            while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
-                p--;
-            }
-            while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
-                    || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
-                s--;
-            }
-            int depth = shift / BITS;
-            Run out = run(depth);
-            for (int i = 0; i < p; i++) {
-                out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
-            }
-            boolean[] flags = sameFlags[depth];
-            flags[0] = true;
-            flags[1] = true;
-            long delta = mergeGroups(out, a, p, an - s, b, p, bn - s, flags);
-            for (int i = an - s; i < an; i++) {
-                out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
-            }
-            int n = out.n;
-            if (flags[0] && n == an) {
-                return a;
-            }
-            if (flags[1] && n == bn && sameObjects(a, b, 0, p, 0) && sameObjects(a, b, an - s, an, bn - an)) {
-                return b;
-            }
-            if (n == 0) {
-                return null;
-            }
-            int dataMap = 0;
-            for (int i = 0; i < n; ) {
-                int frag = fragment(out.keys[i], shift);
-                int j = i + 1;
-                while (j < n && fragment(out.keys[j], shift) == frag) {
-                    j++;
-                }
-                if (j - i > BUCKET) {
-                    // A group outgrew a bucket (rare): the canonical node from the sorted run.
-                    return out.build(0, n, shift);
-                }
-                dataMap |= 1 << frag;
-                i = j;
-            }
-            return new Node(dataMap, 0, Arrays.copyOf(out.keys, n), Arrays.copyOf(out.kv, 2 * n),
-                    out.anyDot ? Arrays.copyOf(out.counters, n) : null, n, a.digest + delta);
         }
 
         /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
