@@ -1972,20 +1972,16 @@ public final class HashTrie<K, V> {
                     s--;
                 }
                 if (p + s < an || p + s < bn) {
+                    // Only the middle goes through the run; a's prefix and suffix are copied in bulk below.
                     out = run(depth);
-                    for (int i = 0; i < p; i++) {
-                        out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
-                    }
                     boolean[] flags = sameFlags[depth];
                     flags[0] = true;
                     flags[1] = true;
                     digest += mergeGroups(out, a, p, an - s, b, p, bn - s, flags);
-                    for (int i = an - s; i < an; i++) {
-                        out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counters[i]);
-                    }
-                    inlineSameAsA = flags[0] && out.n == an;
-                    inlineSameAsB = flags[1] && out.n == bn;
-                    size += out.n - an;
+                    int produced = p + out.n + s;
+                    inlineSameAsA = flags[0] && produced == an;
+                    inlineSameAsB = flags[1] && produced == bn;
+                    size += produced - an;
                 }
             }
             if (inlineSameAsA && newKids == null) {
@@ -2009,12 +2005,17 @@ public final class HashTrie<K, V> {
             int n = an;
             Object[] kv;
             if (out != null) {
-                n = out.n;
+                int mid = out.n;
+                n = p + mid + s;
+                ks = new int[n];
+                System.arraycopy(a.keys, 0, ks, 0, p);
+                System.arraycopy(out.keys, 0, ks, p, mid);
+                System.arraycopy(a.keys, an - s, ks, p + mid, s);
                 dataMap = 0;
                 for (int i = 0; i < n; ) {
-                    int frag = fragment(out.keys[i], shift);
+                    int frag = fragment(ks[i], shift);
                     int j = i + 1;
-                    while (j < n && fragment(out.keys[j], shift) == frag) {
+                    while (j < n && fragment(ks[j], shift) == frag) {
                         j++;
                     }
                     if (j - i > BUCKET) {
@@ -2024,10 +2025,18 @@ public final class HashTrie<K, V> {
                     dataMap |= 1 << frag;
                     i = j;
                 }
-                ks = Arrays.copyOf(out.keys, n);
-                cs = out.anyDot ? Arrays.copyOf(out.counters, n) : null;
+                if (p + s > 0 || out.anyDot) {
+                    cs = new long[n];
+                    System.arraycopy(a.counters, 0, cs, 0, p);
+                    System.arraycopy(out.counters, 0, cs, p, mid);
+                    System.arraycopy(a.counters, an - s, cs, p + mid, s);
+                } else {
+                    cs = null;
+                }
                 kv = new Object[2 * n + (a.kv.length - 2 * an)];
-                System.arraycopy(out.kv, 0, kv, 0, 2 * n);
+                System.arraycopy(a.kv, 0, kv, 0, 2 * p);
+                System.arraycopy(out.kv, 0, kv, 2 * p, 2 * mid);
+                System.arraycopy(a.kv, 2 * (an - s), kv, 2 * (p + mid), 2 * s);
             } else {
                 kv = new Object[a.kv.length];
                 System.arraycopy(a.kv, 0, kv, 0, 2 * an);
