@@ -9,6 +9,11 @@ divergence=percent (each side 1% of N) and divergence=fixed (100 entries whateve
 two panels (OR-Set, AWLWW map / LWWMap), log-log, one line per library and fixture, at the
 median of the measured iterations (robust to one iteration slowed by another job on a shared
 machine). Prints the points as a Markdown table too: median, and JMH's mean ± 99.9% error. Needs matplotlib (Debian: apt-get install python3-matplotlib).
+
+A point given by several files (same benchmark, fixture, method and N) is taken from the last
+one, so a new run of some methods can be laid over an older run of the others (e.g. a Converge
+rerun over the run that also measured Pekko). Methods other than converge, convergeStructural
+and pekko (convergeThenRejoin, convergeFreshlyDecoded) are in the table, not in the plot.
 """
 
 import json

@@ -20,6 +20,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * The full-state join skips subtrees that hold the same entries on both sides
@@ -200,5 +201,41 @@ class SkippingJoinProperties {
         };
         assertJoinsArePlain(run(ORMap.empty(ORSet.<String>empty()), ops, s -> codec.decode(codec.encodeToBytes(s)),
                 base, steps));
+    }
+
+    /**
+     * One replica of a few thousand elements (so the upper trie levels hold only children) and a
+     * decoded copy; each removes its own share of the elements, from a few (bottom nodes that
+     * differ in one or two entries) to nearly all between them (subtrees that hold more than a
+     * bucket on both sides and shrink to one or vanish in the join, under a node whose other
+     * children are merged first), and adds a few of its own.
+     */
+    @Property(tries = 40)
+    void setJoinsOfALargeStateAndADecodedCopyThatRemovedSomeArePlainJoins(
+            @ForAll @IntRange(min = 1000, max = 4000) int base, @ForAll @IntRange(min = 0, max = 1000) int removedPerMille,
+            @ForAll @IntRange(min = 0, max = 30) int added, @ForAll long seed) {
+        BinaryCodec<ORSet<String>> codec = BinaryCodec.of(CrdtCodecs.orSet(ValueCodec.string()));
+        ORSet<String> a = ORSet.empty();
+        for (int i = 0; i < base; i++) {
+            a = a.join(a.add(IDS[i % 3], "e" + i));
+        }
+        ORSet<String> b = codec.decode(codec.encodeToBytes(a));
+        java.util.Random random = new java.util.Random(seed);
+        for (int i = 0; i < base; i++) {
+            if (random.nextInt(1000) < removedPerMille) {
+                // Each side removes its own half, so that a subtree can hold more than a bucket
+                // on both sides and shrink below one only in the join.
+                if (random.nextBoolean()) {
+                    b = b.join(b.remove("e" + i));
+                } else {
+                    a = a.join(a.remove("e" + i));
+                }
+            }
+        }
+        for (int i = 0; i < added; i++) {
+            b = b.join(b.add(IDS[1], "b" + i));
+            a = a.join(a.add(IDS[0], "a" + i));
+        }
+        assertJoinsArePlain(List.of(a, b, codec.decode(codec.encodeToBytes(b))));
     }
 }

@@ -89,6 +89,9 @@ public class ORSetMergeBenchmark {
     private org.apache.pekko.cluster.ddata.ORSet<String> pekkoA;
     private org.apache.pekko.cluster.ddata.ORSet<String> pekkoB;
     private HashSet<String> floorA;
+    /** Converge's replica B encoded ({@code fixed} only), for {@link #convergeFreshlyDecoded}. */
+    private byte[] encodedB;
+    private BinaryCodec<ORSet<String>> codec;
     private HashSet<String> floorB;
 
     @Setup(Level.Trial)
@@ -119,8 +122,7 @@ public class ORSetMergeBenchmark {
         Writers wb = Writers.of("a", "b", "c");
         ORSet<String> sharedB;
         if (fixed) {
-            BinaryCodec<ORSet<String>> codec = BinaryCodec.of(CrdtCodecs.orSet(ValueCodec.string()),
-                    Converge.UNBOUNDED);
+            codec = BinaryCodec.of(CrdtCodecs.orSet(ValueCodec.string()), Converge.UNBOUNDED);
             sharedB = codec.decode(codec.encodeToBytes(Converge.addAll(ORSet.empty(), wa, -1, shared)));
             // B's own string objects, in the order of A's.
             java.util.Map<String, String> decoded = new java.util.HashMap<>();
@@ -134,6 +136,9 @@ public class ORSetMergeBenchmark {
             sharedB = Converge.addAll(ORSet.empty(), wb, -1, sharedCopy);
         }
         convergeB = Converge.addAll(sharedB, wb, 1, onlyBCopy);
+        if (fixed) {
+            encodedB = codec.encodeToBytes(convergeB);
+        }
         // Pekko: the shared history copied as its deserializer would rebuild it (see Pekko.copy).
         pekkoB = Pekko.addAll(Pekko.copy(pekkoShared, wa.pekkoTranslation(wb)), wb, 1, onlyBCopy);
 
@@ -172,6 +177,40 @@ public class ORSetMergeBenchmark {
     @Benchmark
     public ORSet<String> converge() {
         return convergeA.join(convergeB);
+    }
+
+    /**
+     * {@link #converge()}, then the result joined with B again, as a live replica's next join
+     * would: the nodes the first join created compute their local digests when they are first
+     * compared, so this less {@code converge} is what a join defers to the next one.
+     */
+    @Benchmark
+    public ORSet<String> convergeThenRejoin() {
+        return convergeA.join(convergeB).join(convergeB);
+    }
+
+    /** A freshly decoded replica B per iteration ({@code fixed} only), for {@link #convergeFreshlyDecoded}. */
+    @State(Scope.Thread)
+    public static class Fresh {
+        ORSet<String> b;
+
+        @Setup(Level.Iteration)
+        public void decode(ORSetMergeBenchmark bench) {
+            Check.that(bench.encodedB != null, "convergeFreshlyDecoded needs divergence=fixed");
+            b = bench.codec.decode(bench.encodedB);
+            Elements.hashAll(b.value());
+        }
+    }
+
+    /**
+     * The first join of A with a replica B just decoded (one join per iteration): B's nodes
+     * compute their local digests (a keyed hash of each entry, linear in B) on this join, the
+     * cost a heal or transfer pays once per received state. Run with {@code -bm ss}.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    public ORSet<String> convergeFreshlyDecoded(Fresh fresh) {
+        return convergeA.join(fresh.b);
     }
 
     /**

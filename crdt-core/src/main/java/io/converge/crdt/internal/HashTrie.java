@@ -1687,6 +1687,17 @@ public final class HashTrie<K, V> {
         final Run[] runs = new Run[8];
         /** Per depth, the children of the node being built; {@code Object[]} so that storing one never reads it. */
         final Object[][] kids = new Object[8][];
+        /**
+         * Per depth, the two "output still equals a's / b's" flags that {@link #mergeGroups}
+         * clears: one array per depth and join instead of one per group (it was an allocation
+         * per inline group, an eighth of a join's time).
+         */
+        final boolean[][] sameFlags = new boolean[8][];
+        /** Per depth, children {@link #mergeSameShape} merged before handing the node to the general path. */
+        final Node[][] premerged = new Node[8][];
+        final int[] premergedMask = new int[8];
+        /** {@link #mergeSameShape}'s "not of this shape" answer (null means an empty merge). */
+        private static final Node NOT_SAME_SHAPE = new Node(0, 0, new int[0], new Object[0], null, 0, 0);
 
         Merge(Merger<Object, Object> m) {
             this.m = m;
@@ -1718,6 +1729,7 @@ public final class HashTrie<K, V> {
                 r = new Run(64);
                 runs[depth] = r;
                 kids[depth] = new Object[32];
+                sameFlags[depth] = new boolean[2];
             }
             r.clear();
             return r;
@@ -1736,6 +1748,18 @@ public final class HashTrie<K, V> {
                 return mergeCollisions(a, b);
             }
             int depth = shift / BITS;
+            if (a != null && b != null && a != b && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
+                    && (a.keys.length == 0 && b.keys.length == 0
+                        || dotsIdentify && a.counters != null && b.counters != null)
+                    && (a.nodeMap == 0 || skipEqual && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0)) {
+                Node r = mergeSameShape(a, b, shift, depth);
+                if (r != NOT_SAME_SHAPE) {
+                    return r;
+                }
+            }
+            // Children that mergeSameShape already merged before it gave up (see there).
+            int premergedFrags = premergedMask[depth];
+            premergedMask[depth] = 0;
             Run out = run(depth);
             Object[] children = kids[depth];
             int dataMap = 0;
@@ -1797,7 +1821,8 @@ public final class HashTrie<K, V> {
                     // At least one side is a subtree: merge subtrees, lifting an inline group into a node.
                     Node x = aChild != null ? aChild : aData ? a.groupNode(ai, aTo, shift + BITS) : null;
                     Node y = bChild != null ? bChild : bData ? b.groupNode(bi, bTo, shift + BITS) : null;
-                    Node res = merge(x, y, shift + BITS); // x == y still lets the merger decide each entry
+                    Node res = (premergedFrags & bit) != 0 ? premerged(depth, frag)
+                            : merge(x, y, shift + BITS); // x == y still lets the merger decide each entry
                     out = runs[depth];
                     boolean empty = res == null || res.size == 0;
                     if (!(aChild != null ? res == aChild
@@ -1832,7 +1857,9 @@ public final class HashTrie<K, V> {
                     }
                 } else {
                     int start = out.n;
-                    boolean[] flags = {sameAsA, sameAsB};
+                    boolean[] flags = sameFlags[depth];
+                    flags[0] = sameAsA;
+                    flags[1] = sameAsB;
                     long delta = mergeGroups(out, a, ai, aTo, b, bi, bTo, flags);
                     sameAsA = flags[0];
                     sameAsB = flags[1];
@@ -1867,6 +1894,219 @@ public final class HashTrie<K, V> {
                 return null;
             }
             return assemble(out, children, dataMap, nodeMap, size, digest);
+        }
+
+        /**
+         * The merge of two distinct nodes with their children at the same positions (every node
+         * above the bottom of a large trie, and most bottom nodes), whose inline entries, if any,
+         * are dots that name their keys.
+         *
+         * <p>Children: the ones whose local digests differ are found by a vectorised comparison of
+         * the two parents' digest arrays ({@link Arrays#mismatch}) and only those are merged; the
+         * others are a's, unread. Inline entries: the common prefix and suffix of the two
+         * sequences (same sort key, same dot: the same entry, which the general path too keeps
+         * without asking the merger) are a's, and only the part between them is merged entry by
+         * entry; runs of equal hashes are never cut. So a node on a path where two replicas differ
+         * in one element costs one compare of its digest arrays and of its sort keys and dots,
+         * not a pass through its 32 fragments with a decision per entry.
+         *
+         * <p>{@link #NOT_SAME_SHAPE} when the result has another shape (a merged child shrank to a
+         * bucket or vanished, an inline group outgrew a bucket), which the general path lays out;
+         * the children merged so far are then left in {@link #premergedMask}, never merged twice.
+         */
+        private Node mergeSameShape(Node a, Node b, int shift, int depth) {
+            int an = a.keys.length;
+            int bn = b.keys.length;
+            // Children.
+            Object[] newKids = null;
+            int size = a.size;
+            long digest = a.digest;
+            int merged = 0; // child indexes merged so far
+            if (a.nodeMap != 0) {
+                long[] x = a.childLocal;
+                long[] y = b.childLocal;
+                int n = x.length;
+                int from = 0;
+                while (from < n) {
+                    int at = Arrays.mismatch(x, from, n, y, from, n);
+                    if (at < 0) {
+                        break;
+                    }
+                    int c = (from + at) >>> 1;
+                    Node ac = (Node) a.kv[2 * an + c];
+                    Node res = merge(ac, (Node) b.kv[2 * bn + c], shift + BITS);
+                    merged |= 1 << c;
+                    if (res != ac) {
+                        if (newKids == null) {
+                            newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
+                        }
+                        newKids[c] = res;
+                    }
+                    if (res == null || res.size <= BUCKET) {
+                        return handOver(a, depth, merged, newKids);
+                    }
+                    size += res.size - ac.size;
+                    digest += res.digest - ac.digest;
+                    from = 2 * (c + 1);
+                }
+            }
+            // Inline entries.
+            int p = 0;
+            int s = 0;
+            boolean inlineSameAsA = true;
+            boolean inlineSameAsB = an == bn;
+            Run out = null;
+            if (an != 0 || bn != 0) {
+                int m = Math.min(an, bn);
+                while (p < m && sameDot(a, p, b, p)) {
+                    p++;
+                }
+                while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                    s++;
+                }
+                while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
+                    p--;
+                }
+                while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
+                        || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
+                    s--;
+                }
+                if (p + s < an || p + s < bn) {
+                    // Only the middle goes through the run; a's prefix and suffix are copied in bulk below.
+                    out = run(depth);
+                    boolean[] flags = sameFlags[depth];
+                    flags[0] = true;
+                    flags[1] = true;
+                    digest += mergeGroups(out, a, p, an - s, b, p, bn - s, flags);
+                    int produced = p + out.n + s;
+                    inlineSameAsA = flags[0] && produced == an;
+                    inlineSameAsB = flags[1] && produced == bn;
+                    size += produced - an;
+                }
+            }
+            if (inlineSameAsA && newKids == null) {
+                return a;
+            }
+            if (inlineSameAsB && sameObjects(a, b, 0, p, 0) && sameObjects(a, b, an - s, an, bn - an)) {
+                boolean isB = true;
+                for (int c = 2 * bn; c < b.kv.length && isB; c++) {
+                    isB = (newKids != null ? newKids[c - 2 * bn] : a.kv[2 * an + c - 2 * bn]) == b.kv[c];
+                }
+                if (isB) {
+                    return b;
+                }
+            }
+            if (size == 0) {
+                return null;
+            }
+            int dataMap = a.dataMap;
+            int[] ks = a.keys;
+            long[] cs = a.counters;
+            int n = an;
+            Object[] kv;
+            if (out != null) {
+                int mid = out.n;
+                n = p + mid + s;
+                ks = new int[n];
+                System.arraycopy(a.keys, 0, ks, 0, p);
+                System.arraycopy(out.keys, 0, ks, p, mid);
+                System.arraycopy(a.keys, an - s, ks, p + mid, s);
+                dataMap = 0;
+                for (int i = 0; i < n; ) {
+                    int frag = fragment(ks[i], shift);
+                    int j = i + 1;
+                    while (j < n && fragment(ks[j], shift) == frag) {
+                        j++;
+                    }
+                    if (j - i > BUCKET) {
+                        // A group outgrew a bucket (rare): the general path makes it a child.
+                        return handOver(a, depth, merged, newKids);
+                    }
+                    dataMap |= 1 << frag;
+                    i = j;
+                }
+                if (p + s > 0 || out.anyDot) {
+                    cs = new long[n];
+                    System.arraycopy(a.counters, 0, cs, 0, p);
+                    System.arraycopy(out.counters, 0, cs, p, mid);
+                    System.arraycopy(a.counters, an - s, cs, p + mid, s);
+                } else {
+                    cs = null;
+                }
+                kv = new Object[2 * n + (a.kv.length - 2 * an)];
+                System.arraycopy(a.kv, 0, kv, 0, 2 * p);
+                System.arraycopy(out.kv, 0, kv, 2 * p, 2 * mid);
+                System.arraycopy(a.kv, 2 * (an - s), kv, 2 * (p + mid), 2 * s);
+            } else {
+                kv = new Object[a.kv.length];
+                System.arraycopy(a.kv, 0, kv, 0, 2 * an);
+            }
+            if (newKids != null) {
+                System.arraycopy(newKids, 0, kv, 2 * n, newKids.length);
+            } else {
+                System.arraycopy(a.kv, 2 * an, kv, 2 * n, a.kv.length - 2 * an);
+            }
+            return new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
+        }
+
+        /**
+         * {@link #mergeSameShape} gives the node to the general path: the children of index set
+         * {@code merged} (results in {@code newKids}, or a's where null) are left for it in
+         * {@link #premerged}.
+         */
+        private Node handOver(Node a, int depth, int merged, Object[] newKids) {
+            int mask = 0;
+            if (merged != 0) {
+                Node[] done = premergedAt(depth);
+                int an2 = 2 * a.keys.length;
+                int bits = a.nodeMap;
+                for (int i = 0; bits != 0; i++) {
+                    int frag = Integer.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if ((merged & (1 << i)) != 0) {
+                        done[frag] = (Node) (newKids != null ? newKids[i] : a.kv[an2 + i]);
+                        mask |= 1 << frag;
+                    }
+                }
+            }
+            premergedMask[depth] = mask;
+            return NOT_SAME_SHAPE;
+        }
+
+        private Node[] premergedAt(int depth) {
+            Node[] p = premerged[depth];
+            if (p == null) {
+                p = new Node[32];
+                premerged[depth] = p;
+            }
+            return p;
+        }
+
+        private Node premerged(int depth, int frag) {
+            Node r = premerged[depth][frag];
+            premerged[depth][frag] = null;
+            return r;
+        }
+
+        /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
+        private static boolean sameDot(Node a, int i, Node b, int j) {
+            long c = a.counters[i];
+            if (c == 0 || c != b.counters[j] || a.keys[i] != b.keys[j]) {
+                return false;
+            }
+            Object sa = a.kv[2 * i + 1];
+            Object sb = b.kv[2 * j + 1];
+            return sa == sb || sa.equals(sb);
+        }
+
+        /** Whether a's entries {@code [from, to)} are b's {@code [from + offset, to + offset)}, object for object. */
+        private static boolean sameObjects(Node a, Node b, int from, int to, int offset) {
+            for (int i = from; i < to; i++) {
+                if (a.kv[2 * i] != b.kv[2 * (i + offset)] || a.kv[2 * i + 1] != b.kv[2 * (i + offset) + 1]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static Node assemble(Run out, Object[] children, int dataMap, int nodeMap, int size, long digest) {
