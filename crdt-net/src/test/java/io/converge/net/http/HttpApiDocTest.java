@@ -3,6 +3,7 @@ package io.converge.net.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.converge.net.DocPages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,14 +165,6 @@ class HttpApiDocTest {
 
     @Test
     void thePageLinksOnlyToFilesThatExist() throws IOException {
-        Path doc = doc();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\]\\(([^)#]+)(#[^)]*)?\\)")
-                .matcher(Files.readString(doc));
-        while (m.find()) {
-            String target = m.group(1);
-            if (!target.startsWith("http")) {
-                assertTrue(Files.exists(doc.getParent().resolve(target)), "broken link " + target);
-            }
-        }
+        DocPages.assertRelativeLinksResolve(doc());
     }
 }
