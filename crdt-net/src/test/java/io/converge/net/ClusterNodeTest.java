@@ -75,6 +75,11 @@ class ClusterNodeTest {
                 () -> observer.self() + " sees " + of.self() + " " + description + ": " + observer.members());
     }
 
+    /** Waits until an event {@code seen} by a subscriber matches {@code event}; fails naming {@code what} and the events. */
+    static void awaitTold(List<MemberEvent> seen, Predicate<MemberEvent> event, String what) {
+        await(() -> seen.stream().anyMatch(event), () -> what + ": " + seen);
+    }
+
     static void awaitAllUp(List<ClusterNode> nodes) {
         for (ClusterNode o : nodes) {
             for (ClusterNode n : nodes) {
@@ -121,18 +126,18 @@ class ClusterNodeTest {
         assertEquals(MemberStatus.UP, cut.status(), "unreachable is a flag, not a status");
         assertTrue(a.memberView().countedPeers().contains(c.self()), "still counted in N");
         assertFalse(a.memberView().reachablePeers().contains(c.self()));
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberUnreachable u
-                && u.member().id().equals(c.self())), () -> "a told c is unreachable: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberUnreachable u
+                && u.member().id().equals(c.self()), "a told c is unreachable");
         // The minority side still counts the two it cannot reach: N = 3, and it reaches only itself.
         await(() -> c.memberView().reachablePeers().isEmpty(), () -> "c reaches nobody: " + c.members());
         assertEquals(Set.of(a.self(), b.self()), c.memberView().countedPeers());
 
         discards.get(c).discardAll(false);
         awaitMember(a, c, Member::reachable, "reachable again");
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberReachable r
-                && r.member().id().equals(c.self())), () -> "a told c is reachable: " + seenByA);
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.PartitionHealed h
-                && h.returned().contains(c.self())), () -> "a told the partition healed: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberReachable r
+                && r.member().id().equals(c.self()), "a told c is reachable");
+        awaitTold(seenByA, e -> e instanceof MemberEvent.PartitionHealed h
+                && h.returned().contains(c.self()), "a told the partition healed");
         assertTrue(seenByA.get(0) instanceof MemberEvent.CurrentMembers, "the snapshot comes first: " + seenByA);
     }
 
@@ -148,8 +153,8 @@ class ClusterNodeTest {
         awaitMember(a, c, m -> m.status() == MemberStatus.LEFT, "left");
         awaitMember(b, c, m -> m.status() == MemberStatus.LEFT, "left");
         assertEquals(Set.of(b.self()), a.memberView().countedPeers());
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberLeft l
-                && l.member().id().equals(c.self())), () -> "a told c left: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberLeft l
+                && l.member().id().equals(c.self()), "a told c left");
         // The view change after the goodbye is no crash: nobody is told c became unreachable.
         await(() -> !a.transport().admittedPeers().contains(c.self()), () -> "c out of a's view");
         assertTrue(seenByA.stream().noneMatch(e -> e instanceof MemberEvent.MemberUnreachable), seenByA.toString());

@@ -2,10 +2,10 @@ package io.converge.net.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.converge.crdt.protocol.SyncConfig;
+import io.converge.net.Await;
 import io.converge.net.ClusterNode;
 import io.converge.net.ClusterSecret;
 import io.converge.net.JGroupsTransport;
@@ -100,18 +100,7 @@ class ClusterNodeBackendTest {
     }
 
     private static void await(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + WAIT + ": " + what.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        Await.until(WAIT, Duration.ofMillis(20), condition, what);
     }
 
     /** An open event stream: its lines, and the response to close. */
@@ -123,25 +112,8 @@ class ClusterNodeBackendTest {
 
         /** Reads events (at most 30 s) until one named {@code event} has data matching {@code data}; returns the data. */
         JsonNode await(String event, Predicate<JsonNode> data) throws Exception {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            StringBuilder seen = new StringBuilder();
-            String name = "";
-            while (System.nanoTime() < deadline) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    break;
-                }
-                seen.append(line).append('\n');
-                if (line.startsWith("event: ")) {
-                    name = line.substring(7);
-                } else if (line.startsWith("data: ") && name.equals(event)) {
-                    JsonNode j = Json.MAPPER.readTree(line.substring(6));
-                    if (data.test(j)) {
-                        return j;
-                    }
-                }
-            }
-            throw new AssertionError("no " + event + " event as expected within " + WAIT + "; saw:\n" + seen);
+            return ApiNode.json(ApiNode.awaitEvent(lines, WAIT, "a " + event + " event as expected",
+                    e -> e.name().equals(event) && data.test(ApiNode.json(e.data()))).data());
         }
     }
 
@@ -195,7 +167,7 @@ class ClusterNodeBackendTest {
 
     @Test
     void metricsAreMicrometersPrometheusText() {
-        ApiNode.Answer a = ApiNode.sendTo(lisbon, "GET", "/metrics", null);
+        HttpCalls.Answer a = ApiNode.sendTo(lisbon, "GET", "/metrics", null);
         assertEquals(200, a.status());
         assertTrue(a.body().contains("converge_members{node=\"lisbon\",status=\"up\"} 2.0"), a.body());
     }
@@ -210,13 +182,13 @@ class ClusterNodeBackendTest {
             discards.get("osaka").discardAll(true);
             s.await("member", j -> j.get("event").asText().equals("MemberUnreachable")
                     && j.get("name").asText().equals("osaka") && !j.get("reachable").asBoolean());
-            ApiNode.Answer w = ApiNode.sendTo(lisbon, "POST", "/counters/c?consistency=majority&timeout_ms=300",
+            HttpCalls.Answer w = ApiNode.sendTo(lisbon, "POST", "/counters/c?consistency=majority&timeout_ms=300",
                     "{\"delta\": 1}");
             assertEquals(504, w.status(), w.body());
             assertEquals(2, w.json().get("required").asInt());
             assertEquals("[\"lisbon\"]", w.json().get("acknowledged").toString());
             assertEquals("[\"osaka\"]", w.json().get("pending").toString());
-            ApiNode.Answer r = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=300", null);
+            HttpCalls.Answer r = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=300", null);
             assertEquals(504, r.status(), r.body());
             assertEquals("[\"osaka\"]", r.json().get("pending").toString());
             assertEquals("{\"value\":2}", ApiNode.sendTo(lisbon, "GET", "/counters/c", null).body(),
@@ -226,14 +198,14 @@ class ClusterNodeBackendTest {
             s.await("member", j -> j.get("name").asText().equals("osaka") && j.get("reachable").asBoolean());
             await(() -> ApiNode.sendTo(osaka, "GET", "/counters/c", null).body().equals("{\"value\":2}"),
                     () -> "osaka converged: " + ApiNode.sendTo(osaka, "GET", "/counters/c", null).body());
-            ApiNode.Answer healed = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=5000", null);
+            HttpCalls.Answer healed = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=5000", null);
             assertEquals(200, healed.status(), healed.body());
         }
     }
 
     @Test
     void reservedKeysAreRefusedWith400() {
-        ApiNode.Answer a = ApiNode.sendTo(lisbon, "POST", "/counters/%24mine", "{\"delta\": 1}");
+        HttpCalls.Answer a = ApiNode.sendTo(lisbon, "POST", "/counters/%24mine", "{\"delta\": 1}");
         assertEquals(400, a.status(), a.body());
     }
 }

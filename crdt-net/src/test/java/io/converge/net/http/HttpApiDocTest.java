@@ -153,7 +153,7 @@ class HttpApiDocTest {
             String peerAddress = peers.getHostString() + ":" + peers.getPort();
             for (Example e : examples) {
                 String path = e.url().substring(DOC_BASE.length());
-                ApiNode.Answer a = ApiNode.sendTo(base, e.method(), path, e.body(), e.headers().toArray(String[]::new));
+                HttpCalls.Answer a = ApiNode.sendTo(base, e.method(), path, e.body(), e.headers().toArray(String[]::new));
                 assertEquals(e.status(), a.status(), e.line() + "\n -> " + a.body());
                 if (e.expected() != null) {
                     assertEquals(e.expected().replace(DOC_ID, node.self().name()).replace(DOC_PEERS, peerAddress),
