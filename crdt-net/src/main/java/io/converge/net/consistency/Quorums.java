@@ -151,10 +151,10 @@ public final class Quorums implements AutoCloseable {
         }
         Members m = Members.of(replicator.self(), members);
         int required = consistency.required(m.counted.size() + 1);
-        if (consistency.failFast() && m.reachable.size() + 1 < required) {
+        Optional<NotEnoughReachableMembersException> refusal = m.refusal(consistency.failFast(), required, key.name());
+        if (refusal.isPresent()) {
             writesRefused.get(kind).increment();
-            return CompletableFuture.failedFuture(
-                    new NotEnoughReachableMembersException(key.name(), m.reachable.size() + 1, required));
+            return CompletableFuture.failedFuture(refusal.get());
         }
         WriteCall<S> call = new WriteCall<>(replicator, key.name(), m.counted, required, kind,
                 deadlineOf(consistency.timeout()));
@@ -193,10 +193,10 @@ public final class Quorums implements AutoCloseable {
         }
         Members m = Members.of(replicator.self(), members);
         int required = consistency.required(m.counted.size() + 1);
-        if (consistency.failFast() && m.reachable.size() + 1 < required) {
+        Optional<NotEnoughReachableMembersException> refusal = m.refusal(consistency.failFast(), required, key.name());
+        if (refusal.isPresent()) {
             readsRefused.get(kind).increment();
-            return CompletableFuture.failedFuture(
-                    new NotEnoughReachableMembersException(key.name(), m.reachable.size() + 1, required));
+            return CompletableFuture.failedFuture(refusal.get());
         }
         if (required <= 1) {
             return localState(replicator, key);
@@ -270,6 +270,14 @@ public final class Quorums implements AutoCloseable {
             Set<ReplicaId> reachable = new TreeSet<>(view.reachablePeers());
             reachable.retainAll(counted);
             return new Members(Collections.unmodifiableSet(counted), Collections.unmodifiableSet(reachable));
+        }
+
+        /** Why a fail-fast call must fail at once: fewer members reachable, this node included, than it requires. */
+        Optional<NotEnoughReachableMembersException> refusal(boolean failFast, int required, String key) {
+            int reachableHere = reachable.size() + 1;
+            return failFast && reachableHere < required
+                    ? Optional.of(new NotEnoughReachableMembersException(key, reachableHere, required))
+                    : Optional.empty();
         }
     }
 
