@@ -12,10 +12,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * A replicator served by the HTTP API on a free loopback port, and a client for it: what the API
@@ -65,30 +70,62 @@ final class ApiNode implements AutoCloseable {
     }
 
     /**
-     * Reads lines of an event stream for at most {@code wait} until an event {@code matches};
-     * returns it, or fails naming {@code what} and every line seen.
+     * An open {@code /events} stream whose lines a daemon thread queues in {@code lines}; closing
+     * it ends the stream (and the thread).
      */
-    static Event awaitEvent(BlockingQueue<String> lines, Duration wait, String what, Predicate<Event> matches)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        StringBuilder seen = new StringBuilder();
-        String name = "";
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null) {
-                break;
+    record EventStream(BlockingQueue<String> lines, HttpResponse<Stream<String>> response) implements AutoCloseable {
+        /** Opens {@code base/events} (at most 5 s); fails the test unless it answers 200. */
+        static EventStream open(String base) throws Exception {
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/events")).GET().build();
+            HttpResponse<Stream<String>> r = CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
+                    .get(5, TimeUnit.SECONDS);
+            if (r.statusCode() != 200) {
+                r.body().close();
+                throw new AssertionError("GET " + base + "/events answered " + r.statusCode());
             }
-            seen.append(line).append('\n');
-            if (line.startsWith("event: ")) {
-                name = line.substring(7);
-            } else if (line.startsWith("data: ")) {
-                Event e = new Event(name, line.substring(6));
-                if (matches.test(e)) {
-                    return e;
+            Thread reader = new Thread(() -> {
+                try {
+                    r.body().forEach(lines::add);
+                } catch (java.io.UncheckedIOException closedByTheTest) {
+                    // the stream ends when the test closes it
+                }
+            }, "sse-reader");
+            reader.setDaemon(true);
+            reader.start();
+            return new EventStream(lines, r);
+        }
+
+        /**
+         * Reads lines for at most {@code wait} until an event {@code matches}; returns it, or fails
+         * naming {@code what} and every line seen.
+         */
+        Event await(Duration wait, String what, Predicate<Event> matches) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            StringBuilder seen = new StringBuilder();
+            String name = "";
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    break;
+                }
+                seen.append(line).append('\n');
+                if (line.startsWith("event: ")) {
+                    name = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    Event e = new Event(name, line.substring(6));
+                    if (matches.test(e)) {
+                        return e;
+                    }
                 }
             }
+            throw new AssertionError("no " + what + " within " + wait + "; saw:\n" + seen);
         }
-        throw new AssertionError("no " + what + " within " + wait + "; saw:\n" + seen);
+
+        @Override
+        public void close() {
+            response.body().close();
+        }
     }
 
     /** {@code text} as JSON; fails the test if it is not. */

@@ -6,16 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.converge.crdt.testing.InMemoryNetwork;
 import io.converge.net.Await;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,40 +80,24 @@ class HttpApiClusterTest {
     void theEventStreamCarriesLocalAndRemoteChanges() throws Exception {
         // osaka uses the key first, so its backend streams it (see ReplicatorBackend).
         assertEquals(200, osaka.post("/counters/hits", "{\"delta\": 1}").status());
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(osaka.base + "/events")).GET().build();
-        CompletableFuture<HttpResponse<Stream<String>>> stream =
-                ApiNode.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> r = stream.get(5, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode());
-        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
-        Thread reader = new Thread(() -> {
-            try {
-                r.body().forEach(lines::add);
-            } catch (java.io.UncheckedIOException closedByTheTest) {
-                // the stream ends when the test closes it
-            }
-        }, "sse-reader");
-        reader.setDaemon(true);
-        reader.start();
-        try {
+        try (ApiNode.EventStream events = ApiNode.EventStream.open(osaka.base)) {
+            assertTrue(events.response().headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+            BlockingQueue<String> lines = events.lines();
             assertEquals(": connected to osaka", lines.poll(5, TimeUnit.SECONDS));
             assertEquals("", lines.poll(5, TimeUnit.SECONDS));
             // A remote write: lisbon's change reaches osaka's stream.
             assertEquals(200, lisbon.post("/counters/hits", "{\"delta\": 2}").status());
-            String data = awaitEvent(lines, "{\"key\":\"hits\",\"type\":\"counter\",\"state\":{\"value\":3}}");
+            String data = awaitEvent(events, "{\"key\":\"hits\",\"type\":\"counter\",\"state\":{\"value\":3}}");
             assertTrue(data.contains("\"value\":3"), data);
             // A local write of a new key is streamed from its first write.
             assertEquals(200, osaka.send("PUT", "/maps/cfg/a", "{\"value\": [1]}").status());
-            awaitEvent(lines, "{\"key\":\"cfg\",\"type\":\"map\",\"state\":{\"entries\":{\"a\":[1]}}}");
-        } finally {
-            r.body().close();
+            awaitEvent(events, "{\"key\":\"cfg\",\"type\":\"map\",\"state\":{\"entries\":{\"a\":[1]}}}");
         }
     }
 
     /** Reads events (at most 10 s) until one carries {@code json}, a {@code key} event; returns it. */
-    private static String awaitEvent(BlockingQueue<String> lines, String json) throws InterruptedException {
-        ApiNode.Event e = ApiNode.awaitEvent(lines, Duration.ofSeconds(10), "event " + json, x -> x.data().equals(json));
+    private static String awaitEvent(ApiNode.EventStream events, String json) throws InterruptedException {
+        ApiNode.Event e = events.await(Duration.ofSeconds(10), "event " + json, x -> x.data().equals(json));
         assertEquals("key", e.name());
         return e.data();
     }
