@@ -233,8 +233,8 @@ class ClusterNodeTest {
             assertEquals(Set.of(a.self(), b.self()),
                     first.members().stream().map(Member::id).collect(java.util.stream.Collectors.toSet()));
             ClusterNode c = start("c");
-            await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                    && u.member().id().equals(c.self())), () -> "c up: " + events);
+            awaitTold(events, e -> e instanceof MemberEvent.MemberUp u
+                    && u.member().id().equals(c.self()), "c up");
         }
     }
 
@@ -246,8 +246,7 @@ class ClusterNodeTest {
         JGroupsTransport.Builder wrong = JGroupsTransport.builder().clusterName(cluster)
                 .secret(ClusterSecret.random()).inJvm();
         try (ClusterNode w = ClusterNode.builder().replicaId(ReplicaId.of("w")).transport(wrong).start()) {
-            await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.AdmissionRefused),
-                    () -> "a refusal: " + events);
+            awaitTold(events, e -> e instanceof MemberEvent.AdmissionRefused, "a refusal");
             assertTrue(a.members().stream().noneMatch(m -> m.id().equals(w.self())));
         }
     }
@@ -264,8 +263,8 @@ class ClusterNodeTest {
         // As if a peer whose clock runs an hour ahead had written it.
         a.update(reg, (r, ctx) -> io.converge.crdt.LWWRegister.of(ahead, ReplicaId.of("skewed"), "theirs"));
         a.update(reg, (r, ctx) -> r.write(ctx.self(), ctx.clock(), "mine"));
-        await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.ClockSkewDetected s
-                && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000), () -> "clock skew told: " + events);
+        awaitTold(events, e -> e instanceof MemberEvent.ClockSkewDetected s
+                && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000, "clock skew told");
     }
 
     @Test
@@ -279,9 +278,9 @@ class ClusterNodeTest {
         });
         a.subscribe(calm::add);
         ClusterNode b = start("b");
-        await(() -> thrower.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                && u.member().id().equals(b.self())), () -> "the thrower still hears b up: " + thrower);
-        await(() -> calm.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                && u.member().id().equals(b.self())), () -> "the other listener too: " + calm);
+        awaitTold(thrower, e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self()), "the thrower still hears b up");
+        awaitTold(calm, e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self()), "the other listener too");
     }
 }
