@@ -75,6 +75,13 @@ class ClusterNodeTest {
                 () -> observer.self() + " sees " + of.self() + " " + description + ": " + observer.members());
     }
 
+    /** The member events {@code node} tells a new subscriber, collected as they come. */
+    static List<MemberEvent> watch(ClusterNode node) {
+        List<MemberEvent> seen = new CopyOnWriteArrayList<>();
+        node.subscribe(seen::add);
+        return seen;
+    }
+
     /** Waits until an event {@code seen} by a subscriber matches {@code event}; fails naming {@code what} and the events. */
     static void awaitTold(List<MemberEvent> seen, Predicate<MemberEvent> event, String what) {
         await(() -> seen.stream().anyMatch(event), () -> what + ": " + seen);
@@ -116,8 +123,7 @@ class ClusterNodeTest {
         ClusterNode b = start("b");
         ClusterNode c = start("c");
         awaitAllUp(List.of(a, b, c));
-        List<MemberEvent> seenByA = new CopyOnWriteArrayList<>();
-        a.subscribe(seenByA::add);
+        List<MemberEvent> seenByA = watch(a);
 
         discards.get(c).discardAll(true);
         awaitMember(a, c, m -> !m.reachable(), "unreachable");
@@ -147,8 +153,7 @@ class ClusterNodeTest {
         ClusterNode b = start("b");
         ClusterNode c = start("c");
         awaitAllUp(List.of(a, b, c));
-        List<MemberEvent> seenByA = new CopyOnWriteArrayList<>();
-        a.subscribe(seenByA::add);
+        List<MemberEvent> seenByA = watch(a);
         c.close();
         awaitMember(a, c, m -> m.status() == MemberStatus.LEFT, "left");
         awaitMember(b, c, m -> m.status() == MemberStatus.LEFT, "left");
@@ -241,8 +246,7 @@ class ClusterNodeTest {
     @Test
     void aNodeWithTheWrongSecretIsReportedAsRefused() {
         ClusterNode a = start("a");
-        List<MemberEvent> events = new CopyOnWriteArrayList<>();
-        a.subscribe(events::add);
+        List<MemberEvent> events = watch(a);
         JGroupsTransport.Builder wrong = JGroupsTransport.builder().clusterName(cluster)
                 .secret(ClusterSecret.random()).inJvm();
         try (ClusterNode w = ClusterNode.builder().replicaId(ReplicaId.of("w")).transport(wrong).start()) {
@@ -256,8 +260,7 @@ class ClusterNodeTest {
         Key<io.converge.crdt.LWWRegister<String>> reg = Key.of("reg", io.converge.crdt.LWWRegister.<String>empty(),
                 CrdtCodecs.lwwRegister(io.converge.crdt.codec.ValueCodec.string()));
         ClusterNode a = start("a", b -> b.replicaId(ReplicaId.of("a")).keys(reg));
-        List<MemberEvent> events = new CopyOnWriteArrayList<>();
-        a.subscribe(events::add);
+        List<MemberEvent> events = watch(a);
         io.converge.crdt.causal.HlcTimestamp ahead = io.converge.crdt.causal.HlcTimestamp.of(
                 System.currentTimeMillis() + 3_600_000, 0);
         // As if a peer whose clock runs an hour ahead had written it.
