@@ -80,8 +80,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
 
         @Override
         public int required(int members) {
-            Levels.members(members);
-            return 1;
+            return Levels.localRequired(members);
         }
 
         @Override
@@ -96,7 +95,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
 
         @Override
         public String kind() {
-            return "local";
+            return Levels.LOCAL;
         }
     }
 
@@ -109,8 +108,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
      */
     record From(int n, Duration timeout, boolean failFast) implements ReadConsistency {
         public From {
-            Levels.atLeast("n", n, 1);
-            Levels.timeout(timeout);
+            Levels.checkCounted(n, timeout);
         }
 
         /** This level failing fast, or not. */
@@ -138,8 +136,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
      */
     record Majority(Duration timeout, int minCap, boolean failFast) implements ReadConsistency {
         public Majority {
-            Levels.timeout(timeout);
-            Levels.atLeast("minCap", minCap, 0);
+            Levels.checkMajority(timeout, minCap);
         }
 
         /** This level requiring at least {@code minCap} members (still at most {@code N}). */
@@ -159,7 +156,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
 
         @Override
         public String kind() {
-            return "majority";
+            return Levels.MAJORITY;
         }
     }
 
@@ -173,9 +170,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
      */
     record MajorityPlus(int additional, Duration timeout, int minCap, boolean failFast) implements ReadConsistency {
         public MajorityPlus {
-            Levels.atLeast("additional", additional, 0);
-            Levels.timeout(timeout);
-            Levels.atLeast("minCap", minCap, 0);
+            Levels.checkMajorityPlus(additional, timeout, minCap);
         }
 
         /** This level requiring at least {@code minCap} members (still at most {@code N}). */
@@ -195,7 +190,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
 
         @Override
         public String kind() {
-            return "majority-plus";
+            return Levels.MAJORITY_PLUS;
         }
     }
 
@@ -222,7 +217,7 @@ public sealed interface ReadConsistency permits ReadConsistency.Local, ReadConsi
 
         @Override
         public String kind() {
-            return "all";
+            return Levels.ALL;
         }
     }
 }

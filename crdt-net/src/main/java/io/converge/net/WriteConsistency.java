@@ -81,8 +81,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
 
         @Override
         public int required(int members) {
-            Levels.members(members);
-            return 1;
+            return Levels.localRequired(members);
         }
 
         @Override
@@ -97,7 +96,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
 
         @Override
         public String kind() {
-            return "local";
+            return Levels.LOCAL;
         }
     }
 
@@ -110,8 +109,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
      */
     record To(int n, Duration timeout, boolean failFast) implements WriteConsistency {
         public To {
-            Levels.atLeast("n", n, 1);
-            Levels.timeout(timeout);
+            Levels.checkCounted(n, timeout);
         }
 
         /** This level failing fast, or not. */
@@ -139,8 +137,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
      */
     record Majority(Duration timeout, int minCap, boolean failFast) implements WriteConsistency {
         public Majority {
-            Levels.timeout(timeout);
-            Levels.atLeast("minCap", minCap, 0);
+            Levels.checkMajority(timeout, minCap);
         }
 
         /** This level requiring at least {@code minCap} members (still at most {@code N}). */
@@ -160,7 +157,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
 
         @Override
         public String kind() {
-            return "majority";
+            return Levels.MAJORITY;
         }
     }
 
@@ -174,9 +171,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
      */
     record MajorityPlus(int additional, Duration timeout, int minCap, boolean failFast) implements WriteConsistency {
         public MajorityPlus {
-            Levels.atLeast("additional", additional, 0);
-            Levels.timeout(timeout);
-            Levels.atLeast("minCap", minCap, 0);
+            Levels.checkMajorityPlus(additional, timeout, minCap);
         }
 
         /** This level requiring at least {@code minCap} members (still at most {@code N}). */
@@ -196,7 +191,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
 
         @Override
         public String kind() {
-            return "majority-plus";
+            return Levels.MAJORITY_PLUS;
         }
     }
 
@@ -223,7 +218,7 @@ public sealed interface WriteConsistency permits WriteConsistency.Local, WriteCo
 
         @Override
         public String kind() {
-            return "all";
+            return Levels.ALL;
         }
     }
 }

@@ -75,6 +75,18 @@ class ClusterNodeTest {
                 () -> observer.self() + " sees " + of.self() + " " + description + ": " + observer.members());
     }
 
+    /** The member events {@code node} tells a new subscriber, collected as they come. */
+    static List<MemberEvent> watch(ClusterNode node) {
+        List<MemberEvent> seen = new CopyOnWriteArrayList<>();
+        node.subscribe(seen::add);
+        return seen;
+    }
+
+    /** Waits until an event {@code seen} by a subscriber matches {@code event}; fails naming {@code what} and the events. */
+    static void awaitTold(List<MemberEvent> seen, Predicate<MemberEvent> event, String what) {
+        await(() -> seen.stream().anyMatch(event), () -> what + ": " + seen);
+    }
+
     static void awaitAllUp(List<ClusterNode> nodes) {
         for (ClusterNode o : nodes) {
             for (ClusterNode n : nodes) {
@@ -111,8 +123,7 @@ class ClusterNodeTest {
         ClusterNode b = start("b");
         ClusterNode c = start("c");
         awaitAllUp(List.of(a, b, c));
-        List<MemberEvent> seenByA = new CopyOnWriteArrayList<>();
-        a.subscribe(seenByA::add);
+        List<MemberEvent> seenByA = watch(a);
 
         discards.get(c).discardAll(true);
         awaitMember(a, c, m -> !m.reachable(), "unreachable");
@@ -121,18 +132,18 @@ class ClusterNodeTest {
         assertEquals(MemberStatus.UP, cut.status(), "unreachable is a flag, not a status");
         assertTrue(a.memberView().countedPeers().contains(c.self()), "still counted in N");
         assertFalse(a.memberView().reachablePeers().contains(c.self()));
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberUnreachable u
-                && u.member().id().equals(c.self())), () -> "a told c is unreachable: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberUnreachable u
+                && u.member().id().equals(c.self()), "a told c is unreachable");
         // The minority side still counts the two it cannot reach: N = 3, and it reaches only itself.
         await(() -> c.memberView().reachablePeers().isEmpty(), () -> "c reaches nobody: " + c.members());
         assertEquals(Set.of(a.self(), b.self()), c.memberView().countedPeers());
 
         discards.get(c).discardAll(false);
         awaitMember(a, c, Member::reachable, "reachable again");
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberReachable r
-                && r.member().id().equals(c.self())), () -> "a told c is reachable: " + seenByA);
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.PartitionHealed h
-                && h.returned().contains(c.self())), () -> "a told the partition healed: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberReachable r
+                && r.member().id().equals(c.self()), "a told c is reachable");
+        awaitTold(seenByA, e -> e instanceof MemberEvent.PartitionHealed h
+                && h.returned().contains(c.self()), "a told the partition healed");
         assertTrue(seenByA.get(0) instanceof MemberEvent.CurrentMembers, "the snapshot comes first: " + seenByA);
     }
 
@@ -142,14 +153,13 @@ class ClusterNodeTest {
         ClusterNode b = start("b");
         ClusterNode c = start("c");
         awaitAllUp(List.of(a, b, c));
-        List<MemberEvent> seenByA = new CopyOnWriteArrayList<>();
-        a.subscribe(seenByA::add);
+        List<MemberEvent> seenByA = watch(a);
         c.close();
         awaitMember(a, c, m -> m.status() == MemberStatus.LEFT, "left");
         awaitMember(b, c, m -> m.status() == MemberStatus.LEFT, "left");
         assertEquals(Set.of(b.self()), a.memberView().countedPeers());
-        await(() -> seenByA.stream().anyMatch(e -> e instanceof MemberEvent.MemberLeft l
-                && l.member().id().equals(c.self())), () -> "a told c left: " + seenByA);
+        awaitTold(seenByA, e -> e instanceof MemberEvent.MemberLeft l
+                && l.member().id().equals(c.self()), "a told c left");
         // The view change after the goodbye is no crash: nobody is told c became unreachable.
         await(() -> !a.transport().admittedPeers().contains(c.self()), () -> "c out of a's view");
         assertTrue(seenByA.stream().noneMatch(e -> e instanceof MemberEvent.MemberUnreachable), seenByA.toString());
@@ -228,21 +238,19 @@ class ClusterNodeTest {
             assertEquals(Set.of(a.self(), b.self()),
                     first.members().stream().map(Member::id).collect(java.util.stream.Collectors.toSet()));
             ClusterNode c = start("c");
-            await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                    && u.member().id().equals(c.self())), () -> "c up: " + events);
+            awaitTold(events, e -> e instanceof MemberEvent.MemberUp u
+                    && u.member().id().equals(c.self()), "c up");
         }
     }
 
     @Test
     void aNodeWithTheWrongSecretIsReportedAsRefused() {
         ClusterNode a = start("a");
-        List<MemberEvent> events = new CopyOnWriteArrayList<>();
-        a.subscribe(events::add);
+        List<MemberEvent> events = watch(a);
         JGroupsTransport.Builder wrong = JGroupsTransport.builder().clusterName(cluster)
                 .secret(ClusterSecret.random()).inJvm();
         try (ClusterNode w = ClusterNode.builder().replicaId(ReplicaId.of("w")).transport(wrong).start()) {
-            await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.AdmissionRefused),
-                    () -> "a refusal: " + events);
+            awaitTold(events, e -> e instanceof MemberEvent.AdmissionRefused, "a refusal");
             assertTrue(a.members().stream().noneMatch(m -> m.id().equals(w.self())));
         }
     }
@@ -252,15 +260,14 @@ class ClusterNodeTest {
         Key<io.converge.crdt.LWWRegister<String>> reg = Key.of("reg", io.converge.crdt.LWWRegister.<String>empty(),
                 CrdtCodecs.lwwRegister(io.converge.crdt.codec.ValueCodec.string()));
         ClusterNode a = start("a", b -> b.replicaId(ReplicaId.of("a")).keys(reg));
-        List<MemberEvent> events = new CopyOnWriteArrayList<>();
-        a.subscribe(events::add);
+        List<MemberEvent> events = watch(a);
         io.converge.crdt.causal.HlcTimestamp ahead = io.converge.crdt.causal.HlcTimestamp.of(
                 System.currentTimeMillis() + 3_600_000, 0);
         // As if a peer whose clock runs an hour ahead had written it.
         a.update(reg, (r, ctx) -> io.converge.crdt.LWWRegister.of(ahead, ReplicaId.of("skewed"), "theirs"));
         a.update(reg, (r, ctx) -> r.write(ctx.self(), ctx.clock(), "mine"));
-        await(() -> events.stream().anyMatch(e -> e instanceof MemberEvent.ClockSkewDetected s
-                && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000), () -> "clock skew told: " + events);
+        awaitTold(events, e -> e instanceof MemberEvent.ClockSkewDetected s
+                && s.remote().equals(ahead) && s.aheadMillis() > 3_000_000, "clock skew told");
     }
 
     @Test
@@ -274,9 +281,9 @@ class ClusterNodeTest {
         });
         a.subscribe(calm::add);
         ClusterNode b = start("b");
-        await(() -> thrower.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                && u.member().id().equals(b.self())), () -> "the thrower still hears b up: " + thrower);
-        await(() -> calm.stream().anyMatch(e -> e instanceof MemberEvent.MemberUp u
-                && u.member().id().equals(b.self())), () -> "the other listener too: " + calm);
+        awaitTold(thrower, e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self()), "the thrower still hears b up");
+        awaitTold(calm, e -> e instanceof MemberEvent.MemberUp u
+                && u.member().id().equals(b.self()), "the other listener too");
     }
 }

@@ -2,7 +2,6 @@ package io.converge.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.ORSet;
 import io.converge.crdt.causal.ReplicaId;
@@ -13,22 +12,15 @@ import io.converge.crdt.engine.Subscription;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Java snippets of docs/cluster.md, compiled and run here (two nodes over TCP on 127.0.0.1). */
 class ClusterPageTest {
-    private static final Path PAGE = Path.of("..", "docs", "cluster.md");
-    private static final Path SOURCE = Path.of("src", "test", "java", "io", "converge", "net", "ClusterPageTest.java");
-
     static final Key<ORSet<String>> CART = Key.of("cart", ORSet.<String>empty(), CrdtCodecs.orSet(ValueCodec.string()));
 
     static ClusterNode startNode(String name, Path dataDir, ClusterSecret secret, List<InetSocketAddress> seeds) {
@@ -91,30 +83,8 @@ class ClusterPageTest {
 
     @Test
     void everyJavaSnippetOfThePageIsInThisTest() throws IOException {
-        String source = normalize(Files.readString(SOURCE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(PAGE));
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            if (!source.contains(normalize(m.group(1)))) {
-                missing.add(m.group(1));
-            }
-        }
+        int blocks = DocPages.assertJavaBlocksIn("cluster.md", ClusterPageTest.class);
         assertTrue(blocks >= 3, "docs/cluster.md has " + blocks + " Java snippets");
-        if (!missing.isEmpty()) {
-            fail("snippets of docs/cluster.md not in " + SOURCE + ":\n" + String.join("\n---\n", missing));
-        }
     }
 
-    /** Lines stripped of indentation, blank lines dropped. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

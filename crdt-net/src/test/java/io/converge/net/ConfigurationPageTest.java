@@ -3,7 +3,6 @@ package io.converge.net;
 import static io.converge.net.TestCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.GCounter;
 import io.converge.crdt.ORSet;
@@ -19,7 +18,6 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,10 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * setter of the node's, the transport's and the sync protocol's builders.
  */
 class ConfigurationPageTest {
-    private static final Path PAGE = Path.of("..", "docs", "configuration.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "net",
-            "ConfigurationPageTest.java");
-
     static final Key<ORSet<String>> CART = Key.of("cart", ORSet.<String>empty(), CrdtCodecs.orSet(ValueCodec.string()));
     static final Key<GCounter> VISITS = Key.of("visits", GCounter.empty(), CrdtCodecs.gCounter());
 
@@ -132,7 +126,7 @@ class ConfigurationPageTest {
 
     @Test
     void pageNamesEverySetting() throws IOException {
-        String page = read(PAGE);
+        String page = DocPages.read("configuration.md");
         List<String> missing = new ArrayList<>();
         for (Class<?> builder : List.of(ClusterNode.Builder.class, JGroupsTransport.Builder.class,
                 SyncConfig.Builder.class)) {
@@ -165,7 +159,7 @@ class ConfigurationPageTest {
     @Test
     void pageGivesTheSyncDefaultsOfTheCode() throws Exception {
         SyncConfig defaults = SyncConfig.defaults();
-        Matcher row = SYNC_ROW.matcher(read(PAGE));
+        Matcher row = SYNC_ROW.matcher(DocPages.read("configuration.md"));
         Set<String> checked = new TreeSet<>();
         while (row.find()) {
             long value = Long.parseLong(row.group(2).replace(",", ""));
@@ -186,37 +180,8 @@ class ConfigurationPageTest {
 
     @Test
     void everyJavaSnippetOfThePageIsInThisTest() throws IOException {
-        String source = normalize(read(HERE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(read(PAGE));
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            if (!source.contains(normalize(m.group(1)))) {
-                missing.add(m.group(1));
-            }
-        }
-        assertEquals(2, blocks, PAGE + " has " + blocks + " Java snippets");
-        if (!missing.isEmpty()) {
-            fail("snippets of " + PAGE + " not in " + HERE + ":\n" + String.join("\n---\n", missing));
-        }
+        assertEquals(2, DocPages.assertJavaBlocksIn("configuration.md", ConfigurationPageTest.class),
+                "Java snippets of docs/configuration.md");
     }
 
-    private static String read(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            fail(p.toAbsolutePath() + " not found: run the tests from crdt-net");
-        }
-        return Files.readString(p);
-    }
-
-    /** Lines stripped of indentation, blank lines dropped. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

@@ -2,18 +2,13 @@ package io.converge.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jgroups.protocols.MPING;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.dns.DNS_PING;
@@ -26,9 +21,6 @@ import org.junit.jupiter.api.Test;
  * Every ```java block of the page must appear in this file, line for line.
  */
 class DiscoverySnippetsTest {
-    private static final Path PAGE = Path.of("..", "docs", "discovery.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "net",
-            "DiscoverySnippetsTest.java");
     private final ClusterSecret secret = ClusterSecret.random();
     /** Stands for the pod's IP (downward API) and Fly.io's 6PN address, which a test host lacks. */
     private final InetAddress podIp = InetAddress.getLoopbackAddress();
@@ -36,32 +28,9 @@ class DiscoverySnippetsTest {
 
     @Test
     void pageSnippetsAreTheseTests() throws IOException {
-        String source = normalize(Files.readString(HERE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(PAGE));
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            if (!source.contains(normalize(m.group(1)))) {
-                missing.add(m.group(1));
-            }
-        }
-        assertEquals(7, blocks, "Java blocks in " + PAGE);
-        if (!missing.isEmpty()) {
-            fail("snippets of " + PAGE + " not found in " + HERE + ":\n" + String.join("\n---\n", missing));
-        }
+        assertEquals(7, DocPages.assertJavaBlocksIn("discovery.md", DiscoverySnippetsTest.class), "Java blocks in docs/discovery.md");
     }
 
-    /** Lines stripped of indentation, blank lines dropped. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 
     private static List<String> discovery(JGroupsTransport t) {
         List<String> names = new ArrayList<>();

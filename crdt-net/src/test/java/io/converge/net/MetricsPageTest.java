@@ -12,8 +12,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,28 +26,19 @@ import org.junit.jupiter.api.Test;
  * with their tag keys, Prometheus names and drop reasons, and its Java snippet compiles and runs here.
  */
 class MetricsPageTest {
-    private static final Path PAGE = Path.of("..", "docs", "metrics.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "net", "MetricsPageTest.java");
     private static final Pattern ROW = Pattern.compile("^\\| `(converge\\.[a-z.]+)` \\| `([a-z_]+)` \\| (gauge|counter) \\| ([^|]*) \\|");
     private static final Pattern DROP = Pattern.compile("^\\| `(transport|engine)` \\| `([a-z-]+)` \\|");
 
     @Test
     void pageSnippetIsThisTest() throws IOException {
-        String source = normalize(Files.readString(HERE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(read());
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            assertTrue(source.contains(normalize(m.group(1))), () -> "snippet not in " + HERE + ":\n" + m.group(1));
-        }
-        assertEquals(1, blocks);
+        assertEquals(1, DocPages.assertJavaBlocksIn("metrics.md", MetricsPageTest.class));
     }
 
     @Test
     void pageListsEveryMeterWithItsTagsAndPrometheusName() throws IOException {
         Map<String, Documented> documented = new TreeMap<>();
         Set<String> documentedDrops = new TreeSet<>();
-        for (String line : read().split("\n")) {
+        for (String line : DocPages.read("metrics.md").split("\n")) {
             Matcher row = ROW.matcher(line);
             if (row.find()) {
                 Set<String> tags = new TreeSet<>();
@@ -139,21 +128,4 @@ class MetricsPageTest {
     private record Documented(String prometheus, String type, Set<String> tags) {
     }
 
-    private static String read() throws IOException {
-        if (!Files.exists(PAGE)) {
-            fail(PAGE.toAbsolutePath() + " not found: run the tests from crdt-net");
-        }
-        return Files.readString(PAGE);
-    }
-
-    /** Lines stripped of indentation, blank lines dropped. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

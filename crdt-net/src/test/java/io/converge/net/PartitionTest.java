@@ -114,12 +114,7 @@ class PartitionTest {
                 System.out.printf("[info] one-way cut: a dropped b %d ms after the cut; b %s a%n", since(cut),
                         b.transport().admittedPeers().contains(a.id()) ? "still admits" : "dropped");
                 awaitEachWrites(writers, 50);
-                long heal = System.nanoTime();
-                a.discard().resetIgnoredMembers();
-                stopAll(writers);
-                awaitConverged(all, union(writers), totalCount(writers));
-                System.out.printf("[figure] in-JVM: one-way cut healed, 3 replicas converged on %d writes in %d ms%n",
-                        totalCount(writers), since(heal));
+                healThenConverge("one-way cut", all, writers, () -> a.discard().resetIgnoredMembers());
             } finally {
                 stopAll(writers);
             }
@@ -152,12 +147,7 @@ class PartitionTest {
                 awaitEachWrites(writers, 50);
                 System.out.printf("[info] non-transitive cut: a admits %s, b admits %s, d admits %s%n",
                         a.transport().admittedPeers(), b.transport().admittedPeers(), d.transport().admittedPeers());
-                long heal = System.nanoTime();
-                healAll(all);
-                stopAll(writers);
-                awaitConverged(all, union(writers), totalCount(writers));
-                System.out.printf("[figure] in-JVM: non-transitive cut healed, 3 replicas converged on %d writes in"
-                        + " %d ms%n", totalCount(writers), since(heal));
+                healThenConverge("non-transitive cut", all, writers, () -> healAll(all));
             } finally {
                 stopAll(writers);
             }
@@ -262,6 +252,16 @@ class PartitionTest {
         for (Node n : y) {
             n.discard().addIgnoredMembers(addresses(x));
         }
+    }
+
+    /** Heals, stops the writers, and waits until every replica holds every write; prints how long that took. */
+    private static void healThenConverge(String cut, List<Node> all, List<Writer> writers, Runnable heal) {
+        long healed = System.nanoTime();
+        heal.run();
+        stopAll(writers);
+        awaitConverged(all, union(writers), totalCount(writers));
+        System.out.printf("[figure] in-JVM: %s healed, %d replicas converged on %d writes in %d ms%n", cut, all.size(),
+                totalCount(writers), since(healed));
     }
 
     private static void healAll(List<Node> all) {

@@ -2,7 +2,6 @@ package io.converge.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.ORSet;
 import io.converge.crdt.causal.ReplicaId;
@@ -16,32 +15,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Java snippets of docs/security.md, compiled and run here. */
 class SecurityPageTest {
-    private static final Path PAGE = Path.of("..", "docs", "security.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "net", "SecurityPageTest.java");
-
     @Test
     void pageSnippetsAreTheseTests() throws IOException {
-        String source = normalize(Files.readString(HERE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(PAGE));
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            if (!source.contains(normalize(m.group(1)))) {
-                missing.add(m.group(1));
-            }
-        }
-        assertEquals(4, blocks, "Java snippets on the page");
-        if (!missing.isEmpty()) {
-            fail("snippets of " + PAGE + " not found here:\n" + String.join("\n---\n", missing));
-        }
+        assertEquals(4, DocPages.assertJavaBlocksIn("security.md", SecurityPageTest.class), "Java snippets on the page");
     }
 
     @Test
@@ -108,14 +89,4 @@ class SecurityPageTest {
         List.of(step1, step2, step3).forEach(JGroupsTransport::close);
     }
 
-    /** Lines stripped of indentation, blank lines dropped, each line closed by a newline. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

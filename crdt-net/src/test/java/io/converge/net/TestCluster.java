@@ -1,6 +1,5 @@
 package io.converge.net;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.converge.crdt.GCounter;
 import io.converge.crdt.ORSet;
@@ -153,18 +152,7 @@ final class TestCluster implements AutoCloseable {
 
     /** Polls {@code condition} every 10 ms for at most {@link #WAIT}; fails with {@code what} otherwise. */
     static void await(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + WAIT + ": " + what.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        Await.until(WAIT, Duration.ofMillis(10), condition, what);
     }
 
     /** Milliseconds since {@code startNanos}. */

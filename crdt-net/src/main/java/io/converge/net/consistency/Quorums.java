@@ -151,10 +151,10 @@ public final class Quorums implements AutoCloseable {
         }
         Members m = Members.of(replicator.self(), members);
         int required = consistency.required(m.counted.size() + 1);
-        if (consistency.failFast() && m.reachable.size() + 1 < required) {
+        Optional<NotEnoughReachableMembersException> refusal = m.refusal(consistency.failFast(), required, key.name());
+        if (refusal.isPresent()) {
             writesRefused.get(kind).increment();
-            return CompletableFuture.failedFuture(
-                    new NotEnoughReachableMembersException(key.name(), m.reachable.size() + 1, required));
+            return CompletableFuture.failedFuture(refusal.get());
         }
         WriteCall<S> call = new WriteCall<>(replicator, key.name(), m.counted, required, kind,
                 deadlineOf(consistency.timeout()));
@@ -193,10 +193,10 @@ public final class Quorums implements AutoCloseable {
         }
         Members m = Members.of(replicator.self(), members);
         int required = consistency.required(m.counted.size() + 1);
-        if (consistency.failFast() && m.reachable.size() + 1 < required) {
+        Optional<NotEnoughReachableMembersException> refusal = m.refusal(consistency.failFast(), required, key.name());
+        if (refusal.isPresent()) {
             readsRefused.get(kind).increment();
-            return CompletableFuture.failedFuture(
-                    new NotEnoughReachableMembersException(key.name(), m.reachable.size() + 1, required));
+            return CompletableFuture.failedFuture(refusal.get());
         }
         if (required <= 1) {
             return localState(replicator, key);
@@ -271,34 +271,89 @@ public final class Quorums implements AutoCloseable {
             reachable.retainAll(counted);
             return new Members(Collections.unmodifiableSet(counted), Collections.unmodifiableSet(reachable));
         }
+
+        /** Why a fail-fast call must fail at once: fewer members reachable, this node included, than it requires. */
+        Optional<NotEnoughReachableMembersException> refusal(boolean failFast, int required, String key) {
+            int reachableHere = reachable.size() + 1;
+            return failFast && reachableHere < required
+                    ? Optional.of(new NotEnoughReachableMembersException(key, reachableHere, required))
+                    : Optional.empty();
+        }
     }
 
-    /** One write waiting for its acknowledgements. */
-    private final class WriteCall<S> {
+    /**
+     * What a write call and a read call share: the members counted, how many must answer, the
+     * deadline, and a result that the first of answer, failure or timer completes (later ones do
+     * nothing). Each call cancels its timers once it ends.
+     */
+    private abstract static class Call<R> {
         final Replicator replicator;
-        final String key;
         final Set<ReplicaId> counted;
         final int required;
         final String kind;
         final long deadline;
-        final CompletableFuture<S> result = new CompletableFuture<>();
+        final CompletableFuture<R> result = new CompletableFuture<>();
         private final AtomicBoolean ended = new AtomicBoolean();
-        /** The buffer position the local write rests on; -1 until it is applied. */
-        volatile long position = -1;
         volatile ScheduledFuture<?> guard;
 
-        WriteCall(Replicator replicator, String key, Set<ReplicaId> counted, int required, String kind, long deadline) {
+        Call(Replicator replicator, Set<ReplicaId> counted, int required, String kind, long deadline) {
             this.replicator = replicator;
-            this.key = key;
             this.counted = counted;
             this.required = required;
             this.kind = kind;
             this.deadline = deadline;
         }
 
+        final boolean ended() {
+            return ended.get();
+        }
+
+        /** Runs {@code completion} if this is the call's first completion; cancels the timers either way. */
+        final void finish(Runnable completion) {
+            if (ended.compareAndSet(false, true)) {
+                completion.run();
+            }
+            cancelTimers();
+        }
+
+        /** Fails the call with {@code timeout}, counted in {@code timeouts} before the caller can see it. */
+        final void failTimedOut(Map<String, LongAdder> timeouts, Exception timeout) {
+            finish(() -> {
+                timeouts.get(kind).increment();
+                result.completeExceptionally(timeout);
+            });
+        }
+
+        void cancelTimers() {
+            cancel(guard);
+        }
+
+        static void cancel(ScheduledFuture<?> timer) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+
+        /** What a wait handed to the replicator may take: the {@code left} nanoseconds, at least 1 ms. */
+        static Duration waitOf(long left) {
+            return Duration.ofNanos(Math.max(left, TimeUnit.MILLISECONDS.toNanos(1)));
+        }
+    }
+
+    /** One write waiting for its acknowledgements. */
+    private final class WriteCall<S> extends Call<S> {
+        final String key;
+        /** The buffer position the local write rests on; -1 until it is applied. */
+        volatile long position = -1;
+
+        WriteCall(Replicator replicator, String key, Set<ReplicaId> counted, int required, String kind, long deadline) {
+            super(replicator, counted, required, kind, deadline);
+            this.key = key;
+        }
+
         /** The local write finished (on the sync or store thread). */
         void applied(Replicator.Written<S> written, Throwable error) {
-            if (ended.get()) {
+            if (ended()) {
                 return; // the deadline passed while the local write was under way
             }
             if (error != null) {
@@ -319,7 +374,7 @@ public final class Quorums implements AutoCloseable {
             CompletableFuture<Set<ReplicaId>> acks;
             try {
                 acks = replicator.awaitAcknowledged(written.position(), peers, counted,
-                        Duration.ofNanos(Math.max(left, TimeUnit.MILLISECONDS.toNanos(1))));
+                        waitOf(left));
             } catch (RuntimeException e) {
                 finish(() -> result.completeExceptionally(e));
                 return;
@@ -360,58 +415,22 @@ public final class Quorums implements AutoCloseable {
                 pending.removeAll(acked);
                 held = 1 + (int) acked.stream().filter(counted::contains).count();
             }
-            WriteTimeoutException timeout = new WriteTimeoutException(key, held, required, pending);
-            if (claim()) {
-                writeTimeouts.get(kind).increment(); // counted before the caller can see it
-                result.completeExceptionally(timeout);
-            }
-            cancelGuard();
-        }
-
-        /** Whether this completion is the call's first: later ones (a timer racing an answer) do nothing. */
-        private boolean claim() {
-            return ended.compareAndSet(false, true);
-        }
-
-        private void finish(Runnable completion) {
-            if (claim()) {
-                completion.run();
-            }
-            cancelGuard();
-        }
-
-        private void cancelGuard() {
-            ScheduledFuture<?> g = guard;
-            if (g != null) {
-                g.cancel(false);
-            }
+            failTimedOut(writeTimeouts, new WriteTimeoutException(key, held, required, pending));
         }
     }
 
     /** One read gathering answers. Its mutable fields are guarded by {@code this}. */
-    private final class ReadCall<S extends ReplicatedData<S>> {
-        final Replicator replicator;
+    private final class ReadCall<S extends ReplicatedData<S>> extends Call<Optional<S>> {
         final Key<S> key;
-        final Set<ReplicaId> counted;
-        final int required;
-        final String kind;
-        final long deadline;
-        final CompletableFuture<Optional<S>> result = new CompletableFuture<>();
-        private final AtomicBoolean ended = new AtomicBoolean();
         private final Deque<ReplicaId> candidates;
         private final Set<ReplicaId> answered = new TreeSet<>();
         private int inFlight;
-        volatile ScheduledFuture<?> guard;
         volatile ScheduledFuture<?> secondRound;
 
         ReadCall(Replicator replicator, Key<S> key, Set<ReplicaId> counted, int required, String kind, long deadline,
                 Deque<ReplicaId> candidates) {
-            this.replicator = replicator;
+            super(replicator, counted, required, kind, deadline);
             this.key = key;
-            this.counted = counted;
-            this.required = required;
-            this.kind = kind;
-            this.deadline = deadline;
             this.candidates = candidates;
         }
 
@@ -424,7 +443,7 @@ public final class Quorums implements AutoCloseable {
         void askEveryone() {
             List<ReplicaId> more;
             synchronized (this) {
-                if (ended.get()) {
+                if (ended()) {
                     return;
                 }
                 more = take(candidates.size());
@@ -451,7 +470,7 @@ public final class Quorums implements AutoCloseable {
                 }
                 CompletableFuture<Optional<S>> f;
                 try {
-                    f = replicator.readFrom(peer, key, Duration.ofNanos(Math.max(left, TimeUnit.MILLISECONDS.toNanos(1))));
+                    f = replicator.readFrom(peer, key, waitOf(left));
                 } catch (RuntimeException e) {
                     f = CompletableFuture.failedFuture(e);
                 }
@@ -496,7 +515,7 @@ public final class Quorums implements AutoCloseable {
 
         /** Gives up with the local value. */
         void expire() {
-            if (ended.get()) {
+            if (ended()) {
                 return;
             }
             Set<ReplicaId> pending;
@@ -513,30 +532,13 @@ public final class Quorums implements AutoCloseable {
                 finish(() -> result.completeExceptionally(e));
                 return;
             }
-            ReadTimeoutException timeout = new ReadTimeoutException(key.name(), got, required, pending, local);
-            if (ended.compareAndSet(false, true)) {
-                readTimeouts.get(kind).increment(); // counted before the caller can see it
-                result.completeExceptionally(timeout);
-            }
-            cancelTimers();
+            failTimedOut(readTimeouts, new ReadTimeoutException(key.name(), got, required, pending, local));
         }
 
-        private void finish(Runnable completion) {
-            if (ended.compareAndSet(false, true)) {
-                completion.run();
-            }
-            cancelTimers();
-        }
-
-        private void cancelTimers() {
-            ScheduledFuture<?> g = guard;
-            if (g != null) {
-                g.cancel(false);
-            }
-            ScheduledFuture<?> s = secondRound;
-            if (s != null) {
-                s.cancel(false);
-            }
+        @Override
+        void cancelTimers() {
+            super.cancelTimers();
+            cancel(secondRound);
         }
     }
 }

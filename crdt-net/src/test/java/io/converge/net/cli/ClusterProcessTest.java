@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.converge.net.http.HttpCalls;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class ClusterProcessTest {
             assertEquals("{\"value\":1}", value(b, "x"), "acknowledged by all: b holds it");
 
             // The cut: each side drops the other (by name on one side, by address on the other).
-            NodeProcess.Answer cut = a.post("/admin/partition", "{\"drop\": [\"b\"]}");
+            HttpCalls.Answer cut = a.post("/admin/partition", "{\"drop\": [\"b\"]}");
             assertEquals(200, cut.status(), cut.body());
             assertEquals("{\"dropped\":[\"b\"]}", cut.body());
             assertEquals(200, b.post("/admin/partition", "{\"drop\": [\"" + a.peers + "\"]}").status());
@@ -55,7 +56,7 @@ class ClusterProcessTest {
             }
             assertEquals(200, a.post("/counters/x", "{\"delta\": 10}").status());
             assertEquals(200, b.post("/counters/x", "{\"delta\": 100}").status());
-            NodeProcess.Answer majority = a.post("/counters/x?consistency=majority&timeout_ms=500", "{\"delta\": 1000}");
+            HttpCalls.Answer majority = a.post("/counters/x?consistency=majority&timeout_ms=500", "{\"delta\": 1000}");
             assertEquals(504, majority.status(), majority.body());
             assertEquals("[\"a\"]", majority.json().get("acknowledged").toString());
             assertEquals("[\"b\"]", majority.json().get("pending").toString());
@@ -94,7 +95,7 @@ class ClusterProcessTest {
         try (NodeProcess first = NodeProcess.start(dir, "kyoto", args)) {
             id = first.member("kyoto").get("id").asText();
             for (int i = 0; i < n; i++) {
-                NodeProcess.Answer w = first.post("/counters/c" + i, "{\"delta\": " + (i + 1) + "}");
+                HttpCalls.Answer w = first.post("/counters/c" + i, "{\"delta\": " + (i + 1) + "}");
                 assertEquals(200, w.status(), w.body()); // acknowledged: it must survive the crash
             }
             first.kill(); // SIGKILL: no goodbye, no flush beyond what each 200 promised

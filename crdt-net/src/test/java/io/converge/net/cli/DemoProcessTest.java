@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,17 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoProcessTest {
     private static final Pattern PID = Pattern.compile("started (\\S+)\\s+pid (\\d+)");
 
-    private static String[] run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CrdtNode.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-    }
 
     @Test
     void threeNodeProcessesDivergeInAPartitionConvergeAfterTheHealAndAreAllStopped(@TempDir Path dir) {
-        String[] r = run("demo", "--seed", "7", "--work-dir", dir.toString());
+        String[] r = Cli.run("demo", "--seed", "7", "--work-dir", dir.toString());
         String out = r[1];
         assertEquals("0", r[0], out + r[2]);
 
@@ -116,12 +106,12 @@ class DemoProcessTest {
     @Test
     void badArgumentsExitTwoWithAMessageOnStandardError() {
         for (String[] args : new String[][] {{"demo", "--seed", "x"}, {"demo", "surplus"}, {"demo", "--work-dir"}}) {
-            String[] r = run(args);
+            String[] r = Cli.run(args);
             assertEquals("2", r[0], String.join(" ", args));
             assertEquals("", r[1], "nothing started: " + r[1]);
             assertTrue(!r[2].isEmpty());
         }
-        String[] bad = run("demo", "--seed", "x");
+        String[] bad = Cli.run("demo", "--seed", "x");
         assertTrue(bad[2].contains("--seed"), bad[2]);
     }
 }

@@ -3,15 +3,13 @@ package io.converge.net.cli;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.converge.net.Await;
+import io.converge.net.http.HttpCalls;
+import io.converge.net.http.HttpCalls.Answer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +31,6 @@ import java.util.regex.Pattern;
 final class NodeProcess implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(45);
     private static final Pattern READY = Pattern.compile("peers on (\\S+) \\((?:TLS|plaintext)\\), HTTP API on http://(\\S+)");
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     final String name;
     final Process process;
@@ -109,32 +105,8 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** An answer: status and body. */
-    record Answer(int status, String body) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON (" + status + "): " + body, e);
-            }
-        }
-    }
-
     Answer send(String method, String pathAndQuery, String body) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + http + pathAndQuery))
-                .timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build();
-        try {
-            HttpResponse<String> r = CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return HttpCalls.send("http://" + http, method, pathAndQuery, body, Duration.ofSeconds(10));
     }
 
     Answer get(String path) {
@@ -157,18 +129,7 @@ final class NodeProcess implements AutoCloseable {
 
     /** Polls {@code condition} every 50 ms for at most {@link #WAIT}; fails with {@code what} otherwise. */
     static void await(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + WAIT + ": " + what.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        Await.until(WAIT, Duration.ofMillis(50), condition, what);
     }
 
     /** SIGKILL: a crash. Waits (at most 10 s) until it is gone. */

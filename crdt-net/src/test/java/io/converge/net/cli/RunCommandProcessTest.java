@@ -3,8 +3,6 @@ package io.converge.net.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,11 +61,9 @@ class RunCommandProcessTest {
             assertEquals(200, w.statusCode(), w.body());
             assertEquals("{\"value\":2}", w.body());
 
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int code = CrdtNode.run(new String[] {"status", "--http", http}, new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            String table = out.toString(StandardCharsets.UTF_8);
-            assertEquals(0, code, table);
+            String[] status = Cli.run("status", "--http", http);
+            String table = status[1];
+            assertEquals("0", status[0], table);
             assertTrue(table.contains("node tokyo at http://" + http + ": up, 1 keys"), table);
             assertTrue(List.of(table.split("\n")).stream()
                     .anyMatch(l -> l.matches("tokyo\\s+\\S+\\s+up\\s+yes\\s+-\\s+127\\.0\\.0\\.1:\\d+")), table);

@@ -10,6 +10,7 @@ import io.converge.crdt.engine.Key;
 import io.converge.crdt.protocol.SyncConfig;
 import io.converge.net.ClusterNode;
 import io.converge.net.ClusterSecret;
+import io.converge.net.DocPages;
 import io.converge.net.JGroupsTransport;
 import io.converge.net.QuorumStats;
 import io.converge.net.ReadConsistency;
@@ -17,40 +18,21 @@ import io.converge.net.ReadTimeoutException;
 import io.converge.net.WriteConsistency;
 import io.converge.net.WriteTimeoutException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The Java snippets of docs/consistency.md, compiled and run here. */
 class ConsistencySnippetsTest {
-    private static final Path PAGE = Path.of("..", "docs", "consistency.md");
-    private static final Path HERE = Path.of("src", "test", "java", "io", "converge", "net", "consistency",
-            "ConsistencySnippetsTest.java");
-
     @Test
     void pageSnippetsAreTheseTests() throws IOException {
-        String here = normalize(read(HERE));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(read(PAGE));
-        List<String> missing = new ArrayList<>();
-        int blocks = 0;
-        while (m.find()) {
-            blocks++;
-            if (!here.contains(normalize(m.group(1)))) {
-                missing.add(m.group(1));
-            }
-        }
-        assertTrue(blocks >= 3, PAGE + " has " + blocks + " Java snippets");
-        assertTrue(missing.isEmpty(), "snippets of " + PAGE + " not found here:\n" + String.join("\n---\n", missing));
+        int blocks = DocPages.assertJavaBlocksIn("consistency.md", ConsistencySnippetsTest.class);
+        assertTrue(blocks >= 3, "docs/consistency.md has " + blocks + " Java snippets");
     }
 
     @Test
@@ -162,21 +144,4 @@ class ConsistencySnippetsTest {
         }
     }
 
-    private static String read(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            fail(p.toAbsolutePath() + " not found: run the tests from crdt-net");
-        }
-        return Files.readString(p);
-    }
-
-    /** Lines stripped of indentation, blank lines dropped, each closed by a newline. */
-    private static String normalize(String s) {
-        StringBuilder out = new StringBuilder("\n");
-        for (String line : s.split("\n")) {
-            if (!line.isBlank()) {
-                out.append(line.strip()).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

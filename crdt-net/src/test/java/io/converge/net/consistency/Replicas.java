@@ -15,6 +15,7 @@ import io.converge.crdt.protocol.Message;
 import io.converge.crdt.protocol.PeerDownReason;
 import io.converge.crdt.protocol.SyncConfig;
 import io.converge.crdt.testing.InMemoryNetwork;
+import io.converge.net.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -180,18 +181,7 @@ final class Replicas implements AutoCloseable {
     }
 
     static void awaitUntil(Supplier<String> what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what.get());
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what.get());
-            }
-        }
+        Await.until(WAIT, Duration.ofMillis(5), condition, what);
     }
 
     static boolean holds(Replicator r, String element) {

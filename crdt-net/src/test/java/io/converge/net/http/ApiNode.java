@@ -6,25 +6,28 @@ import io.converge.crdt.engine.Replicator;
 import io.converge.crdt.engine.ReplicatorConfig;
 import io.converge.crdt.engine.spi.FrameTransport;
 import io.converge.crdt.protocol.SyncConfig;
+import io.converge.net.http.HttpCalls.Answer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
+import java.time.Duration;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * A replicator served by the HTTP API on a free loopback port, and a client for it: what the API
  * tests drive. Every request is bounded (5 s).
  */
 final class ApiNode implements AutoCloseable {
-    static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient CLIENT = HttpCalls.CLIENT;
 
     final Replicator replicator;
     final ReplicatorBackend backend;
@@ -58,42 +61,84 @@ final class ApiNode implements AutoCloseable {
         this.base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    /** An answer: status, body text, headers. */
-    record Answer(int status, String body, Map<String, java.util.List<String>> headers) {
-        JsonNode json() {
-            try {
-                return Json.MAPPER.readTree(body);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON (" + status + "): " + body, e);
-            }
-        }
-
-        String header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .map(e -> e.getValue().get(0)).findFirst().orElse("");
-        }
-    }
-
     Answer send(String method, String pathAndQuery, String body, String... headers) {
         return sendTo(base, method, pathAndQuery, body, headers);
     }
 
-    static Answer sendTo(String base, String method, String pathAndQuery, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofSeconds(5))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
+    /** One server-sent event: its name and its data line. */
+    record Event(String name, String data) {
+    }
+
+    /**
+     * An open {@code /events} stream whose lines a daemon thread queues in {@code lines}; closing
+     * it ends the stream (and the thread).
+     */
+    record EventStream(BlockingQueue<String> lines, HttpResponse<Stream<String>> response) implements AutoCloseable {
+        /** Opens {@code base/events} (at most 5 s); fails the test unless it answers 200. */
+        static EventStream open(String base) throws Exception {
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/events")).GET().build();
+            HttpResponse<Stream<String>> r = CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
+                    .get(5, TimeUnit.SECONDS);
+            if (r.statusCode() != 200) {
+                r.body().close();
+                throw new AssertionError("GET " + base + "/events answered " + r.statusCode());
+            }
+            Thread reader = new Thread(() -> {
+                try {
+                    r.body().forEach(lines::add);
+                } catch (java.io.UncheckedIOException closedByTheTest) {
+                    // the stream ends when the test closes it
+                }
+            }, "sse-reader");
+            reader.setDaemon(true);
+            reader.start();
+            return new EventStream(lines, r);
         }
+
+        /**
+         * Reads lines for at most {@code wait} until an event {@code matches}; returns it, or fails
+         * naming {@code what} and every line seen.
+         */
+        Event await(Duration wait, String what, Predicate<Event> matches) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            StringBuilder seen = new StringBuilder();
+            String name = "";
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    break;
+                }
+                seen.append(line).append('\n');
+                if (line.startsWith("event: ")) {
+                    name = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    Event e = new Event(name, line.substring(6));
+                    if (matches.test(e)) {
+                        return e;
+                    }
+                }
+            }
+            throw new AssertionError("no " + what + " within " + wait + "; saw:\n" + seen);
+        }
+
+        @Override
+        public void close() {
+            response.body().close();
+        }
+    }
+
+    /** {@code text} as JSON; fails the test if it is not. */
+    static JsonNode json(String text) {
         try {
-            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body(), r.headers().map());
+            return Json.MAPPER.readTree(text);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            throw new AssertionError("not JSON: " + text, e);
         }
+    }
+
+    static Answer sendTo(String base, String method, String pathAndQuery, String body, String... headers) {
+        return HttpCalls.send(base, method, pathAndQuery, body, Duration.ofSeconds(5), headers);
     }
 
     Answer get(String path) {

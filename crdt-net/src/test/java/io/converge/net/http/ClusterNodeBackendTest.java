@@ -2,19 +2,16 @@ package io.converge.net.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.converge.crdt.protocol.SyncConfig;
+import io.converge.net.Await;
 import io.converge.net.ClusterNode;
 import io.converge.net.ClusterSecret;
 import io.converge.net.JGroupsTransport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,13 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.jgroups.protocols.DISCARD;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,67 +94,13 @@ class ClusterNodeBackendTest {
     }
 
     private static void await(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + WAIT + ": " + what.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        Await.until(WAIT, Duration.ofMillis(20), condition, what);
     }
 
-    /** An open event stream: its lines, and the response to close. */
-    private record Stream2(BlockingQueue<String> lines, HttpResponse<Stream<String>> response) implements AutoCloseable {
-        @Override
-        public void close() throws Exception {
-            response.body().close();
-        }
-
-        /** Reads events (at most 30 s) until one named {@code event} has data matching {@code data}; returns the data. */
-        JsonNode await(String event, Predicate<JsonNode> data) throws Exception {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            StringBuilder seen = new StringBuilder();
-            String name = "";
-            while (System.nanoTime() < deadline) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    break;
-                }
-                seen.append(line).append('\n');
-                if (line.startsWith("event: ")) {
-                    name = line.substring(7);
-                } else if (line.startsWith("data: ") && name.equals(event)) {
-                    JsonNode j = Json.MAPPER.readTree(line.substring(6));
-                    if (data.test(j)) {
-                        return j;
-                    }
-                }
-            }
-            throw new AssertionError("no " + event + " event as expected within " + WAIT + "; saw:\n" + seen);
-        }
-    }
-
-    private static Stream2 events(String base) throws Exception {
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/events")).GET().build();
-        HttpResponse<Stream<String>> r = ApiNode.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
-                .get(5, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode());
-        Thread reader = new Thread(() -> {
-            try {
-                r.body().forEach(lines::add);
-            } catch (java.io.UncheckedIOException closedByTheTest) {
-                // the stream ends when the test closes it
-            }
-        }, "sse-reader");
-        reader.setDaemon(true);
-        reader.start();
-        return new Stream2(lines, r);
+    /** Reads events (at most 30 s) until one named {@code event} has data matching {@code data}; returns the data. */
+    private static JsonNode awaitData(ApiNode.EventStream s, String event, Predicate<JsonNode> data) throws Exception {
+        return ApiNode.json(s.await(WAIT, "a " + event + " event as expected",
+                e -> e.name().equals(event) && data.test(ApiNode.json(e.data()))).data());
     }
 
     @Test
@@ -180,7 +120,7 @@ class ClusterNodeBackendTest {
     void theStreamStartsWithTheMembersThenCarriesKeysWrittenOnlyElsewhere() throws Exception {
         // A write before the stream opens: its change must not come before the member snapshot.
         assertEquals(200, ApiNode.sendTo(osaka, "POST", "/counters/before", "{\"delta\": 1}").status());
-        try (Stream2 s = events(osaka)) {
+        try (ApiNode.EventStream s = ApiNode.EventStream.open(osaka)) {
             assertEquals(": connected to osaka", s.lines().poll(5, TimeUnit.SECONDS));
             assertEquals("", s.lines().poll(5, TimeUnit.SECONDS));
             assertEquals("event: member", s.lines().poll(5, TimeUnit.SECONDS), "the snapshot comes first");
@@ -188,14 +128,14 @@ class ClusterNodeBackendTest {
             assertTrue(first.startsWith("data: {\"event\":\"CurrentMembers\","), first);
             // lisbon writes a key osaka never used: osaka streams it all the same.
             assertEquals(200, ApiNode.sendTo(lisbon, "POST", "/counters/only-lisbon", "{\"delta\": 7}").status());
-            JsonNode k = s.await("key", j -> j.get("key").asText().equals("only-lisbon"));
+            JsonNode k = awaitData(s, "key", j -> j.get("key").asText().equals("only-lisbon"));
             assertEquals("{\"key\":\"only-lisbon\",\"type\":\"counter\",\"state\":{\"value\":7}}", k.toString());
         }
     }
 
     @Test
     void metricsAreMicrometersPrometheusText() {
-        ApiNode.Answer a = ApiNode.sendTo(lisbon, "GET", "/metrics", null);
+        HttpCalls.Answer a = ApiNode.sendTo(lisbon, "GET", "/metrics", null);
         assertEquals(200, a.status());
         assertTrue(a.body().contains("converge_members{node=\"lisbon\",status=\"up\"} 2.0"), a.body());
     }
@@ -206,34 +146,34 @@ class ClusterNodeBackendTest {
                 "{\"delta\": 1}").status());
         assertEquals("{\"value\":1}", ApiNode.sendTo(osaka, "GET", "/counters/c", null).body(),
                 "a majority of two is both: osaka holds it");
-        try (Stream2 s = events(lisbon)) {
+        try (ApiNode.EventStream s = ApiNode.EventStream.open(lisbon)) {
             discards.get("osaka").discardAll(true);
-            s.await("member", j -> j.get("event").asText().equals("MemberUnreachable")
+            awaitData(s, "member", j -> j.get("event").asText().equals("MemberUnreachable")
                     && j.get("name").asText().equals("osaka") && !j.get("reachable").asBoolean());
-            ApiNode.Answer w = ApiNode.sendTo(lisbon, "POST", "/counters/c?consistency=majority&timeout_ms=300",
+            HttpCalls.Answer w = ApiNode.sendTo(lisbon, "POST", "/counters/c?consistency=majority&timeout_ms=300",
                     "{\"delta\": 1}");
             assertEquals(504, w.status(), w.body());
             assertEquals(2, w.json().get("required").asInt());
             assertEquals("[\"lisbon\"]", w.json().get("acknowledged").toString());
             assertEquals("[\"osaka\"]", w.json().get("pending").toString());
-            ApiNode.Answer r = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=300", null);
+            HttpCalls.Answer r = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=300", null);
             assertEquals(504, r.status(), r.body());
             assertEquals("[\"osaka\"]", r.json().get("pending").toString());
             assertEquals("{\"value\":2}", ApiNode.sendTo(lisbon, "GET", "/counters/c", null).body(),
                     "the timed-out write stays applied");
 
             discards.get("osaka").discardAll(false);
-            s.await("member", j -> j.get("name").asText().equals("osaka") && j.get("reachable").asBoolean());
+            awaitData(s, "member", j -> j.get("name").asText().equals("osaka") && j.get("reachable").asBoolean());
             await(() -> ApiNode.sendTo(osaka, "GET", "/counters/c", null).body().equals("{\"value\":2}"),
                     () -> "osaka converged: " + ApiNode.sendTo(osaka, "GET", "/counters/c", null).body());
-            ApiNode.Answer healed = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=5000", null);
+            HttpCalls.Answer healed = ApiNode.sendTo(lisbon, "GET", "/counters/c?consistency=all&timeout_ms=5000", null);
             assertEquals(200, healed.status(), healed.body());
         }
     }
 
     @Test
     void reservedKeysAreRefusedWith400() {
-        ApiNode.Answer a = ApiNode.sendTo(lisbon, "POST", "/counters/%24mine", "{\"delta\": 1}");
+        HttpCalls.Answer a = ApiNode.sendTo(lisbon, "POST", "/counters/%24mine", "{\"delta\": 1}");
         assertEquals(400, a.status(), a.body());
     }
 }

@@ -18,7 +18,7 @@ class ClusterPageServedTest {
     @Test
     void theRootServesThePageAsHtmlWithAStrictPolicy() throws Exception {
         try (ApiNode node = ApiNode.start("page")) {
-            ApiNode.Answer a = node.get("/");
+            HttpCalls.Answer a = node.get("/");
             assertEquals(200, a.status());
             assertEquals("text/html; charset=utf-8", a.header("Content-Type"));
             assertEquals("nosniff", a.header("X-Content-Type-Options"));
@@ -40,7 +40,7 @@ class ClusterPageServedTest {
     void thePageTakesNoQueryAndOtherMethodsAreRefused() {
         try (ApiNode node = ApiNode.start("page")) {
             assertEquals(400, node.get("/?x=1").status());
-            ApiNode.Answer post = node.post("/", "{}");
+            HttpCalls.Answer post = node.post("/", "{}");
             assertEquals(405, post.status());
             assertEquals("GET", post.header("Allow"));
         }
@@ -50,7 +50,7 @@ class ClusterPageServedTest {
     void thePageIsPublicWhereTheApiNeedsATokenAndNothingElseIs() {
         byte[] token = "page-token-0123456789".getBytes(StandardCharsets.UTF_8);
         try (ApiNode n = ApiNode.start("guarded", null, b -> b.token(token))) {
-            ApiNode.Answer page = n.get("/");
+            HttpCalls.Answer page = n.get("/");
             assertEquals(200, page.status(), "a browser cannot send a bearer token when it navigates");
             assertEquals(401, n.get("/?x=1").status(), "only the page itself is public");
             assertEquals(401, n.post("/", "{}").status());

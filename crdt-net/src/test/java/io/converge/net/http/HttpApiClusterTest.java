@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.converge.crdt.testing.InMemoryNetwork;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.converge.net.Await;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,25 +36,19 @@ class HttpApiClusterTest {
     }
 
     /** Waits (at most 10 s) until {@code node} lists {@code n} members up. */
-    private static void awaitUp(ApiNode node, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            JsonNode m = node.get("/members").json().get("members");
+    private static void awaitUp(ApiNode node, int n) {
+        Await.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> {
             long up = 0;
-            for (JsonNode x : m) {
+            for (JsonNode x : node.get("/members").json().get("members")) {
                 up += x.get("status").asText().equals("up") ? 1 : 0;
             }
-            if (up == n) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("members never all up: " + node.get("/members").body());
+            return up == n;
+        }, () -> "members never all up: " + node.get("/members").body());
     }
 
     @Test
     void aWriteAtAllAnswersOnceThePeerHoldsIt() {
-        ApiNode.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=5000", "{\"delta\": 4}");
+        HttpCalls.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=5000", "{\"delta\": 4}");
         assertEquals(200, a.status(), a.body());
         // Acknowledged means osaka joined the write: it reads it locally at once.
         assertEquals("{\"value\":4}", osaka.get("/counters/hits").body());
@@ -67,7 +57,7 @@ class HttpApiClusterTest {
     @Test
     void aWriteThatMissesItsLevelGets504NamingTheAcknowledgements() throws InterruptedException {
         net.partition(Set.of(osaka.replicator.self()));
-        ApiNode.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=300", "{\"delta\": 1}");
+        HttpCalls.Answer a = lisbon.post("/counters/hits?consistency=all&timeout_ms=300", "{\"delta\": 1}");
         assertEquals(504, a.status(), a.body());
         JsonNode j = a.json();
         assertEquals("timeout", j.get("error").asText());
@@ -81,70 +71,34 @@ class HttpApiClusterTest {
         awaitValue(osaka, "/counters/hits", "{\"value\":1}");
     }
 
-    private static void awaitValue(ApiNode node, String path, String body) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (node.get(path).body().equals(body)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        assertEquals(body, node.get(path).body(), "not converged within 10 s");
+    private static void awaitValue(ApiNode node, String path, String body) {
+        Await.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> node.get(path).body().equals(body),
+                () -> path + " is not " + body + ": " + node.get(path).body());
     }
 
     @Test
     void theEventStreamCarriesLocalAndRemoteChanges() throws Exception {
         // osaka uses the key first, so its backend streams it (see ReplicatorBackend).
         assertEquals(200, osaka.post("/counters/hits", "{\"delta\": 1}").status());
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(osaka.base + "/events")).GET().build();
-        CompletableFuture<HttpResponse<Stream<String>>> stream =
-                ApiNode.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> r = stream.get(5, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode());
-        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
-        Thread reader = new Thread(() -> {
-            try {
-                r.body().forEach(lines::add);
-            } catch (java.io.UncheckedIOException closedByTheTest) {
-                // the stream ends when the test closes it
-            }
-        }, "sse-reader");
-        reader.setDaemon(true);
-        reader.start();
-        try {
+        try (ApiNode.EventStream events = ApiNode.EventStream.open(osaka.base)) {
+            assertTrue(events.response().headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+            BlockingQueue<String> lines = events.lines();
             assertEquals(": connected to osaka", lines.poll(5, TimeUnit.SECONDS));
             assertEquals("", lines.poll(5, TimeUnit.SECONDS));
             // A remote write: lisbon's change reaches osaka's stream.
             assertEquals(200, lisbon.post("/counters/hits", "{\"delta\": 2}").status());
-            String data = awaitEvent(lines, "{\"key\":\"hits\",\"type\":\"counter\",\"state\":{\"value\":3}}");
+            String data = awaitEvent(events, "{\"key\":\"hits\",\"type\":\"counter\",\"state\":{\"value\":3}}");
             assertTrue(data.contains("\"value\":3"), data);
             // A local write of a new key is streamed from its first write.
             assertEquals(200, osaka.send("PUT", "/maps/cfg/a", "{\"value\": [1]}").status());
-            awaitEvent(lines, "{\"key\":\"cfg\",\"type\":\"map\",\"state\":{\"entries\":{\"a\":[1]}}}");
-        } finally {
-            r.body().close();
+            awaitEvent(events, "{\"key\":\"cfg\",\"type\":\"map\",\"state\":{\"entries\":{\"a\":[1]}}}");
         }
     }
 
-    /** Reads events (at most 10 s) until one carries {@code json}; returns it. */
-    private static String awaitEvent(BlockingQueue<String> lines, String json) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        StringBuilder seen = new StringBuilder();
-        String event = "";
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null) {
-                break;
-            }
-            seen.append(line).append('\n');
-            if (line.startsWith("event: ")) {
-                event = line.substring(7);
-            } else if (line.startsWith("data: ") && line.substring(6).equals(json)) {
-                assertEquals("key", event);
-                return line.substring(6);
-            }
-        }
-        throw new AssertionError("no event " + json + " within 10 s; saw:\n" + seen);
+    /** Reads events (at most 10 s) until one carries {@code json}, a {@code key} event; returns it. */
+    private static String awaitEvent(ApiNode.EventStream events, String json) throws InterruptedException {
+        ApiNode.Event e = events.await(Duration.ofSeconds(10), "event " + json, x -> x.data().equals(json));
+        assertEquals("key", e.name());
+        return e.data();
     }
 }

@@ -41,7 +41,7 @@ class HttpApiContractTest {
         StringBuilder b = new StringBuilder();
         for (String k : List.of("hits", "tags", "cfg")) {
             for (String kind : List.of("counters", "sets", "maps")) {
-                ApiNode.Answer a = node.get("/" + kind + "/" + k);
+                HttpCalls.Answer a = node.get("/" + kind + "/" + k);
                 b.append(kind).append('/').append(k).append('=').append(a.status()).append(a.body()).append('\n');
             }
         }
@@ -56,7 +56,7 @@ class HttpApiContractTest {
 
     @Test
     void healthNamesTheNode() {
-        ApiNode.Answer a = node.get("/health");
+        HttpCalls.Answer a = node.get("/health");
         assertEquals(200, a.status());
         assertEquals("{\"status\":\"up\",\"name\":\"lisbon\"}", a.body());
         assertTrue(a.header("content-type").startsWith("application/json"));
@@ -74,7 +74,7 @@ class HttpApiContractTest {
     @Test
     void metricsArePrometheusText() {
         seed();
-        ApiNode.Answer a = node.get("/metrics");
+        HttpCalls.Answer a = node.get("/metrics");
         assertEquals(200, a.status());
         assertTrue(a.header("content-type").startsWith("text/plain; version=0.0.4"), a.header("content-type"));
         assertTrue(a.body().contains("# TYPE converge_keys gauge\nconverge_keys 3\n"), a.body());
@@ -158,7 +158,7 @@ class HttpApiContractTest {
             {"POST", "/counters/bad%0Aname", "{\"delta\": 1}"},
         };
         for (String[] c : cases) {
-            ApiNode.Answer a = node.send(c[0], c[1], c[2]);
+            HttpCalls.Answer a = node.send(c[0], c[1], c[2]);
             String what = c[0] + " " + c[1].substring(0, Math.min(c[1].length(), 60)) + " "
                     + (c[2] == null ? "" : c[2].substring(0, Math.min(c[2].length(), 60)));
             assertEquals(400, a.status(), what + " -> " + a.body());
@@ -172,7 +172,7 @@ class HttpApiContractTest {
     void aKeyUsedWithAnotherTypeGets409AndChangesNothing() {
         seed();
         String before = state();
-        ApiNode.Answer a = node.post("/sets/hits/add", "{\"element\": \"x\"}");
+        HttpCalls.Answer a = node.post("/sets/hits/add", "{\"element\": \"x\"}");
         assertEquals(409, a.status(), a.body());
         assertEquals("type_mismatch", a.json().get("error").asText());
         assertEquals(409, node.send("PUT", "/maps/tags/x", "{\"value\": 1}").status());
@@ -189,11 +189,11 @@ class HttpApiContractTest {
         // "/" is the cluster page: POST there is a 405 (ClusterPageServedTest).
         for (String p : List.of("/nope", "//", "/counters", "/counters/", "/counters/hits/extra", "/sets/tags/clear",
                 "/maps/cfg/a/b", "/health/")) {
-            ApiNode.Answer a = node.post(p, "{\"delta\": 1}");
+            HttpCalls.Answer a = node.post(p, "{\"delta\": 1}");
             assertEquals(404, a.status(), p);
             assertEquals("not_found", a.json().get("error").asText());
         }
-        ApiNode.Answer a = node.send("DELETE", "/counters/hits", null);
+        HttpCalls.Answer a = node.send("DELETE", "/counters/hits", null);
         assertEquals(405, a.status());
         assertEquals("GET, POST", a.header("allow"));
         assertEquals(405, node.send("PUT", "/sets/tags/add", "{\"element\": \"x\"}").status());
@@ -204,7 +204,7 @@ class HttpApiContractTest {
 
     @Test
     void readsAboveLocalAreNotAvailableOnAReplicatorBackend() {
-        ApiNode.Answer a = node.get("/counters/hits?consistency=majority");
+        HttpCalls.Answer a = node.get("/counters/hits?consistency=majority");
         assertEquals(501, a.status());
         assertEquals("consistency_unavailable", a.json().get("error").asText());
     }
@@ -345,7 +345,7 @@ class HttpApiContractTest {
             for (String[] h : new String[][] {{}, {"Authorization", "Bearer wrong-token-0123456789"},
                     {"Authorization", "Bearer s3cret-token-012345678"}, {"Authorization", "Basic czNjcmV0"},
                     {"Authorization", "Bearer "}}) {
-                ApiNode.Answer a = n.send("POST", "/counters/c", "{\"delta\": 1}", h);
+                HttpCalls.Answer a = n.send("POST", "/counters/c", "{\"delta\": 1}", h);
                 assertEquals(401, a.status(), String.join(" ", h));
                 assertEquals("unauthorized", a.json().get("error").asText());
                 assertEquals("Bearer", a.header("www-authenticate"));

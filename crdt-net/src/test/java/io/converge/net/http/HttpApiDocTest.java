@@ -3,6 +3,7 @@ package io.converge.net.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.converge.net.DocPages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,7 +153,7 @@ class HttpApiDocTest {
             String peerAddress = peers.getHostString() + ":" + peers.getPort();
             for (Example e : examples) {
                 String path = e.url().substring(DOC_BASE.length());
-                ApiNode.Answer a = ApiNode.sendTo(base, e.method(), path, e.body(), e.headers().toArray(String[]::new));
+                HttpCalls.Answer a = ApiNode.sendTo(base, e.method(), path, e.body(), e.headers().toArray(String[]::new));
                 assertEquals(e.status(), a.status(), e.line() + "\n -> " + a.body());
                 if (e.expected() != null) {
                     assertEquals(e.expected().replace(DOC_ID, node.self().name()).replace(DOC_PEERS, peerAddress),
@@ -164,14 +165,6 @@ class HttpApiDocTest {
 
     @Test
     void thePageLinksOnlyToFilesThatExist() throws IOException {
-        Path doc = doc();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\]\\(([^)#]+)(#[^)]*)?\\)")
-                .matcher(Files.readString(doc));
-        while (m.find()) {
-            String target = m.group(1);
-            if (!target.startsWith("http")) {
-                assertTrue(Files.exists(doc.getParent().resolve(target)), "broken link " + target);
-            }
-        }
+        DocPages.assertRelativeLinksResolve(doc());
     }
 }
