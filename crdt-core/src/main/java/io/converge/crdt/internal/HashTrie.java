@@ -271,10 +271,14 @@ public final class HashTrie<K, V> {
 
     /**
      * Collects entries and builds the trie in one pass: O(n log n) over int sort keys, instead
-     * of n path copies. Not thread-safe; use once.
+     * of n path copies. Each entry's keyed local digest ({@link LocalDigest}) is computed as it
+     * is added, while a decoder's freshly read key is still in cache, and the built nodes carry
+     * their subtrees' sums: the first join of a decoded state then skips equal subtrees at once
+     * instead of hashing every entry on first comparison (a walk over the whole heap-scattered
+     * state). Not thread-safe; use once.
      */
     public static final class Builder<K, V> {
-        private final Run run = new Run(16);
+        private final Run run = new Run(16).withLocal();
 
         private Builder() {
         }
@@ -283,7 +287,20 @@ public final class HashTrie<K, V> {
         public Builder<K, V> add(K key, V value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
-            run.add(sortKey(spread(key)), key, slotOf(value), counterOf(value));
+            Object slot = slotOf(value);
+            long counter = counterOf(value);
+            run.add(sortKey(spread(key)), key, slot, counter);
+            if (run.localLo != null) {
+                LocalDigest d = LocalDigest.ofEntry(key, slot, counter);
+                if (d.opaque) {
+                    // Opaque entries: leave the digests to the first comparison, as for any trie.
+                    run.localLo = null;
+                    run.localHi = null;
+                } else {
+                    run.localLo[run.n - 1] = d.lo;
+                    run.localHi[run.n - 1] = d.hi;
+                }
+            }
             return this;
         }
 
@@ -303,6 +320,9 @@ public final class HashTrie<K, V> {
             }
             Arrays.sort(order);
             Run sorted = new Run(n);
+            if (run.localLo != null) {
+                sorted.withLocal();
+            }
             int[] idx = null;
             int[] tmp = null;
             int i = 0;
@@ -315,6 +335,7 @@ public final class HashTrie<K, V> {
                 if (e - i == 1) {
                     int j = (int) order[i];
                     sorted.add(sk, run.kv[2 * j], run.kv[2 * j + 1], run.counters[j]);
+                    sorted.copyLocal(run, j);
                     i = e;
                     continue;
                 }
@@ -339,6 +360,7 @@ public final class HashTrie<K, V> {
                         }
                     }
                     sorted.add(sk, key, run.kv[2 * j + 1], run.counters[j]);
+                    sorted.copyLocal(run, j);
                 }
                 i = e;
             }
@@ -634,6 +656,28 @@ public final class HashTrie<K, V> {
             long[] x = a.childLocal;
             long[] y = b.childLocal;
             return x[2 * i] == y[2 * j] && x[2 * i + 1] == y[2 * j + 1];
+        }
+
+        /**
+         * Sets this new node's local digest from its inline entries' sum {@code [lo, hi]} (none
+         * opaque) and its children's (computed now if unknown, as for a collision tree).
+         */
+        void setLocal(long lo, long hi) {
+            int n = keys.length;
+            boolean opaque = false;
+            long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
+            for (int i = 2 * n; i < kv.length; i++) {
+                Node c = (Node) kv[i];
+                opaque |= (c.localFlags() & OPAQUE) != 0;
+                lo += c.localLo;
+                hi += c.localHi;
+                kids[2 * (i - 2 * n)] = c.localLo;
+                kids[2 * (i - 2 * n) + 1] = c.localHi;
+            }
+            childLocal = kids;
+            localLo = lo;
+            localHi = hi;
+            localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
         }
 
         /** The local digest as a value, or null if not yet known (for carrying along a path copy). */
@@ -1081,11 +1125,32 @@ public final class HashTrie<K, V> {
         long[] counters;
         int n;
         boolean anyDot;
+        /**
+         * Null unless this run carries its entries' local digests (a {@link Builder}'s); then
+         * {@link #build} gives every node it builds its local digest.
+         */
+        long[] localLo;
+        long[] localHi;
 
         Run(int capacity) {
             keys = new int[Math.max(capacity, 4)];
             kv = new Object[2 * keys.length];
             counters = new long[keys.length];
+        }
+
+        /** This run, carrying its entries' local digests from now on (set by the caller per entry). */
+        Run withLocal() {
+            localLo = new long[keys.length];
+            localHi = new long[keys.length];
+            return this;
+        }
+
+        /** Sets the last added entry's local digest to entry {@code j} of {@code from}, if both carry them. */
+        void copyLocal(Run from, int j) {
+            if (localLo != null) {
+                localLo[n - 1] = from.localLo[j];
+                localHi[n - 1] = from.localHi[j];
+            }
         }
 
         void clear() {
@@ -1100,6 +1165,10 @@ public final class HashTrie<K, V> {
                 keys = Arrays.copyOf(keys, cap);
                 kv = Arrays.copyOf(kv, 2 * cap);
                 counters = Arrays.copyOf(counters, cap);
+                if (localLo != null) {
+                    localLo = Arrays.copyOf(localLo, cap);
+                    localHi = Arrays.copyOf(localHi, cap);
+                }
             }
             keys[n] = sk;
             kv[2 * n] = key;
@@ -1177,7 +1246,19 @@ public final class HashTrie<K, V> {
                     digest += children[frag].digest;
                 }
             }
-            return new Node(dataMap, nodeMap, ks, c, cs, to - from, digest);
+            Node node = new Node(dataMap, nodeMap, ks, c, cs, to - from, digest);
+            if (localLo != null) {
+                long lo = 0;
+                long hi = 0;
+                for (i = from; i < to; i++) {
+                    if ((dataMap & (1 << fragment(keys[i], shift))) != 0) {
+                        lo += localLo[i];
+                        hi += localHi[i];
+                    }
+                }
+                node.setLocal(lo, hi);
+            }
+            return node;
         }
     }
 
