@@ -104,6 +104,16 @@ public final class HashTrie<K, V> {
         }
 
         /**
+         * Whether {@link #sameEntry} can be true for values stored without a dot counter (an LWW
+         * map's single tagged entries), so that a merge may compare such entries position by
+         * position, at equal key hashes, to find the equal prefix and suffix of two nodes. Default:
+         * false.
+         */
+        default boolean judgesSameEntries() {
+            return false;
+        }
+
+        /**
          * Whether {@link #merge} keeps an entry that both sides hold with equal keys and values
          * (returns the left value or one equal to it), so that the merge may keep a whole subtree
          * whose content equals the other side's without visiting it (see {@link HashTrie#merge}).
@@ -1763,6 +1773,7 @@ public final class HashTrie<K, V> {
 
         final Merger<Object, Object> m;
         final boolean dotsIdentify;
+        final boolean judgesSame;
         /** The merger keeps equal entries: subtrees of equal content are kept without a visit. */
         final boolean skipEqual;
         final Run[] runs = new Run[8];
@@ -1783,6 +1794,7 @@ public final class HashTrie<K, V> {
         Merge(Merger<Object, Object> m) {
             this.m = m;
             this.dotsIdentify = m.dotsIdentifyEntries();
+            this.judgesSame = m.judgesSameEntries();
             this.skipEqual = m.keepsEqualEntries();
         }
 
@@ -1831,7 +1843,8 @@ public final class HashTrie<K, V> {
             int depth = shift / BITS;
             if (a != null && b != null && a != b && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
                     && (a.keys.length == 0 && b.keys.length == 0
-                        || dotsIdentify && a.counters != null && b.counters != null)
+                        || dotsIdentify && a.counters != null && b.counters != null
+                        || judgesSame && a.counters == null && b.counters == null)
                     && (a.nodeMap == 0 || skipEqual && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0)) {
                 Node r = mergeSameShape(a, b, shift, depth);
                 if (r != NOT_SAME_SHAPE) {
@@ -2039,10 +2052,10 @@ public final class HashTrie<K, V> {
             Run out = null;
             if (an != 0 || bn != 0) {
                 int m = Math.min(an, bn);
-                while (p < m && sameDot(a, p, b, p)) {
+                while (p < m && sameAt(a, p, b, p)) {
                     p++;
                 }
-                while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
                     s++;
                 }
                 while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
@@ -2106,7 +2119,12 @@ public final class HashTrie<K, V> {
                     dataMap |= 1 << frag;
                     i = j;
                 }
-                if (p + s > 0 || out.anyDot) {
+                if (a.counters == null && !out.anyDot) {
+                    cs = null;
+                } else if (a.counters == null) {
+                    cs = new long[n];
+                    System.arraycopy(out.counters, 0, cs, p, mid);
+                } else if (p + s > 0 || out.anyDot) {
                     cs = new long[n];
                     System.arraycopy(a.counters, 0, cs, 0, p);
                     System.arraycopy(out.counters, 0, cs, p, mid);
@@ -2170,6 +2188,19 @@ public final class HashTrie<K, V> {
         }
 
         /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
+        /**
+         * Whether a's entry {@code i} and b's {@code j} are the same entry: equal sort keys and
+         * either the same dot (nodes with counters, {@link #dotsIdentify}) or, for entries without
+         * a counter, the merger's {@link Merger#sameEntry} (an LWW entry's dot: one write of one
+         * key), never a digest.
+         */
+        private boolean sameAt(Node a, int i, Node b, int j) {
+            if (a.counters != null) {
+                return sameDot(a, i, b, j);
+            }
+            return a.keys[i] == b.keys[j] && m.sameEntry(a.kv[2 * i + 1], b.kv[2 * j + 1]);
+        }
+
         private static boolean sameDot(Node a, int i, Node b, int j) {
             long c = a.counters[i];
             if (c == 0 || c != b.counters[j] || a.keys[i] != b.keys[j]) {
