@@ -147,6 +147,11 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
                 return DotMapBase.this.dotsIdentifyEntries();
             }
 
+            @Override
+            public boolean judgesSameEntries() {
+                return DotMapBase.this.judgesSameEntries();
+            }
+
             // An entry both stores hold alike keeps all its dots (crdt.md §2: s ∩ s' survives
             // any contexts), so subtrees of equal content pass unvisited. A subtree only one side
             // has is still visited: the other side's context may remove its dots.
@@ -163,6 +168,11 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
      * key, judged from the stores alone (see {@link HashTrie.Merger#sameEntry}). Default: never.
      */
     boolean sameEntries(Object a, Object b) {
+        return false;
+    }
+
+    /** Whether {@link #sameEntries} can be true (see {@link HashTrie.Merger#judgesSameEntries}). Default: false. */
+    boolean judgesSameEntries() {
         return false;
     }
 

@@ -34,6 +34,11 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
         return DotEntries.sameSingleEntry(a, b);
     }
 
+    @Override
+    final boolean judgesSameEntries() {
+        return true;
+    }
+
     /** Most dots the novel part of a delta may list; past it the delta is kept whole. */
     static final int NOVEL_DOT_LIMIT = 8192;
 

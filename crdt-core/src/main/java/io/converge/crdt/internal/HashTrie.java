@@ -104,6 +104,16 @@ public final class HashTrie<K, V> {
         }
 
         /**
+         * Whether {@link #sameEntry} can be true for values stored without a dot counter (an LWW
+         * map's single tagged entries), so that a merge may compare such entries position by
+         * position, at equal key hashes, to find the equal prefix and suffix of two nodes. Default:
+         * false.
+         */
+        default boolean judgesSameEntries() {
+            return false;
+        }
+
+        /**
          * Whether {@link #merge} keeps an entry that both sides hold with equal keys and values
          * (returns the left value or one equal to it), so that the merge may keep a whole subtree
          * whose content equals the other side's without visiting it (see {@link HashTrie#merge}).
@@ -271,10 +281,14 @@ public final class HashTrie<K, V> {
 
     /**
      * Collects entries and builds the trie in one pass: O(n log n) over int sort keys, instead
-     * of n path copies. Not thread-safe; use once.
+     * of n path copies. Each entry's keyed local digest ({@link LocalDigest}) is computed as it
+     * is added, while a decoder's freshly read key is still in cache, and the built nodes carry
+     * their subtrees' sums: the first join of a decoded state then skips equal subtrees at once
+     * instead of hashing every entry on first comparison (a walk over the whole heap-scattered
+     * state). Not thread-safe; use once.
      */
     public static final class Builder<K, V> {
-        private final Run run = new Run(16);
+        private final Run run = new Run(16).withLocal();
 
         private Builder() {
         }
@@ -283,7 +297,20 @@ public final class HashTrie<K, V> {
         public Builder<K, V> add(K key, V value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
-            run.add(sortKey(spread(key)), key, slotOf(value), counterOf(value));
+            Object slot = slotOf(value);
+            long counter = counterOf(value);
+            run.add(sortKey(spread(key)), key, slot, counter);
+            if (run.localLo != null) {
+                LocalDigest d = LocalDigest.ofEntry(key, slot, counter);
+                if (d.opaque) {
+                    // Opaque entries: leave the digests to the first comparison, as for any trie.
+                    run.localLo = null;
+                    run.localHi = null;
+                } else {
+                    run.localLo[run.n - 1] = d.lo;
+                    run.localHi[run.n - 1] = d.hi;
+                }
+            }
             return this;
         }
 
@@ -303,6 +330,9 @@ public final class HashTrie<K, V> {
             }
             Arrays.sort(order);
             Run sorted = new Run(n);
+            if (run.localLo != null) {
+                sorted.withLocal();
+            }
             int[] idx = null;
             int[] tmp = null;
             int i = 0;
@@ -315,6 +345,7 @@ public final class HashTrie<K, V> {
                 if (e - i == 1) {
                     int j = (int) order[i];
                     sorted.add(sk, run.kv[2 * j], run.kv[2 * j + 1], run.counters[j]);
+                    sorted.copyLocal(run, j);
                     i = e;
                     continue;
                 }
@@ -339,6 +370,7 @@ public final class HashTrie<K, V> {
                         }
                     }
                     sorted.add(sk, key, run.kv[2 * j + 1], run.counters[j]);
+                    sorted.copyLocal(run, j);
                 }
                 i = e;
             }
@@ -634,6 +666,28 @@ public final class HashTrie<K, V> {
             long[] x = a.childLocal;
             long[] y = b.childLocal;
             return x[2 * i] == y[2 * j] && x[2 * i + 1] == y[2 * j + 1];
+        }
+
+        /**
+         * Sets this new node's local digest from its inline entries' sum {@code [lo, hi]} (none
+         * opaque) and its children's (computed now if unknown, as for a collision tree).
+         */
+        void setLocal(long lo, long hi) {
+            int n = keys.length;
+            boolean opaque = false;
+            long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
+            for (int i = 2 * n; i < kv.length; i++) {
+                Node c = (Node) kv[i];
+                opaque |= (c.localFlags() & OPAQUE) != 0;
+                lo += c.localLo;
+                hi += c.localHi;
+                kids[2 * (i - 2 * n)] = c.localLo;
+                kids[2 * (i - 2 * n) + 1] = c.localHi;
+            }
+            childLocal = kids;
+            localLo = lo;
+            localHi = hi;
+            localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
         }
 
         /** The local digest as a value, or null if not yet known (for carrying along a path copy). */
@@ -1081,11 +1135,32 @@ public final class HashTrie<K, V> {
         long[] counters;
         int n;
         boolean anyDot;
+        /**
+         * Null unless this run carries its entries' local digests (a {@link Builder}'s); then
+         * {@link #build} gives every node it builds its local digest.
+         */
+        long[] localLo;
+        long[] localHi;
 
         Run(int capacity) {
             keys = new int[Math.max(capacity, 4)];
             kv = new Object[2 * keys.length];
             counters = new long[keys.length];
+        }
+
+        /** This run, carrying its entries' local digests from now on (set by the caller per entry). */
+        Run withLocal() {
+            localLo = new long[keys.length];
+            localHi = new long[keys.length];
+            return this;
+        }
+
+        /** Sets the last added entry's local digest to entry {@code j} of {@code from}, if both carry them. */
+        void copyLocal(Run from, int j) {
+            if (localLo != null) {
+                localLo[n - 1] = from.localLo[j];
+                localHi[n - 1] = from.localHi[j];
+            }
         }
 
         void clear() {
@@ -1100,6 +1175,10 @@ public final class HashTrie<K, V> {
                 keys = Arrays.copyOf(keys, cap);
                 kv = Arrays.copyOf(kv, 2 * cap);
                 counters = Arrays.copyOf(counters, cap);
+                if (localLo != null) {
+                    localLo = Arrays.copyOf(localLo, cap);
+                    localHi = Arrays.copyOf(localHi, cap);
+                }
             }
             keys[n] = sk;
             kv[2 * n] = key;
@@ -1177,7 +1256,19 @@ public final class HashTrie<K, V> {
                     digest += children[frag].digest;
                 }
             }
-            return new Node(dataMap, nodeMap, ks, c, cs, to - from, digest);
+            Node node = new Node(dataMap, nodeMap, ks, c, cs, to - from, digest);
+            if (localLo != null) {
+                long lo = 0;
+                long hi = 0;
+                for (i = from; i < to; i++) {
+                    if ((dataMap & (1 << fragment(keys[i], shift))) != 0) {
+                        lo += localLo[i];
+                        hi += localHi[i];
+                    }
+                }
+                node.setLocal(lo, hi);
+            }
+            return node;
         }
     }
 
@@ -1682,6 +1773,7 @@ public final class HashTrie<K, V> {
 
         final Merger<Object, Object> m;
         final boolean dotsIdentify;
+        final boolean judgesSame;
         /** The merger keeps equal entries: subtrees of equal content are kept without a visit. */
         final boolean skipEqual;
         final Run[] runs = new Run[8];
@@ -1702,6 +1794,7 @@ public final class HashTrie<K, V> {
         Merge(Merger<Object, Object> m) {
             this.m = m;
             this.dotsIdentify = m.dotsIdentifyEntries();
+            this.judgesSame = m.judgesSameEntries();
             this.skipEqual = m.keepsEqualEntries();
         }
 
@@ -1750,7 +1843,8 @@ public final class HashTrie<K, V> {
             int depth = shift / BITS;
             if (a != null && b != null && a != b && a.nodeMap == b.nodeMap && a.seps == null && b.seps == null
                     && (a.keys.length == 0 && b.keys.length == 0
-                        || dotsIdentify && a.counters != null && b.counters != null)
+                        || dotsIdentify && a.counters != null && b.counters != null
+                        || judgesSame && a.counters == null && b.counters == null)
                     && (a.nodeMap == 0 || skipEqual && ((a.localFlags() | b.localFlags()) & Node.OPAQUE) == 0)) {
                 Node r = mergeSameShape(a, b, shift, depth);
                 if (r != NOT_SAME_SHAPE) {
@@ -1958,10 +2052,10 @@ public final class HashTrie<K, V> {
             Run out = null;
             if (an != 0 || bn != 0) {
                 int m = Math.min(an, bn);
-                while (p < m && sameDot(a, p, b, p)) {
+                while (p < m && sameAt(a, p, b, p)) {
                     p++;
                 }
-                while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
                     s++;
                 }
                 while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
@@ -2025,7 +2119,12 @@ public final class HashTrie<K, V> {
                     dataMap |= 1 << frag;
                     i = j;
                 }
-                if (p + s > 0 || out.anyDot) {
+                if (a.counters == null && !out.anyDot) {
+                    cs = null;
+                } else if (a.counters == null) {
+                    cs = new long[n];
+                    System.arraycopy(out.counters, 0, cs, p, mid);
+                } else if (p + s > 0 || out.anyDot) {
                     cs = new long[n];
                     System.arraycopy(a.counters, 0, cs, 0, p);
                     System.arraycopy(out.counters, 0, cs, p, mid);
@@ -2089,6 +2188,19 @@ public final class HashTrie<K, V> {
         }
 
         /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
+        /**
+         * Whether a's entry {@code i} and b's {@code j} are the same entry: equal sort keys and
+         * either the same dot (nodes with counters, {@link #dotsIdentify}) or, for entries without
+         * a counter, the merger's {@link Merger#sameEntry} (an LWW entry's dot: one write of one
+         * key), never a digest.
+         */
+        private boolean sameAt(Node a, int i, Node b, int j) {
+            if (a.counters != null) {
+                return sameDot(a, i, b, j);
+            }
+            return a.keys[i] == b.keys[j] && m.sameEntry(a.kv[2 * i + 1], b.kv[2 * j + 1]);
+        }
+
         private static boolean sameDot(Node a, int i, Node b, int j) {
             long c = a.counters[i];
             if (c == 0 || c != b.counters[j] || a.keys[i] != b.keys[j]) {

@@ -357,4 +357,51 @@ class HashTrieTest {
         assertTrue(t.allMatch((k, v) -> k.equals(v)));
         assertTrue(HashTrie.<Integer, Integer>empty().allMatch((k, v) -> false));
     }
+
+    @Test
+    void aBuiltTriesLocalDigestIsTheOneItsEntriesGiveWhateverTheBuildOrder() {
+        // Strings of "Aa"/"BB" blocks share one hashCode: more than a bucket of them below the last level.
+        List<Object> keys = new ArrayList<>();
+        for (int m = 0; m < 64; m++) {
+            StringBuilder sb = new StringBuilder();
+            for (int bit = 0; bit < 6; bit++) {
+                sb.append((m >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            keys.add(sb.toString());
+        }
+        for (int i = 0; i < 5000; i++) {
+            keys.add("e" + i);
+        }
+        Random random = new Random(7);
+        HashTrie.Builder<Object, Object> b = HashTrie.builder();
+        HashTrie<Object, Object> stepwise = HashTrie.empty();
+        Collections.shuffle(keys, random);
+        for (Object k : keys) {
+            Object v = random.nextBoolean() ? io.converge.crdt.causal.Dot.of("r" + random.nextInt(3), 1 + random.nextInt(9))
+                    : (Object) ("v" + random.nextInt(5));
+            b.add(k, v);
+            stepwise = stepwise.put(k, v);
+        }
+        HashTrie<Object, Object> built = b.build();
+        LocalDigest expected = stepwise.localDigest();
+        LocalDigest actual = built.localDigest();
+        assertTrue(actual.sameSum(expected) && !actual.opaque, "built digest equals the entries' sum");
+        // The children's digests the builder kept are the ones a join compares: one changed entry
+        // must still be found.
+        HashTrie<Object, Object> changed = stepwise.put(keys.get(0), "changed");
+        HashTrie.Merger<Object, Object> right = new HashTrie.Merger<>() {
+            @Override
+            public Object merge(Object key, Object left, Object r) {
+                return r != null ? r : left;
+            }
+
+            @Override
+            public boolean keepsEqualEntries() {
+                return true;
+            }
+        };
+        HashTrie<Object, Object> joined = built.merge(changed, right);
+        assertEquals("changed", joined.get(keys.get(0)));
+        assertEquals(changed, joined);
+    }
 }
