@@ -634,28 +634,14 @@ public final class HashTrie<K, V> {
             long lo = 0;
             long hi = 0;
             boolean opaque = false;
-            int n = keys.length;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < keys.length; i++) {
                 LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
                 lo += e.lo;
                 hi += e.hi;
                 opaque |= e.opaque;
             }
-            long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
-            for (int i = 2 * n; i < kv.length; i++) {
-                Node c = (Node) kv[i];
-                opaque |= (c.localFlags() & OPAQUE) != 0;
-                lo += c.localLo;
-                hi += c.localHi;
-                kids[2 * (i - 2 * n)] = c.localLo;
-                kids[2 * (i - 2 * n) + 1] = c.localHi;
-            }
-            childLocal = kids;
-            localLo = lo;
-            localHi = hi;
-            byte f = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
-            localFlags = f;
-            return f;
+            setLocal(lo, hi, opaque);
+            return localFlags;
         }
 
         /**
@@ -673,8 +659,12 @@ public final class HashTrie<K, V> {
          * opaque) and its children's (computed now if unknown, as for a collision tree).
          */
         void setLocal(long lo, long hi) {
+            setLocal(lo, hi, false);
+        }
+
+        /** Adds the children's digests to the inline entries' sum and keeps the result and theirs. */
+        private void setLocal(long lo, long hi, boolean opaque) {
             int n = keys.length;
-            boolean opaque = false;
             long[] kids = kv.length > 2 * n ? new long[2 * (kv.length - 2 * n)] : null;
             for (int i = 2 * n; i < kv.length; i++) {
                 Node c = (Node) kv[i];
