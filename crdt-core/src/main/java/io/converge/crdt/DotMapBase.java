@@ -402,6 +402,7 @@ abstract class DotMapBase<K, S extends DotMapBase<K, S>> {
     }
 
     public void checkInvariants() {
+        store.checkLocalDigests();
         store.forEach((k, entry) -> {
             if (entry == null) {
                 throw new IllegalStateException("key " + k + " holds no entry");

@@ -91,6 +91,10 @@ class SkippingJoinProperties {
                 S joined = x.join(y);
                 assertEquals(plainJoin(x, y), joined, () -> x + " ⊔ " + y);
                 joined.checkInvariants();
+                // The join's nodes carry digests made from x's; joined again they must skip rightly.
+                S again = joined.join(y);
+                assertEquals(plainJoin(joined, y), again, () -> joined + " ⊔ " + y);
+                again.checkInvariants();
             }
         }
     }

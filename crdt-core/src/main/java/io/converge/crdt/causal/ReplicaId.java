@@ -1,9 +1,12 @@
 package io.converge.crdt.causal;
 
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The name of one replica: the author of every {@link Dot} it mints and of every counter entry it
@@ -19,6 +22,13 @@ import java.util.Objects;
  * replica would mint dots that others already saw and its new writes would be discarded. Use
  * {@link #random()} for a fresh one.
  *
+ * <p>Ids are canonical while in use: {@link #of}, {@link #fromBytes} and {@link #random} return
+ * the one instance of a name that is still reachable, so that ids decoded from a peer's state are
+ * the very objects local states hold, and comparing the dots of two replicas' copies of an entry
+ * (what every join does) is a reference check instead of a string comparison. The table holds
+ * its ids weakly: an id no state holds any longer is forgotten, so a peer sending many names
+ * makes it grow only as much as the data it sent.
+ *
  * <p>Immutable and safe to share between threads.
  */
 public final class ReplicaId implements Comparable<ReplicaId> {
@@ -26,6 +36,18 @@ public final class ReplicaId implements Comparable<ReplicaId> {
     public static final int MAX_LENGTH = 64;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ConcurrentHashMap<String, Canonical> CANONICAL = new ConcurrentHashMap<>();
+    private static final ReferenceQueue<ReplicaId> FORGOTTEN = new ReferenceQueue<>();
+
+    /** The table's weak reference to an id, knowing its name so that it can be removed once cleared. */
+    private static final class Canonical extends WeakReference<ReplicaId> {
+        final String name;
+
+        Canonical(ReplicaId id) {
+            super(id, FORGOTTEN);
+            this.name = id.name;
+        }
+    }
 
     private final String name;
     private final long prefix;
@@ -54,7 +76,35 @@ public final class ReplicaId implements Comparable<ReplicaId> {
                         + name + "' with '" + name.charAt(i) + "' at index " + i);
             }
         }
-        return new ReplicaId(name);
+        return canonical(name);
+    }
+
+    /** The reachable instance named {@code name} (valid), made now if there is none. */
+    private static ReplicaId canonical(String name) {
+        for (Object r; (r = FORGOTTEN.poll()) != null; ) {
+            Canonical c = (Canonical) r;
+            CANONICAL.remove(c.name, c);
+        }
+        Canonical ref = CANONICAL.get(name);
+        ReplicaId id = ref == null ? null : ref.get();
+        if (id != null) {
+            return id;
+        }
+        ReplicaId made = new ReplicaId(name);
+        Canonical mine = new Canonical(made);
+        while (true) {
+            Canonical cur = CANONICAL.putIfAbsent(name, mine);
+            if (cur == null) {
+                return made;
+            }
+            ReplicaId other = cur.get();
+            if (other != null) {
+                return other;
+            }
+            if (CANONICAL.replace(name, cur, mine)) {
+                return made;
+            }
+        }
     }
 
     /** Returns a new id of 128 random bits (22 characters), for a replica starting from nothing. */
@@ -63,7 +113,7 @@ public final class ReplicaId implements Comparable<ReplicaId> {
         RANDOM.nextBytes(bytes);
         String s = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         // base64url uses '_' and '-', both allowed.
-        return new ReplicaId(s);
+        return canonical(s);
     }
 
     /**

@@ -495,6 +495,18 @@ public final class HashTrie<K, V> {
     }
 
     /**
+     * Checks that every local digest this trie already knows (some are carried from the nodes a
+     * node was made from instead of computed from its entries) is the one its entries give, and
+     * that every parent's copy of a child's digest is the child's: a wrong one could make a join
+     * skip a subtree that differs. O(n); for tests and invariant checks.
+     *
+     * @throws IllegalStateException naming the first node found wrong
+     */
+    public void checkLocalDigests() {
+        root.checkLocal(0);
+    }
+
+    /**
      * A 64-bit digest of the content ({@link Digests}): the sum of the entries' digests, so
      * independent of order and kept up to date by every operation; O(1).
      */
@@ -675,6 +687,53 @@ public final class HashTrie<K, V> {
                 kids[2 * (i - 2 * n) + 1] = c.localHi;
             }
             childLocal = kids;
+            localLo = lo;
+            localHi = hi;
+            localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
+        }
+
+        /** See {@link HashTrie#checkLocalDigests}. */
+        void checkLocal(int depth) {
+            int n = keys.length;
+            for (int i = 2 * n; i < kv.length; i++) {
+                ((Node) kv[i]).checkLocal(depth + 1);
+            }
+            byte f = localFlags;
+            if (f == 0) {
+                return;
+            }
+            long lo = 0;
+            long hi = 0;
+            boolean opaque = false;
+            for (int i = 0; i < n; i++) {
+                LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
+                lo += e.lo;
+                hi += e.hi;
+                opaque |= e.opaque;
+            }
+            for (int i = 2 * n; i < kv.length; i++) {
+                Node c = (Node) kv[i];
+                opaque |= (c.localFlags() & OPAQUE) != 0;
+                lo += c.localLo;
+                hi += c.localHi;
+                int k = 2 * (i - 2 * n);
+                if (childLocal == null || childLocal[k] != c.localLo || childLocal[k + 1] != c.localHi) {
+                    throw new IllegalStateException("a node at depth " + depth + " keeps a stale local digest of child "
+                            + (i - 2 * n));
+                }
+            }
+            if (lo != localLo || hi != localHi) {
+                throw new IllegalStateException("a node at depth " + depth + " of " + size
+                        + " entries keeps a local digest its entries do not give");
+            }
+            if (opaque && (f & OPAQUE) == 0) {
+                throw new IllegalStateException("a node at depth " + depth + " holds an opaque entry but is not marked so");
+            }
+        }
+
+        /** Sets this new node's local digest and its children's, all known. */
+        void setKnownLocal(long lo, long hi, boolean opaque, long[] kidsLocal) {
+            childLocal = kidsLocal;
             localLo = lo;
             localHi = hi;
             localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
@@ -2006,6 +2065,12 @@ public final class HashTrie<K, V> {
             int size = a.size;
             long digest = a.digest;
             int merged = 0; // child indexes merged so far
+            // The result's local digest, carried from a's if known (see carryMergedLocal).
+            boolean carry = a.localFlags != 0;
+            long localLo = a.localLo;
+            long localHi = a.localHi;
+            boolean opaque = (a.localFlags & Node.OPAQUE) != 0;
+            long[] kidsLocal = a.childLocal;
             if (a.nodeMap != 0) {
                 long[] x = a.childLocal;
                 long[] y = b.childLocal;
@@ -2020,14 +2085,31 @@ public final class HashTrie<K, V> {
                     Node ac = (Node) a.kv[2 * an + c];
                     Node res = merge(ac, (Node) b.kv[2 * bn + c], shift + BITS);
                     merged |= 1 << c;
+                    if (res == null || res.size <= BUCKET) {
+                        if (res != ac) {
+                            if (newKids == null) {
+                                newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
+                            }
+                            newKids[c] = res;
+                        }
+                        return handOver(a, depth, merged, newKids);
+                    }
                     if (res != ac) {
                         if (newKids == null) {
                             newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
+                            kidsLocal = carry ? kidsLocal.clone() : null;
                         }
                         newKids[c] = res;
-                    }
-                    if (res == null || res.size <= BUCKET) {
-                        return handOver(a, depth, merged, newKids);
+                        byte rf = res.localFlags;
+                        if (carry && rf != 0) {
+                            localLo += res.localLo - kidsLocal[2 * c];
+                            localHi += res.localHi - kidsLocal[2 * c + 1];
+                            opaque |= (rf & Node.OPAQUE) != 0;
+                            kidsLocal[2 * c] = res.localLo;
+                            kidsLocal[2 * c + 1] = res.localHi;
+                        } else {
+                            carry = false;
+                        }
                     }
                     size += res.size - ac.size;
                     digest += res.digest - ac.digest;
@@ -2042,8 +2124,12 @@ public final class HashTrie<K, V> {
             Run out = null;
             if (an != 0 || bn != 0) {
                 int m = Math.min(an, bn);
-                while (p < m && sameAt(a, p, b, p)) {
-                    p++;
+                if (a.counters != null && b.counters != null) {
+                    p = dotPrefix(a, b, m);
+                } else {
+                    while (p < m && sameAt(a, p, b, p)) {
+                        p++;
+                    }
                 }
                 while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
                     s++;
@@ -2095,19 +2181,10 @@ public final class HashTrie<K, V> {
                 System.arraycopy(a.keys, 0, ks, 0, p);
                 System.arraycopy(out.keys, 0, ks, p, mid);
                 System.arraycopy(a.keys, an - s, ks, p + mid, s);
-                dataMap = 0;
-                for (int i = 0; i < n; ) {
-                    int frag = fragment(ks[i], shift);
-                    int j = i + 1;
-                    while (j < n && fragment(ks[j], shift) == frag) {
-                        j++;
-                    }
-                    if (j - i > BUCKET) {
-                        // A group outgrew a bucket (rare): the general path makes it a child.
-                        return handOver(a, depth, merged, newKids);
-                    }
-                    dataMap |= 1 << frag;
-                    i = j;
+                dataMap = middleDataMap(a, p, s, ks, mid, shift);
+                if (dataMap == -1) {
+                    // A group outgrew a bucket (rare): the general path makes it a child.
+                    return handOver(a, depth, merged, newKids);
                 }
                 if (a.counters == null && !out.anyDot) {
                     cs = null;
@@ -2135,7 +2212,119 @@ public final class HashTrie<K, V> {
             } else {
                 System.arraycopy(a.kv, 2 * an, kv, 2 * n, a.kv.length - 2 * an);
             }
-            return new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
+            Node r = new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
+            if (carry) {
+                carryMergedLocal(r, a, localLo, localHi, opaque, kidsLocal, out, p, an - s);
+            }
+            return r;
+        }
+
+        /**
+         * Gives {@code r}, built by {@link #mergeSameShape} from {@code a}, its local digest now:
+         * {@code [lo, hi]} is a's with the changed children's digests in place of a's (whose
+         * copies, updated, are {@code kidsLocal}); less a's inline entries {@code [from, to)} that
+         * the run {@code out} (null if none) replaced, plus those. Entries the run kept as they
+         * were (the same objects at the same sort key) cancel out unhashed, so this costs a hash
+         * of each entry that changed, where leaving it to the next comparison would hash every
+         * entry of {@code r}; and a merged replica is usually joined again.
+         */
+        private static void carryMergedLocal(Node r, Node a, long lo, long hi, boolean opaque, long[] kidsLocal,
+                Run out, int from, int to) {
+            if (out != null) {
+                int i = from;
+                int j = 0;
+                while (i < to || j < out.n) {
+                    int c = i >= to ? 1 : j >= out.n ? -1 : Integer.compare(a.keys[i], out.keys[j]);
+                    if (c == 0 && a.kv[2 * i] == out.kv[2 * j] && a.kv[2 * i + 1] == out.kv[2 * j + 1]
+                            && a.counter(i) == out.counters[j]) {
+                        i++;
+                        j++;
+                        continue;
+                    }
+                    if (c <= 0) {
+                        LocalDigest d = LocalDigest.ofEntry(a.kv[2 * i], a.kv[2 * i + 1], a.counter(i));
+                        lo -= d.lo;
+                        hi -= d.hi;
+                        i++;
+                    } else {
+                        LocalDigest d = LocalDigest.ofEntry(out.kv[2 * j], out.kv[2 * j + 1], out.counters[j]);
+                        lo += d.lo;
+                        hi += d.hi;
+                        // A removed opaque entry may leave the flag set: a spare verification, never a wrong skip.
+                        opaque |= d.opaque;
+                        j++;
+                    }
+                }
+            }
+            r.setKnownLocal(lo, hi, opaque, kidsLocal);
+        }
+
+        /**
+         * The data map of a node whose inline entries {@code ks} ({@code n} of them) are a's
+         * entries {@code [0, p)}, then {@code mid} new ones, then a's last {@code s}; or -1 if a
+         * fragment group now holds more than a bucket. Only the groups that meet the middle can
+         * differ from a's (a group is contiguous in sort-key order), so only those are looked at.
+         */
+        private static int middleDataMap(Node a, int p, int s, int[] ks, int mid, int shift) {
+            int an = a.keys.length;
+            int n = ks.length;
+            int removed = 0;
+            for (int i = p; i < an - s; i++) {
+                removed |= 1 << fragment(a.keys[i], shift);
+            }
+            int map = a.dataMap & ~removed;
+            if (p > 0) {
+                map |= 1 << fragment(a.keys[p - 1], shift); // a group that also reached into the prefix
+            }
+            if (s > 0) {
+                map |= 1 << fragment(a.keys[an - s], shift);
+            }
+            if (mid == 0) {
+                return map; // groups only shrank
+            }
+            // Groups meeting the middle, looked at within BUCKET entries of it: a group cut by the
+            // window's edge that meets the middle holds more than a bucket within the window.
+            int lo = Math.max(0, p - BUCKET);
+            int hi = Math.min(n, p + mid + BUCKET);
+            for (int i = lo; i < hi; ) {
+                int frag = fragment(ks[i], shift);
+                int j = i + 1;
+                while (j < hi && fragment(ks[j], shift) == frag) {
+                    j++;
+                }
+                if (j > p && i < p + mid) {
+                    if (j - i > BUCKET) {
+                        return -1;
+                    }
+                    map |= 1 << frag;
+                }
+                i = j;
+            }
+            return map;
+        }
+
+        /**
+         * The longest common prefix, at most {@code m} entries, of two nodes with dot counters:
+         * entries with the same sort key and the same dot ({@link #sameDot}), found by comparing
+         * the flat arrays of sort keys and counters first.
+         */
+        private static int dotPrefix(Node a, Node b, int m) {
+            int k = Arrays.mismatch(a.keys, 0, m, b.keys, 0, m);
+            int limit = k < 0 ? m : k;
+            int c = Arrays.mismatch(a.counters, 0, limit, b.counters, 0, limit);
+            if (c >= 0) {
+                limit = c;
+            }
+            int i = 0;
+            while (i < limit && a.counters[i] != 0) {
+                Object sa = a.kv[2 * i + 1];
+                Object sb = b.kv[2 * i + 1];
+                if (sa != sb && !sa.equals(sb)) {
+                    break;
+                }
+                i++;
+            }
+            return i;
         }
 
         /**

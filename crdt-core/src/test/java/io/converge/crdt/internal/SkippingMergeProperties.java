@@ -135,6 +135,11 @@ class SkippingMergeProperties {
         assertEquals(toMap(slow), toMap(fast));
         assertEquals(slow.digest(), fast.digest());
         assertTrue(skipping[0] <= full[0], "the skipping merge visits no more entries");
+        fast.checkLocalDigests();
+        // A merged trie is compared again: its carried digests must let it skip exactly as a fresh one.
+        HashTrie<Object, Object> again = fast.merge(other, merger(true, skipping));
+        assertEquals(fast.merge(other, merger(false, full)), again);
+        again.checkLocalDigests();
         // And the other way round.
         assertEquals(other.merge(a, merger(false, full)), other.merge(a, merger(true, skipping)));
     }
