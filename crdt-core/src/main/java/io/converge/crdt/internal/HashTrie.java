@@ -610,6 +610,15 @@ public final class HashTrie<K, V> {
         private volatile byte localFlags;
         /** The children's local digests, two lanes each, in child order; null without children or until known. */
         private long[] childLocal;
+        /**
+         * Null, or (in a node without dot counters: a map's) each inline entry's local digest,
+         * two lanes per entry in entry order, set with the node's digest. A join finds the
+         * entries two such nodes share by comparing these flat arrays instead of reading every
+         * entry's objects, and carries the result's digest without hashing what it kept
+         * ({@link Merge#mergeSameShape}); 16 bytes per entry. Read only once the digest is known.
+         * Dot-set nodes have none: their dots are flat already.
+         */
+        private long[] tags;
         static final byte KNOWN = 1;
         static final byte OPAQUE = 2;
 
@@ -646,12 +655,18 @@ public final class HashTrie<K, V> {
             long lo = 0;
             long hi = 0;
             boolean opaque = false;
+            long[] t = counters == null && keys.length > 0 ? new long[2 * keys.length] : null;
             for (int i = 0; i < keys.length; i++) {
                 LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
                 lo += e.lo;
                 hi += e.hi;
                 opaque |= e.opaque;
+                if (t != null) {
+                    t[2 * i] = e.lo;
+                    t[2 * i + 1] = e.hi;
+                }
             }
+            tags = t;
             setLocal(lo, hi, opaque);
             return localFlags;
         }
@@ -705,11 +720,18 @@ public final class HashTrie<K, V> {
             long lo = 0;
             long hi = 0;
             boolean opaque = false;
+            if (tags != null && tags.length != 2 * n) {
+                throw new IllegalStateException("a node at depth " + depth + " keeps " + tags.length + " tag lanes for "
+                        + n + " entries");
+            }
             for (int i = 0; i < n; i++) {
                 LocalDigest e = LocalDigest.ofEntry(kv[2 * i], kv[2 * i + 1], counter(i));
                 lo += e.lo;
                 hi += e.hi;
                 opaque |= e.opaque;
+                if (tags != null && (tags[2 * i] != e.lo || tags[2 * i + 1] != e.hi)) {
+                    throw new IllegalStateException("a node at depth " + depth + " keeps a stale tag of entry " + i);
+                }
             }
             for (int i = 2 * n; i < kv.length; i++) {
                 Node c = (Node) kv[i];
@@ -731,12 +753,25 @@ public final class HashTrie<K, V> {
             }
         }
 
-        /** Sets this new node's local digest and its children's, all known. */
-        void setKnownLocal(long lo, long hi, boolean opaque, long[] kidsLocal) {
+        /** Sets this new node's local digest, its children's and its entries' tags (may be null), all known. */
+        void setKnownLocal(long lo, long hi, boolean opaque, long[] kidsLocal, long[] entryTags) {
+            tags = entryTags;
             childLocal = kidsLocal;
             localLo = lo;
             localHi = hi;
             localFlags = (byte) (opaque ? KNOWN | OPAQUE : KNOWN);
+        }
+
+        /** This node's entry tags if its digest is known and not opaque, else null. */
+        long[] knownTags() {
+            byte f = localFlags;
+            return f == 0 || (f & OPAQUE) != 0 ? null : tags;
+        }
+
+        /** Sets the entry tags this node will have once {@link #carryLocal} makes its digest known. */
+        Node withTags(long[] t) {
+            tags = t;
+            return this;
         }
 
         /** The local digest as a value, or null if not yet known (for carrying along a path copy). */
@@ -957,8 +992,18 @@ public final class HashTrie<K, V> {
                 }
                 Node r = new Node(dataMap, nodeMap, keys, c, cs, size,
                         digest - entryHash(kv[2 * i], oldSlot, oldCtr) + entryHash(key, slot, ctr));
-                return localFlags == 0 ? r : r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr),
-                        LocalDigest.ofEntry(kv[2 * i], slot, ctr));
+                if (localFlags == 0) {
+                    return r;
+                }
+                LocalDigest plus = LocalDigest.ofEntry(kv[2 * i], slot, ctr);
+                long[] t = tags;
+                if (t != null && cs == null) {
+                    t = t.clone();
+                    t[2 * i] = plus.lo;
+                    t[2 * i + 1] = plus.hi;
+                    r.withTags(t);
+                }
+                return r.carryLocal(this, LocalDigest.ofEntry(kv[2 * i], oldSlot, oldCtr), plus);
             }
             int at = -i - 1;
             long d = digest + entryHash(key, slot, ctr);
@@ -985,7 +1030,21 @@ public final class HashTrie<K, V> {
                     cs[at] = ctr;
                 }
                 Node r = new Node(dataMap | bit, nodeMap, k2, c, cs, size + 1, d);
-                return localFlags == 0 ? r : r.carryLocal(this, null, LocalDigest.ofEntry(key, slot, ctr));
+                if (localFlags == 0) {
+                    return r;
+                }
+                LocalDigest plus = LocalDigest.ofEntry(key, slot, ctr);
+                if (cs == null && (tags != null || n == 0)) {
+                    long[] t = new long[2 * (n + 1)];
+                    if (n > 0) {
+                        System.arraycopy(tags, 0, t, 0, 2 * at);
+                        System.arraycopy(tags, 2 * at, t, 2 * at + 2, 2 * (n - at));
+                    }
+                    t[2 * at] = plus.lo;
+                    t[2 * at + 1] = plus.hi;
+                    r.withTags(t);
+                }
+                return r.carryLocal(this, null, plus);
             }
             // The group outgrows the bucket: it moves, with the new entry, into a child.
             Run run = new Run(to - from + 1);
@@ -1309,13 +1368,20 @@ public final class HashTrie<K, V> {
             if (localLo != null) {
                 long lo = 0;
                 long hi = 0;
+                long[] t = cs == null && inline > 0 ? new long[2 * inline] : null;
+                int e = 0;
                 for (i = from; i < to; i++) {
                     if ((dataMap & (1 << fragment(keys[i], shift))) != 0) {
                         lo += localLo[i];
                         hi += localHi[i];
+                        if (t != null) {
+                            t[2 * e] = localLo[i];
+                            t[2 * e + 1] = localHi[i];
+                        }
+                        e++;
                     }
                 }
-                node.setLocal(lo, hi);
+                node.withTags(t).setLocal(lo, hi);
             }
             return node;
         }
@@ -2124,23 +2190,31 @@ public final class HashTrie<K, V> {
             Run out = null;
             if (an != 0 || bn != 0) {
                 int m = Math.min(an, bn);
-                if (a.counters != null && b.counters != null) {
-                    p = dotPrefix(a, b, m);
+                long[] ta = a.counters == null ? a.knownTags() : null;
+                long[] tb = ta != null ? b.knownTags() : null;
+                if (tb != null) {
+                    // Same sort key and same keyed 128-bit entry digest: the same entry, on the
+                    // odds that let a subtree be skipped on equal digests (LocalDigest).
+                    p = flatPrefix(a.keys, ta, b.keys, tb, m);
+                    while (s < m - p && a.keys[an - 1 - s] == b.keys[bn - 1 - s]
+                            && ta[2 * (an - 1 - s)] == tb[2 * (bn - 1 - s)]
+                            && ta[2 * (an - 1 - s) + 1] == tb[2 * (bn - 1 - s) + 1]) {
+                        s++;
+                    }
                 } else {
-                    while (p < m && sameAt(a, p, b, p)) {
-                        p++;
+                    if (a.counters != null && b.counters != null) {
+                        p = dotPrefix(a, b, m);
+                    } else {
+                        while (p < m && sameAt(a, p, b, p)) {
+                            p++;
+                        }
+                    }
+                    while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
+                        s++;
                     }
                 }
-                while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
-                    s++;
-                }
-                while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
-                    p--;
-                }
-                while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
-                        || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
-                    s--;
-                }
+                p = trimPrefix(a, b, p);
+                s = trimSuffix(a, b, s);
                 if (p + s < an || p + s < bn) {
                     // Only the middle goes through the run; a's prefix and suffix are copied in bulk below.
                     out = run(depth);
@@ -2214,49 +2288,127 @@ public final class HashTrie<K, V> {
             }
             Node r = new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
             if (carry) {
-                carryMergedLocal(r, a, localLo, localHi, opaque, kidsLocal, out, p, an - s);
+                carryMergedLocal(r, a, b, localLo, localHi, opaque, kidsLocal, out, p, s);
             }
             return r;
         }
 
+        /** The prefix {@code p} shortened so that it does not cut a run of equal sort keys on either side. */
+        private static int trimPrefix(Node a, Node b, int p) {
+            int an = a.keys.length;
+            int bn = b.keys.length;
+            while (p > 0 && ((p < an && a.keys[p] == a.keys[p - 1]) || (p < bn && b.keys[p] == b.keys[p - 1]))) {
+                p--;
+            }
+            return p;
+        }
+
+        /** The suffix {@code s} shortened likewise. */
+        private static int trimSuffix(Node a, Node b, int s) {
+            int an = a.keys.length;
+            int bn = b.keys.length;
+            while (s > 0 && ((an - s > 0 && a.keys[an - s] == a.keys[an - s - 1])
+                    || (bn - s > 0 && b.keys[bn - s] == b.keys[bn - s - 1]))) {
+                s--;
+            }
+            return s;
+        }
+
+        /** The length of the common prefix of two (sort key, two-lane tag) sequences, at most {@code m}. */
+        private static int flatPrefix(int[] ka, long[] ta, int[] kb, long[] tb, int m) {
+            int k = Arrays.mismatch(ka, 0, m, kb, 0, m);
+            int limit = k < 0 ? m : k;
+            int t = Arrays.mismatch(ta, 0, 2 * limit, tb, 0, 2 * limit);
+            return t < 0 ? limit : t >>> 1;
+        }
+
         /**
-         * Gives {@code r}, built by {@link #mergeSameShape} from {@code a}, its local digest now:
-         * {@code [lo, hi]} is a's with the changed children's digests in place of a's (whose
-         * copies, updated, are {@code kidsLocal}); less a's inline entries {@code [from, to)} that
-         * the run {@code out} (null if none) replaced, plus those. Entries the run kept as they
-         * were (the same objects at the same sort key) cancel out unhashed, so this costs a hash
-         * of each entry that changed, where leaving it to the next comparison would hash every
-         * entry of {@code r}; and a merged replica is usually joined again.
+         * Gives {@code r}, built by {@link #mergeSameShape} from {@code a} and {@code b}, its
+         * local digest now: {@code [lo, hi]} is a's with the changed children's digests in place
+         * of a's (whose copies, updated, are {@code kidsLocal}); less a's inline entries in its
+         * middle {@code [p, an - s)}, which the run {@code out} (null if none) replaced, plus
+         * those. An entry's digest is read from its node's tags where it has them (an entry of
+         * the run that is a's or b's: the same objects), else hashed; so this hashes at most the
+         * entries of the middles, and none in a map's join that keeps one side's entries, where
+         * leaving it to the next comparison would hash every entry of {@code r}. A merged replica
+         * is usually joined again.
          */
-        private static void carryMergedLocal(Node r, Node a, long lo, long hi, boolean opaque, long[] kidsLocal,
-                Run out, int from, int to) {
+        private static void carryMergedLocal(Node r, Node a, Node b, long lo, long hi, boolean opaque,
+                long[] kidsLocal, Run out, int p, int s) {
+            int an = a.keys.length;
+            int rn = r.keys.length;
+            long[] aTags = a.knownTags();
+            long[] rTags = out == null ? aTags : null; // the same inline entries as a's
             if (out != null) {
-                int i = from;
-                int j = 0;
-                while (i < to || j < out.n) {
-                    int c = i >= to ? 1 : j >= out.n ? -1 : Integer.compare(a.keys[i], out.keys[j]);
-                    if (c == 0 && a.kv[2 * i] == out.kv[2 * j] && a.kv[2 * i + 1] == out.kv[2 * j + 1]
-                            && a.counter(i) == out.counters[j]) {
-                        i++;
-                        j++;
-                        continue;
+                long[] bTags = b.knownTags();
+                int aTo = an - s;
+                int bTo = b.keys.length - s;
+                if (r.counters == null && rn > 0 && (aTags != null || p + s == 0)) {
+                    rTags = new long[2 * rn];
+                    if (p + s > 0) {
+                        System.arraycopy(aTags, 0, rTags, 0, 2 * p);
+                        System.arraycopy(aTags, 2 * aTo, rTags, 2 * (rn - s), 2 * s);
                     }
-                    if (c <= 0) {
+                }
+                for (int i = p; i < aTo; i++) {
+                    if (aTags != null) {
+                        lo -= aTags[2 * i];
+                        hi -= aTags[2 * i + 1];
+                    } else {
                         LocalDigest d = LocalDigest.ofEntry(a.kv[2 * i], a.kv[2 * i + 1], a.counter(i));
                         lo -= d.lo;
                         hi -= d.hi;
+                    }
+                }
+                int i = p;
+                int k = p;
+                for (int j = 0; j < out.n; j++) {
+                    int sk = out.keys[j];
+                    while (i < aTo && a.keys[i] < sk) {
                         i++;
+                    }
+                    while (k < bTo && b.keys[k] < sk) {
+                        k++;
+                    }
+                    long dLo;
+                    long dHi;
+                    if (aTags != null && i < aTo && sameStored(a, i, out, j)) {
+                        dLo = aTags[2 * i];
+                        dHi = aTags[2 * i + 1];
+                        i++;
+                    } else if (bTags != null && k < bTo && sameStored(b, k, out, j)) {
+                        dLo = bTags[2 * k];
+                        dHi = bTags[2 * k + 1];
+                        k++;
                     } else {
                         LocalDigest d = LocalDigest.ofEntry(out.kv[2 * j], out.kv[2 * j + 1], out.counters[j]);
-                        lo += d.lo;
-                        hi += d.hi;
+                        dLo = d.lo;
+                        dHi = d.hi;
                         // A removed opaque entry may leave the flag set: a spare verification, never a wrong skip.
                         opaque |= d.opaque;
-                        j++;
+                    }
+                    lo += dLo;
+                    hi += dHi;
+                    if (rTags != null) {
+                        rTags[2 * (p + j)] = dLo;
+                        rTags[2 * (p + j) + 1] = dHi;
                     }
                 }
             }
-            r.setKnownLocal(lo, hi, opaque, kidsLocal);
+            r.setKnownLocal(lo, hi, opaque, kidsLocal, rTags);
+        }
+
+        /**
+         * Whether node {@code n}'s entry {@code i} is the run's entry {@code j}: same sort key, the
+         * same value object and counter, and equal keys (a merge may pair a's key with b's value;
+         * equal keys hash alike, so the entry's digest is the same).
+         */
+        private static boolean sameStored(Node n, int i, Run out, int j) {
+            if (n.keys[i] != out.keys[j] || n.kv[2 * i + 1] != out.kv[2 * j + 1] || n.counter(i) != out.counters[j]) {
+                return false;
+            }
+            Object k = n.kv[2 * i];
+            return k == out.kv[2 * j] || k.equals(out.kv[2 * j]);
         }
 
         /**

@@ -2,6 +2,7 @@ package io.converge.crdt.causal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,5 +54,14 @@ class ReplicaIdTest {
     void longIdsSharingAPrefixCompareByTheirTail() {
         assertTrue(ReplicaId.of("node-0000001").compareTo(ReplicaId.of("node-0000002")) < 0);
         assertTrue(ReplicaId.of("node-000000").compareTo(ReplicaId.of("node-0000001")) < 0);
+    }
+
+    @Example
+    void anIdDecodedFromAPeerIsTheInstanceThisJvmAlreadyHolds() {
+        ReplicaId local = ReplicaId.of("node-canonical-" + System.nanoTime());
+        assertSame(local, ReplicaId.fromBytes(local.toBytes()), "so that comparing dots is a reference check");
+        assertSame(local, ReplicaId.of(new String(local.name().toCharArray())));
+        ReplicaId fresh = ReplicaId.random();
+        assertSame(fresh, ReplicaId.of(fresh.name()));
     }
 }
