@@ -2069,7 +2069,9 @@ public final class HashTrie<K, V> {
                     boolean[] flags = sameFlags[depth];
                     flags[0] = sameAsA;
                     flags[1] = sameAsB;
-                    long delta = mergeGroups(out, a, ai, aTo, b, bi, bTo, flags);
+                    long delta = skipEqual && sameGroup(a, ai, aTo, b, bi, bTo)
+                            ? keepGroup(out, a, ai, aTo, b, bi, flags)
+                            : mergeGroups(out, a, ai, aTo, b, bi, bTo, flags);
                     sameAsA = flags[0];
                     sameAsB = flags[1];
                     int produced = out.n - start;
@@ -2291,6 +2293,50 @@ public final class HashTrie<K, V> {
                 carryMergedLocal(r, a, b, localLo, localHi, opaque, kidsLocal, out, p, s);
             }
             return r;
+        }
+
+        /**
+         * Whether a's inline group {@code [ai, aTo)} and b's {@code [bi, bTo)} certainly hold the
+         * same entries, judged from flat arrays only: the same sort keys, and the same dots (dot
+         * nodes, {@link #dotsIdentify}) or the same keyed entry digests (nodes with tags); false
+         * when that cannot be told cheaply. A node whose shape differs from the other side's
+         * takes the general walk, and most of its groups are equal.
+         */
+        private boolean sameGroup(Node a, int ai, int aTo, Node b, int bi, int bTo) {
+            int n = aTo - ai;
+            if (n != bTo - bi || n == 0
+                    || Arrays.mismatch(a.keys, ai, aTo, b.keys, bi, bTo) >= 0) {
+                return false;
+            }
+            if (a.counters != null && b.counters != null) {
+                if (!dotsIdentify) {
+                    return false;
+                }
+                for (int i = 0; i < n; i++) {
+                    long c = a.counters[ai + i];
+                    Object sa = a.kv[2 * (ai + i) + 1];
+                    Object sb = b.kv[2 * (bi + i) + 1];
+                    if (c == 0 || c != b.counters[bi + i] || sa != sb && !sa.equals(sb)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            long[] ta = a.counters == null ? a.knownTags() : null;
+            long[] tb = ta != null && b.counters == null ? b.knownTags() : null;
+            return tb != null && Arrays.mismatch(ta, 2 * ai, 2 * aTo, tb, 2 * bi, 2 * bTo) < 0;
+        }
+
+        /** Keeps a's group {@code [ai, aTo)}, equal in content to b's from {@code bi} ({@link #sameGroup}); no digest change. */
+        private static long keepGroup(Run out, Node a, int ai, int aTo, Node b, int bi, boolean[] flags) {
+            for (int i = ai; i < aTo; i++) {
+                out.add(a.keys[i], a.kv[2 * i], a.kv[2 * i + 1], a.counter(i));
+                int j = bi + i - ai;
+                if (a.kv[2 * i] != b.kv[2 * j] || a.kv[2 * i + 1] != b.kv[2 * j + 1]) {
+                    flags[1] = false;
+                }
+            }
+            return 0;
         }
 
         /** The prefix {@code p} shortened so that it does not cut a run of equal sort keys on either side. */
