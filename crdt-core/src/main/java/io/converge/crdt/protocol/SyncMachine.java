@@ -593,7 +593,7 @@ public final class SyncMachine {
             ReplicaId origin, long expiresAt, long bytes) {
         // Measured before anything changes: the buffer is bounded in these bytes.
         long size = bytes >= 0 ? bytes : sizer.bytes(key, delta);
-        expiresAt = keys.put(key, before, after, expiresAt);
+        expiresAt = keys.put(key, after, expiresAt);
         long seq = buffer.append(key, delta, origin, expiresAt, size);
         s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
@@ -777,9 +777,9 @@ public final class SyncMachine {
             return;
         }
         List<String> wanted = new ArrayList<>();
+        // One cached digest compared per offered key; only the keys that differ are requested.
         o.digests().forEach((key, digest) -> {
-            ReplicatedData<?> cur = keys.get(key);
-            if (cur == null || keys.digestOf(cur) != digest) {
+            if (!keys.holds(key, digest)) {
                 wanted.add(key);
             }
         });
@@ -1055,9 +1055,10 @@ public final class SyncMachine {
         p.unpinned = false; // it pins the buffer again, from what the transfer covers
         Map<String, Long> chunk = new HashMap<>();
         long chunkBytes = 0;
-        Iterator<Map.Entry<String, ReplicatedData<?>>> it = keys.entries().iterator();
+        // O(keys) lookups: each key's digest was taken when its state was stored (KeyStates).
+        Iterator<Map.Entry<String, KeyStates.Held>> it = keys.entries().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, ReplicatedData<?>> e = it.next();
+            Map.Entry<String, KeyStates.Held> e = it.next();
             long b = keyBytes(e.getKey()) + 8;
             if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
@@ -1066,7 +1067,7 @@ public final class SyncMachine {
                 chunk = new HashMap<>();
                 chunkBytes = 0;
             }
-            chunk.put(e.getKey(), keys.digestOf(e.getValue()));
+            chunk.put(e.getKey(), e.getValue().digest());
             chunkBytes += b;
         }
         send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk, t.nextSeq()));
