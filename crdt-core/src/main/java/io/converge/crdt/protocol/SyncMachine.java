@@ -1053,7 +1053,8 @@ public final class SyncMachine {
         PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, buffer.next(), s.now);
         p.out = t;
         p.unpinned = false; // it pins the buffer again, from what the transfer covers
-        Map<String, Long> chunk = new HashMap<>();
+        // Built in key order, as the offer keeps it: the offer then copies it without sorting again.
+        Map<String, Long> chunk = new TreeMap<>();
         long chunkBytes = 0;
         // O(keys) lookups: each key's digest was taken when its state was stored (KeyStates).
         Iterator<Map.Entry<String, KeyStates.Held>> it = keys.entries().iterator();
@@ -1064,7 +1065,7 @@ public final class SyncMachine {
                     || chunkBytes + b > config.maxMessageBytes())) {
                 send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk, t.nextSeq()));
                 t.offerChunks++;
-                chunk = new HashMap<>();
+                chunk = new TreeMap<>();
                 chunkBytes = 0;
             }
             chunk.put(e.getKey(), e.getValue().digest());
