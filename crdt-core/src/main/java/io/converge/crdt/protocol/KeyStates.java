@@ -18,6 +18,14 @@ import java.util.function.ToLongFunction;
  * and a digest of the whole store kept up to date in O(1) per change. Keys iterate in the order
  * they were first written (so offers list them alike in every JVM). Confined to the machine.
  *
+ * <h2>Per-key digests</h2>
+ * Each key's state is held with its digest, computed once when the state is stored. A transfer
+ * offers every key's digest and its receiver compares every offered one, so without the cache
+ * each transfer would digest the whole store twice (a built-in digest reads the state's
+ * context, a user type's default one its {@code hashCode}, which may walk the whole value); with
+ * it, offering and comparing cost a lookup per key, and only a changed key is digested again.
+ * States are immutable, so a digest once taken stays right.
+ *
  * <h2>The dot floor</h2>
  * A dot is minted once (crdt.md §2), but an expired key keeps nothing, so its next life would
  * start from the type's empty value and mint {@code (self, 1)} again, a dot that a peer which has
@@ -35,7 +43,7 @@ import java.util.function.ToLongFunction;
  */
 final class KeyStates {
     private final ToLongFunction<ReplicatedData<?>> digester;
-    private final Map<String, ReplicatedData<?>> states = new LinkedHashMap<>();
+    private final Map<String, Held> states = new LinkedHashMap<>();
     /** Expiry (epoch ms) of the keys that have a time to live. */
     private final Map<String, Long> expiries = new HashMap<>();
     /** (expiry, key) in expiry order; entries made stale by a renewal are skipped when polled. */
@@ -44,6 +52,10 @@ final class KeyStates {
     private final ReplicaId self;
     /** The highest counter of {@code self} in a state dropped or restored with an expiry; never lower. */
     private long floor;
+
+    /** A key's state and its digest ({@code digester} of the state), taken when it was stored. */
+    record Held(ReplicatedData<?> state, long digest) {
+    }
 
     private record Expiry(long at, String key) implements Comparable<Expiry> {
         @Override
@@ -67,8 +79,9 @@ final class KeyStates {
         }
         this.floor = restoredFloor;
         new TreeMap<>(restored).forEach((k, v) -> {
-            states.put(k, v);
-            digest += keyDigest(k, v);
+            Held h = new Held(v, digester.applyAsLong(v));
+            states.put(k, h);
+            digest += keyDigest(k, h.digest());
             if (restoredExpiries.getOrDefault(k, 0L) > 0) {
                 raiseFloor(v); // a key that may be dropped, or was while the node was down
             }
@@ -82,7 +95,8 @@ final class KeyStates {
     }
 
     ReplicatedData<?> get(String key) {
-        return states.get(key);
+        Held h = states.get(key);
+        return h == null ? null : h.state();
     }
 
     int size() {
@@ -93,8 +107,9 @@ final class KeyStates {
         return java.util.Collections.unmodifiableSet(states.keySet());
     }
 
-    Iterable<Map.Entry<String, ReplicatedData<?>>> entries() {
-        return states.entrySet();
+    /** Every key with its state and digest, in the order the keys were first written. */
+    Iterable<Map.Entry<String, Held>> entries() {
+        return java.util.Collections.unmodifiableMap(states).entrySet();
     }
 
     /** Digest of the whole store: equal on replicas holding equal states. */
@@ -102,9 +117,10 @@ final class KeyStates {
         return digest;
     }
 
-    /** The digest of one state, as offers carry it. */
-    long digestOf(ReplicatedData<?> state) {
-        return digester.applyAsLong(state);
+    /** Whether {@code key} is held with a state of digest {@code digest}, as an offer carries it. */
+    boolean holds(String key, long digest) {
+        Held h = states.get(key);
+        return h != null && h.digest() == digest;
     }
 
     /** When {@code key} expires (epoch ms), 0 if it has no time to live. */
@@ -126,10 +142,11 @@ final class KeyStates {
     }
 
     /**
-     * Stores {@code after} for {@code key} (whose state was {@code before}, null if new) and
-     * extends its expiry to {@code expiresAt} if later; returns the key's expiry now (0 if none).
+     * Stores {@code after} for {@code key} and extends its expiry to {@code expiresAt} if later;
+     * returns the key's expiry now (0 if none). Digests {@code after} once, unless it is the state
+     * already held.
      */
-    long put(String key, ReplicatedData<?> before, ReplicatedData<?> after, long expiresAt) {
+    long put(String key, ReplicatedData<?> after, long expiresAt) {
         long effective;
         if (extendsExpiry(key, expiresAt)) {
             expiries.put(key, expiresAt);
@@ -138,11 +155,14 @@ final class KeyStates {
         } else {
             effective = expiryOf(key);
         }
-        states.put(key, after);
-        if (before != null) {
-            digest -= keyDigest(key, before);
+        Held old = states.get(key);
+        // A lease renewal stores the same state again: its digest is known.
+        long d = old != null && old.state() == after ? old.digest() : digester.applyAsLong(after);
+        states.put(key, new Held(after, d));
+        if (old != null) {
+            digest -= keyDigest(key, old.digest());
         }
-        digest += keyDigest(key, after);
+        digest += keyDigest(key, d);
         return effective;
     }
 
@@ -155,10 +175,10 @@ final class KeyStates {
                 continue; // renewed since: a later entry stands for it
             }
             expiries.remove(e.key());
-            ReplicatedData<?> old = states.remove(e.key());
+            Held old = states.remove(e.key());
             if (old != null) {
-                raiseFloor(old);
-                digest -= keyDigest(e.key(), old);
+                raiseFloor(old.state());
+                digest -= keyDigest(e.key(), old.digest());
                 dropped.add(e.key());
             }
         }
@@ -198,8 +218,8 @@ final class KeyStates {
         return e != null && e > 0 && e <= now;
     }
 
-    private long keyDigest(String key, ReplicatedData<?> state) {
-        long h = key.hashCode() * 0x9E3779B97F4A7C15L + digester.applyAsLong(state);
+    private static long keyDigest(String key, long stateDigest) {
+        long h = key.hashCode() * 0x9E3779B97F4A7C15L + stateDigest;
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         return h ^ (h >>> 29);

@@ -23,11 +23,20 @@ public sealed interface Message {
     /**
      * An unmodifiable copy of {@code m} iterated in key order: a message's maps iterate alike in
      * every JVM (unlike {@code Map.copyOf}), so a machine fed the same messages takes the same
-     * steps wherever it runs.
+     * steps wherever it runs. A {@link java.util.TreeMap} in natural order (as the machine builds
+     * offer chunks) is copied in linear time, without sorting again: a full-state offer carries
+     * every key of the store.
      */
     private static <V> Map<String, V> sorted(Map<String, V> m) {
-        java.util.TreeMap<String, V> copy = new java.util.TreeMap<>();
-        m.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+        java.util.TreeMap<String, V> copy;
+        if (m instanceof java.util.TreeMap<String, V> t && t.comparator() == null) {
+            // A TreeMap holds no null key in natural order; its values may still be null.
+            copy = new java.util.TreeMap<>(t);
+            copy.values().forEach(v -> Objects.requireNonNull(v, "value"));
+        } else {
+            copy = new java.util.TreeMap<>();
+            m.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+        }
         return java.util.Collections.unmodifiableSortedMap(copy);
     }
 

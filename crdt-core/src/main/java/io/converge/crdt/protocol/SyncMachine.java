@@ -57,7 +57,11 @@ import java.util.function.ToLongFunction;
  * per-key digests in bounded chunks; it {@link Message.Request}s only the keys whose digest
  * differs, receives their states in bounded {@link Message.States} chunks, joins them (each
  * key's state is complete, so chunks can be joined one by one) and acknowledges the offer's
- * position. Two replicas that already agree exchange digests only.
+ * position. Two replicas that already agree exchange digests only. Cost: the offer is O(keys),
+ * a digest lookup and about the key's name plus 8 bytes per key (each digest is taken once, when
+ * the key's state is stored, so a transfer digests nothing); requests, states, joins and records
+ * are O(keys that differ). The offer grows with the store, not with the difference: a digest
+ * tree over the keys would make it O(differences × log keys) at the price of round trips.
  *
  * <h2>Time to live, without tombstones</h2>
  * A key updated with a time to live carries its expiry (the latest update's time plus the TTL;
@@ -593,7 +597,7 @@ public final class SyncMachine {
             ReplicaId origin, long expiresAt, long bytes) {
         // Measured before anything changes: the buffer is bounded in these bytes.
         long size = bytes >= 0 ? bytes : sizer.bytes(key, delta);
-        expiresAt = keys.put(key, before, after, expiresAt);
+        expiresAt = keys.put(key, after, expiresAt);
         long seq = buffer.append(key, delta, origin, expiresAt, size);
         s.persists.add(new Output.Persist(seq, key, delta, expiresAt));
         s.changes.add(new Output.Change(key, Optional.ofNullable(before), after, delta,
@@ -777,9 +781,9 @@ public final class SyncMachine {
             return;
         }
         List<String> wanted = new ArrayList<>();
+        // One cached digest compared per offered key; only the keys that differ are requested.
         o.digests().forEach((key, digest) -> {
-            ReplicatedData<?> cur = keys.get(key);
-            if (cur == null || keys.digestOf(cur) != digest) {
+            if (!keys.holds(key, digest)) {
                 wanted.add(key);
             }
         });
@@ -1053,20 +1057,22 @@ public final class SyncMachine {
         PeerState.Outbound.Transfer t = new PeerState.Outbound.Transfer(++transferIds, buffer.next(), s.now);
         p.out = t;
         p.unpinned = false; // it pins the buffer again, from what the transfer covers
-        Map<String, Long> chunk = new HashMap<>();
+        // Built in key order, as the offer keeps it: the offer then copies it without sorting again.
+        Map<String, Long> chunk = new TreeMap<>();
         long chunkBytes = 0;
-        Iterator<Map.Entry<String, ReplicatedData<?>>> it = keys.entries().iterator();
+        // O(keys) lookups: each key's digest was taken when its state was stored (KeyStates).
+        Iterator<Map.Entry<String, KeyStates.Held>> it = keys.entries().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, ReplicatedData<?>> e = it.next();
+            Map.Entry<String, KeyStates.Held> e = it.next();
             long b = keyBytes(e.getKey()) + 8;
             if (!chunk.isEmpty() && (chunk.size() == config.maxEntriesPerMessage()
                     || chunkBytes + b > config.maxMessageBytes())) {
                 send(s, to, p, new Message.Offer(t.id(), t.upTo(), false, chunk, t.nextSeq()));
                 t.offerChunks++;
-                chunk = new HashMap<>();
+                chunk = new TreeMap<>();
                 chunkBytes = 0;
             }
-            chunk.put(e.getKey(), keys.digestOf(e.getValue()));
+            chunk.put(e.getKey(), e.getValue().digest());
             chunkBytes += b;
         }
         send(s, to, p, new Message.Offer(t.id(), t.upTo(), true, chunk, t.nextSeq()));

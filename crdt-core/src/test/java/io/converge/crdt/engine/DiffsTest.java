@@ -3,6 +3,7 @@ package io.converge.crdt.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.converge.crdt.AWLWWMap;
+import io.converge.crdt.ORMap;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.causal.HlcTimestamp;
 import io.converge.crdt.causal.HybridLogicalClock;
@@ -17,9 +18,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Changes between two full states (no keyed delta) of sets and LWW maps come from a walk of the
- * entries that differ ({@code HashTrie.forEachDifference}); they must be exactly the changes, also
- * when the two states share no object (one decoded from the other's encoding).
+ * Changes between two full states (no keyed delta, or a keyed one that names every item, as a
+ * transfer delivers) of sets and maps come from a walk of the entries that differ
+ * ({@code HashTrie.forEachDifference}); they must be exactly the changes, also when the two
+ * states share no object (one decoded from the other's encoding).
  */
 class DiffsTest {
     private static final ReplicaId A = ReplicaId.of("a");
@@ -67,5 +69,35 @@ class DiffsTest {
         Set<Change> expected = Set.of(new Change.Updated("k7", "v7", "changed"), new Change.Removed("k9", "v9"),
                 new Change.Added("fresh", "x"));
         assertEquals(expected, new HashSet<>(Diffs.between(before, after, null)));
+    }
+
+    @Test
+    void aKeyedFullSetStateAsATransferDeliversItGivesExactlyTheChanges() {
+        ORSet<String> before = ORSet.empty();
+        for (int i = 0; i < 20_000; i++) {
+            before = before.join(before.add(A, "e" + i));
+        }
+        // Built by mutators and joins, the peer's state is keyed: its names are all its elements.
+        ORSet<String> peer = before.join(before.add(B, "new")).join(before.remove("e77"));
+        ORSet<String> after = before.join(peer);
+        Set<Change> expected = Set.of(new Change.Added("new", "new"), new Change.Removed("e77", "e77"));
+        List<Change> changes = Diffs.between(before, after, peer);
+        assertEquals(expected, new HashSet<>(changes));
+        assertEquals(expected.size(), changes.size());
+    }
+
+    @Test
+    void aFullMapOfSetsStateReportsOnlyTheNestedValueThatChangedNotEveryKeyUnderTheNewContext() {
+        ORMap<String, ORSet<String>> before = ORMap.empty(ORSet.<String>empty());
+        for (int i = 0; i < 100; i++) {
+            before = before.join(before.apply("k" + i, s -> s.add(A, "e")));
+        }
+        ORMap<String, ORSet<String>> peer = before.join(before.apply("k5", s -> s.add(B, "x")));
+        ORMap<String, ORSet<String>> after = before.join(peer);
+        for (ORMap<String, ORSet<String>> delta : java.util.Arrays.asList(null, peer)) {
+            List<Change> changes = Diffs.between(before, after, delta);
+            assertEquals(List.of(new Change.Updated("k5", before.get("k5").orElseThrow(),
+                    after.get("k5").orElseThrow())), changes, "delta " + (delta == null ? "none" : "the peer's state"));
+        }
     }
 }
