@@ -2156,18 +2156,18 @@ public final class HashTrie<K, V> {
                     if (res == null || res.size <= BUCKET) {
                         if (res != ac) {
                             if (newKids == null) {
-                                newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
+                                newKids = a.kv.clone();
                             }
-                            newKids[c] = res;
+                            newKids[2 * an + c] = res;
                         }
                         return handOver(a, depth, merged, newKids);
                     }
                     if (res != ac) {
                         if (newKids == null) {
-                            newKids = Arrays.copyOfRange(a.kv, 2 * an, a.kv.length);
+                            newKids = a.kv.clone(); // the result's slots, if its inline entries stay a's
                             kidsLocal = carry ? kidsLocal.clone() : null;
                         }
-                        newKids[c] = res;
+                        newKids[2 * an + c] = res;
                         byte rf = res.localFlags;
                         if (carry && rf != 0) {
                             localLo += res.localLo - kidsLocal[2 * c];
@@ -2206,13 +2206,14 @@ public final class HashTrie<K, V> {
                 } else {
                     if (a.counters != null && b.counters != null) {
                         p = dotPrefix(a, b, m);
+                        s = dotSuffix(a, b, m - p);
                     } else {
                         while (p < m && sameAt(a, p, b, p)) {
                             p++;
                         }
-                    }
-                    while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
-                        s++;
+                        while (s < m - p && sameAt(a, an - 1 - s, b, bn - 1 - s)) {
+                            s++;
+                        }
                     }
                 }
                 p = trimPrefix(a, b, p);
@@ -2236,7 +2237,7 @@ public final class HashTrie<K, V> {
             if (inlineSameAsB && sameObjects(a, b, 0, p, 0) && sameObjects(a, b, an - s, an, bn - an)) {
                 boolean isB = true;
                 for (int c = 2 * bn; c < b.kv.length && isB; c++) {
-                    isB = (newKids != null ? newKids[c - 2 * bn] : a.kv[2 * an + c - 2 * bn]) == b.kv[c];
+                    isB = (newKids != null ? newKids : a.kv)[2 * an + c - 2 * bn] == b.kv[c];
                 }
                 if (isB) {
                     return b;
@@ -2279,14 +2280,9 @@ public final class HashTrie<K, V> {
                 System.arraycopy(a.kv, 0, kv, 0, 2 * p);
                 System.arraycopy(out.kv, 0, kv, 2 * p, 2 * mid);
                 System.arraycopy(a.kv, 2 * (an - s), kv, 2 * (p + mid), 2 * s);
+                System.arraycopy(newKids != null ? newKids : a.kv, 2 * an, kv, 2 * n, a.kv.length - 2 * an);
             } else {
-                kv = new Object[a.kv.length];
-                System.arraycopy(a.kv, 0, kv, 0, 2 * an);
-            }
-            if (newKids != null) {
-                System.arraycopy(newKids, 0, kv, 2 * n, newKids.length);
-            } else {
-                System.arraycopy(a.kv, 2 * an, kv, 2 * n, a.kv.length - 2 * an);
+                kv = newKids; // a's inline entries, the merged children: never null here (else a was returned)
             }
             Node r = new Node(dataMap, a.nodeMap, ks, kv, cs, size, digest);
             if (carry) {
@@ -2501,6 +2497,26 @@ public final class HashTrie<K, V> {
             return map;
         }
 
+        /** The longest common suffix, at most {@code m} entries, of two nodes with dot counters (as {@link #dotPrefix}). */
+        private static int dotSuffix(Node a, Node b, int m) {
+            int i = a.keys.length - 1;
+            int j = b.keys.length - 1;
+            int s = 0;
+            while (s < m && a.keys[i] == b.keys[j] && a.counters[i] != 0 && a.counters[i] == b.counters[j]) {
+                s++;
+                i--;
+                j--;
+            }
+            for (int k = 0; k < s; k++) {
+                Object sa = a.kv[2 * (a.keys.length - 1 - k) + 1];
+                Object sb = b.kv[2 * (b.keys.length - 1 - k) + 1];
+                if (sa != sb && !sa.equals(sb)) {
+                    return k;
+                }
+            }
+            return s;
+        }
+
         /**
          * The longest common prefix, at most {@code m} entries, of two nodes with dot counters:
          * entries with the same sort key and the same dot ({@link #sameDot}), found by comparing
@@ -2527,7 +2543,7 @@ public final class HashTrie<K, V> {
 
         /**
          * {@link #mergeSameShape} gives the node to the general path: the children of index set
-         * {@code merged} (results in {@code newKids}, or a's where null) are left for it in
+         * {@code merged} (results in {@code newKids}, a copy of a's slots, or a's where null) are left for it in
          * {@link #premerged}.
          */
         private Node handOver(Node a, int depth, int merged, Object[] newKids) {
@@ -2540,7 +2556,7 @@ public final class HashTrie<K, V> {
                     int frag = Integer.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
                     if ((merged & (1 << i)) != 0) {
-                        done[frag] = (Node) (newKids != null ? newKids[i] : a.kv[an2 + i]);
+                        done[frag] = (Node) (newKids != null ? newKids : a.kv)[an2 + i];
                         mask |= 1 << frag;
                     }
                 }
@@ -2745,19 +2761,15 @@ public final class HashTrie<K, V> {
                     return 0;
                 }
                 flags[0] = false;
-                Object slot;
-                long ctr;
                 if (r == vb) {
-                    slot = sb;
-                    ctr = cb;
-                    if (ka != kb) {
-                        flags[1] = false;
-                    }
-                } else {
-                    slot = slotOf(r);
-                    ctr = counterOf(r);
-                    flags[1] = false;
+                    // b's entry whole, its key object too: the result may then be b's node, and
+                    // a digest carried from b's tags needs no key comparison.
+                    out.add(b.keys[j], kb, sb, cb);
+                    return entryHash(kb, sb, cb) - a.entryDigest(i);
                 }
+                Object slot = slotOf(r);
+                long ctr = counterOf(r);
+                flags[1] = false;
                 out.add(a.keys[i], ka, slot, ctr);
                 return entryHash(ka, slot, ctr) - a.entryDigest(i);
             }
