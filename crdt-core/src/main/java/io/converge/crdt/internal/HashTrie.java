@@ -27,7 +27,8 @@ import java.util.function.BiPredicate;
  *       groups become a child. Nodes therefore hold a dozen entries or more rather than two or three, and
  *       a value that is a {@link Dot} is stored unboxed (its replica in the value slot, its
  *       counter in a parallel {@code long[]}): an element of an OR-Set costs about 28 bytes
- *       besides the element itself.
+ *       besides the element itself. A node of other values keeps each entry's keyed digest
+ *       (16 bytes) once its digest is known, so that joins compare flat arrays there too.
  * </ul>
  *
  * <h2>Layout</h2> A node at depth {@code d} looks at hash bits {@code [5d, 5d + 5)} (the
