@@ -453,7 +453,10 @@ public final class JGroupsTransport implements FrameTransport {
          * Runs on a {@code ForkChannel} of an existing, connected channel (Infinispan, WildFly,
          * Keycloak) instead of a channel of its own: {@code FORK} is added on top of its stack if
          * absent, the fork is named by the cluster name, and the stack settings here are ignored
-         * (TLS too: the main channel's transport decides).
+         * (TLS too: the main channel's transport decides). Put {@code FORK} in the channel's
+         * configuration on every member: one added when the transport starts exists only from
+         * then on, and a member without it hands the frames of members that started earlier to
+         * the application's receiver (a WARN says so).
          * Closing the transport closes only the fork. Default: own channel.
          */
         public Builder forkOf(JChannel main) {

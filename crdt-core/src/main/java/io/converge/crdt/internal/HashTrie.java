@@ -2078,6 +2078,9 @@ public final class HashTrie<K, V> {
                     int produced = out.n - start;
                     if (produced > BUCKET) {
                         Node child = out.build(start, out.n, shift + BITS);
+                        if (a != null && a.localFlags != 0) {
+                            child.localFlags(); // a few entries, hashed now so that the parent can carry its digest
+                        }
                         out.truncate(start);
                         children[frag] = child;
                         nodeMap |= bit;
@@ -2105,7 +2108,9 @@ public final class HashTrie<K, V> {
             if (size == 0) {
                 return null;
             }
-            return assemble(out, children, dataMap, nodeMap, size, digest);
+            Node r = assemble(out, children, dataMap, nodeMap, size, digest);
+            carryWalkedLocal(r, a, b);
+            return r;
         }
 
         /**
@@ -2439,6 +2444,102 @@ public final class HashTrie<K, V> {
                 }
             }
             r.setKnownLocal(lo, hi, opaque, kidsLocal, rTags);
+        }
+
+        /**
+         * Gives {@code r}, laid out by the general walk from {@code a} and {@code b} (either may be
+         * null), its local digest now if {@code a}'s and every child's of {@code r} are known:
+         * a's inline share, less a's inline entries that {@code r} does not hold as they are,
+         * plus {@code r}'s that are not a's, plus {@code r}'s children's. Entries are matched by
+         * sort key and object, so only entries the merge changed are hashed, and none whose digest
+         * b's tags hold. Else left unknown, for the next comparison to compute.
+         */
+        private static void carryWalkedLocal(Node r, Node a, Node b) {
+            if (r == null || a == null || a.localFlags == 0 || r.seps != null) {
+                return;
+            }
+            int rn = r.keys.length;
+            int kids = r.kv.length - 2 * rn;
+            long[] kidsLocal = kids > 0 ? new long[2 * kids] : null;
+            long lo = a.localLo;
+            long hi = a.localHi;
+            boolean opaque = (a.localFlags & Node.OPAQUE) != 0;
+            if (a.childLocal != null) {
+                for (int i = 0; i < a.childLocal.length; i += 2) {
+                    lo -= a.childLocal[i];
+                    hi -= a.childLocal[i + 1];
+                }
+            }
+            for (int c = 0; c < kids; c++) {
+                Node child = (Node) r.kv[2 * rn + c];
+                byte f = child.localFlags;
+                if (f == 0) {
+                    return;
+                }
+                kidsLocal[2 * c] = child.localLo;
+                kidsLocal[2 * c + 1] = child.localHi;
+                lo += child.localLo;
+                hi += child.localHi;
+                opaque |= (f & Node.OPAQUE) != 0;
+            }
+            int an = a.keys.length;
+            long[] aTags = a.knownTags();
+            long[] bTags = b == null ? null : b.knownTags();
+            int bn = b == null ? 0 : b.keys.length;
+            long[] rTags = r.counters == null && rn > 0 ? new long[2 * rn] : null;
+            int i = 0;
+            int k = 0;
+            for (int j = 0; j < rn; j++) {
+                int sk = r.keys[j];
+                while (i < an && a.keys[i] < sk) {
+                    LocalDigest d = entryLocal(a, i, aTags);
+                    lo -= d.lo;
+                    hi -= d.hi;
+                    i++;
+                }
+                while (k < bn && b.keys[k] < sk) {
+                    k++;
+                }
+                if (i < an && a.keys[i] == sk && a.kv[2 * i] == r.kv[2 * j] && a.kv[2 * i + 1] == r.kv[2 * j + 1]
+                        && a.counter(i) == r.counter(j)) {
+                    // a's entry kept: its share stays in the sum.
+                    if (rTags != null) {
+                        LocalDigest d = entryLocal(a, i, aTags);
+                        rTags[2 * j] = d.lo;
+                        rTags[2 * j + 1] = d.hi;
+                    }
+                    i++;
+                    continue;
+                }
+                LocalDigest d;
+                if (bTags != null && k < bn && b.keys[k] == sk && b.kv[2 * k + 1] == r.kv[2 * j + 1]
+                        && b.counter(k) == r.counter(j)
+                        && (b.kv[2 * k] == r.kv[2 * j] || b.kv[2 * k].equals(r.kv[2 * j]))) {
+                    d = new LocalDigest(bTags[2 * k], bTags[2 * k + 1], false);
+                    k++;
+                } else {
+                    d = LocalDigest.ofEntry(r.kv[2 * j], r.kv[2 * j + 1], r.counter(j));
+                }
+                lo += d.lo;
+                hi += d.hi;
+                opaque |= d.opaque;
+                if (rTags != null) {
+                    rTags[2 * j] = d.lo;
+                    rTags[2 * j + 1] = d.hi;
+                }
+            }
+            for (; i < an; i++) {
+                LocalDigest d = entryLocal(a, i, aTags);
+                lo -= d.lo;
+                hi -= d.hi;
+            }
+            r.setKnownLocal(lo, hi, opaque, kidsLocal, rTags);
+        }
+
+        /** The local digest of node {@code n}'s entry {@code i}: from its tags if it has them, else hashed. */
+        private static LocalDigest entryLocal(Node n, int i, long[] tags) {
+            return tags != null ? new LocalDigest(tags[2 * i], tags[2 * i + 1], false)
+                    : LocalDigest.ofEntry(n.kv[2 * i], n.kv[2 * i + 1], n.counter(i));
         }
 
         /**

@@ -170,6 +170,11 @@ public final class JGroupsLink implements Receiver, AutoCloseable {
         JChannel channel;
         if (config.mainChannel() != null) {
             // A fork of the user's channel: FORK is inserted above the main stack's top if absent.
+            if (config.mainChannel().getProtocolStack().findProtocol(org.jgroups.protocols.FORK.class) == null) {
+                LOG.warn("channel of cluster {} has no FORK protocol: adding it now; until every member's"
+                        + " transport has started, members without it pass Converge's frames to the application's"
+                        + " receiver. Put FORK in the channel's configuration on every member", config.clusterName());
+            }
             channel = new ForkChannel(config.mainChannel(), "converge", config.clusterName(), true,
                     ProtocolStack.Position.ABOVE, config.mainChannel().getProtocolStack().getTopProtocol().getClass());
         } else {
