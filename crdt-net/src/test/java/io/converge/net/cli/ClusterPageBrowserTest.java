@@ -108,11 +108,11 @@ class ClusterPageBrowserTest {
         browser.switchTo().window(pageA);
         wait.withMessage("A's page is live").until(d -> "live".equals(attr(d, By.id("conn"), "data-state")));
         assertEquals("ok", write(wait, "counter", "visits", "w-delta", "5"));
-        assertEquals("5", keyValue(browser, "visits"), "A's page shows the value its write answered");
+        awaitValue(wait, "visits", "5", "A's page shows the value its write answered");
         assertEquals("ok", write(wait, "set-add", "tags", "w-element", "red"));
-        assertEquals("[\"red\"]", keyValue(browser, "tags"));
+        awaitValue(wait, "tags", "[\"red\"]", "A's page shows the set");
         assertEquals("ok", write(wait, "map-put", "config", "w-field", "owner", "w-value", "{\"team\": \"ops\", \"max\": 10}"));
-        assertEquals("{\"owner\":{\"max\":10,\"team\":\"ops\"}}", keyValue(browser, "config"));
+        awaitValue(wait, "config", "{\"owner\":{\"max\":10,\"team\":\"ops\"}}", "A's page shows the map");
 
         browser.switchTo().window(pageB);
         wait.withMessage("the counter written on A appears on B's page").until(d -> "5".equals(keyValue(d, "visits")));
@@ -125,7 +125,7 @@ class ClusterPageBrowserTest {
         assertEquals("error", write(wait, "set-add", "visits", "w-element", "x"), "a refused write shows its error");
         assertTrue(browser.findElement(By.id("write-result")).getText().contains("409 type_mismatch"),
                 browser.findElement(By.id("write-result")).getText());
-        assertEquals("5", keyValue(browser, "visits"), "the refused write changed nothing");
+        awaitValue(wait, "visits", "5", "the refused write changed nothing");
 
         b.destroyForcibly(); // SIGKILL: a crash, no goodbye
         assertTrue(b.waitFor(10, TimeUnit.SECONDS), "beta did not die within 10 s of SIGKILL");
@@ -133,7 +133,8 @@ class ClusterPageBrowserTest {
             String s = status(d, "beta"); // null while the row is re-rendered
             return "unreachable".equals(s) || "down".equals(s);
         });
-        assertEquals("up", status(browser, "alpha"));
+        // A row reads null while the table is re-rendered (beta's change redraws it): wait for it.
+        wait.withMessage("alpha stays up on its own page").until(d -> "up".equals(status(d, "alpha")));
         wait.withMessage("the change is among the recent events").until(d -> d.findElements(By.cssSelector("#events li"))
                 .stream().map(WebElement::getText).anyMatch(t -> t.contains("beta") && t.contains("unreachable")));
         screenshot("cluster-page-unreachable.png", true);
@@ -141,8 +142,9 @@ class ClusterPageBrowserTest {
         // Values are shown as text: markup in a key or an element never becomes an element.
         String markup = "<img src=x onerror=alert(1)>";
         assertEquals("ok", write(wait, "set-add", markup, "w-element", "<b>bold</b>"));
-        assertEquals("[\"<b>bold</b>\"]", keyValue(browser, markup));
-        assertEquals(markup, browser.findElement(By.cssSelector("tr[data-key='" + markup + "'] .key")).getText());
+        awaitValue(wait, markup, "[\"<b>bold</b>\"]", "markup is shown as text");
+        wait.withMessage("the key's markup is shown as text").until(
+                d -> markup.equals(text(d, "tr[data-key='" + markup + "'] .key")));
         assertTrue(browser.findElements(By.cssSelector("main img, main b")).isEmpty(), "no markup from data was parsed");
     }
 
@@ -206,6 +208,11 @@ class ClusterPageBrowserTest {
 
     private static String status(WebDriver d, String member) {
         return attr(d, By.cssSelector("tr[data-member='" + member + "'] .status"), "data-status");
+    }
+
+    /** Waits for a key's shown value: the table is redrawn on events, and a row reads null meanwhile. */
+    private static void awaitValue(WebDriverWait wait, String key, String expected, String message) {
+        wait.withMessage(message + ": " + key + " = " + expected).until(d -> expected.equals(keyValue(d, key)));
     }
 
     private static String keyValue(WebDriver d, String key) {
