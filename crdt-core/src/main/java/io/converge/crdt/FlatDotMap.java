@@ -48,12 +48,15 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
      * dots of this state's entries that the join removes. {@code this ⊔ result} equals
      * {@code this ⊔ delta}, and the result is keyed. This is what a replica buffers and forwards
      * for a received delta (crdt.md §5), so that a forwarded interval does not carry back writes
-     * its target already holds. Returns {@code delta} itself when it is not keyed, when its context
-     * covers new dots of entries it does not hold, or when there are too many dots to list.
-     * O(size of delta).
+     * its target already holds. A full state {@code delta} (a transfer's, a read's) is visited only
+     * at the keys whose entries differ from this state's ({@link HashTrie#forEachDifference}, which
+     * skips equal subtrees), so a received state that differs in 100 entries is recorded, logged
+     * and forwarded as about 100 entries, not as the whole state. Returns {@code delta} itself
+     * when its context covers new dots of entries it does not hold, or when there are too many
+     * dots to list. O(size of delta) for a keyed delta, O(differences) for a full state.
      */
     final S novelPart(S delta) {
-        if (delta.removedHints == null) {
+        if (delta.removedHints == null && (store.isEmpty() || delta == this)) {
             return delta;
         }
         CausalContext seen = context;
@@ -104,8 +107,12 @@ abstract class FlatDotMap<K, S extends FlatDotMap<K, S>> extends DotMapBase<K, S
                 novel.hints = novel.hints.put(key, Boolean.TRUE);
             }
         };
-        delta.store.forEach(visit);
-        delta.removedHints.forEach(visit);
+        if (delta.removedHints == null) {
+            store.forEachDifference(delta.store, key -> visit.accept(key, null));
+        } else {
+            delta.store.forEach(visit);
+            delta.removedHints.forEach(visit);
+        }
         // Every new dot must be an entry's: a dot added and removed before this state saw it
         // belongs to a key the result might not name.
         if (novel.entries != newDots[0] || novel.hints.size() > KEYED_LIMIT) {

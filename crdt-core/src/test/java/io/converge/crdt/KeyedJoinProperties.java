@@ -253,6 +253,14 @@ class KeyedJoinProperties {
             if (((DotMapBase<?, ?>) y).removedHints != null) {
                 assertTrue(((DotMapBase<?, ?>) novel).removedHints != null, "the novel part of a keyed delta is keyed");
             }
+            // What y's full state adds (a transfer's), found from the entries that differ.
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            S novelOfState = (S) ((FlatDotMap) fx1).novelPart((FlatDotMap) fy);
+            ((DotMapBase<?, ?>) novelOfState).checkInvariants();
+            assertEquals(reference, x.join(novelOfState), () -> "x ⊔ novelPart(x, full y) differs from x ⊔ y: "
+                    + novelOfState + "\n" + String.join("\n", trace));
+            assertEquals(reference, fx.join(novelOfState), () -> "full x ⊔ novelPart(x, full y) differs\n"
+                    + String.join("\n", trace));
         }
         return r;
     }

@@ -944,7 +944,10 @@ public final class SyncMachine {
             ReplicatedData<?> after = cur == null ? incoming : join(cur, incoming);
             long expiresAt = st.expiries().getOrDefault(e.getKey(), 0L);
             if ((after != cur && (cur == null || !after.equals(cur))) || keys.extendsExpiry(e.getKey(), expiresAt)) {
-                record(s, e.getKey(), cur, after, incoming, from, expiresAt);
+                // Record, log and forward what the state added here, found from the entries that
+                // differ: a large key that differs in a few entries is not logged whole.
+                ReplicatedData<?> novel = cur == null ? incoming : (ReplicatedData<?>) ACCESS.novelPart(cur, incoming);
+                record(s, e.getKey(), cur, after, novel, from, expiresAt);
             }
         }
         if (st.last()) {

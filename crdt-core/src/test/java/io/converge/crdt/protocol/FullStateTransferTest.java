@@ -196,4 +196,39 @@ class FullStateTransferTest {
         assertEquals(0, a.stats().peers().get(B).lag(), "b acknowledged all of a");
         assertEquals(0, b.stats().peers().get(A).lag(), "a acknowledged all of b");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aLargeKeyThatDiffersInAFewElementsIsRecordedAsThoseElementsNotWhole() {
+        // One key of 20,000 elements on both; b then added 3 and removed 2, so a receives adds and removals.
+        ORSet<String> base = ORSet.empty();
+        List<String> elements = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            elements.add("e" + i);
+        }
+        base = base.join(base.addAll(W, elements));
+        ORSet<String> newer = base;
+        for (String e : List.of("new-1", "new-2", "new-3")) {
+            newer = newer.join(newer.add(W, e));
+        }
+        for (String e : List.of("e5", "e17000")) {
+            newer = newer.join(newer.remove(e));
+        }
+        SyncMachine a = machine(A, Map.of("big", base), digestsOfA);
+        SyncMachine b = machine(B, Map.of("big", newer), digestsOfB);
+
+        meet(a, b);
+
+        assertTrue(sent.stream().anyMatch(m -> m.from().equals(B) && m.message() instanceof Message.StatePart sp
+                && sp.key().equals("big")), "b sends the key's state, in parts: it is larger than a message");
+        List<Output.Persist> persisted = new ArrayList<>();
+        outputsOfA.forEach(o -> persisted.addAll(o.persists()));
+        assertEquals(1, persisted.size(), "a records the key once");
+        ORSet<String> recorded = (ORSet<String>) persisted.get(0).delta();
+        assertEquals(Set.of("new-1", "new-2", "new-3"), recorded.value(),
+                "what a logs and forwards holds the 3 new elements, not the 20,001 of b's state");
+        assertEquals(newer.value(), base.join(recorded).value(), "and joined to a's state gives b's, removals included");
+        assertEquals(newer, base.join(recorded));
+        assertEquals(0, a.stats().peers().get(B).lag(), "b acknowledged all of a");
+    }
 }
