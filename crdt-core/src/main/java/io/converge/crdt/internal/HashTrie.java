@@ -2212,7 +2212,9 @@ public final class HashTrie<K, V> {
                 } else {
                     if (a.counters != null && b.counters != null) {
                         p = dotPrefix(a, b, m);
-                        s = dotSuffix(a, b, m - p);
+                        while (s < m - p && sameDot(a, an - 1 - s, b, bn - 1 - s)) {
+                            s++;
+                        }
                     } else {
                         while (p < m && sameAt(a, p, b, p)) {
                             p++;
@@ -2315,10 +2317,7 @@ public final class HashTrie<K, V> {
                     return false;
                 }
                 for (int i = 0; i < n; i++) {
-                    long c = a.counters[ai + i];
-                    Object sa = a.kv[2 * (ai + i) + 1];
-                    Object sb = b.kv[2 * (bi + i) + 1];
-                    if (c == 0 || c != b.counters[bi + i] || sa != sb && !sa.equals(sb)) {
+                    if (!sameDot(a, ai + i, b, bi + i)) {
                         return false;
                     }
                 }
@@ -2373,13 +2372,10 @@ public final class HashTrie<K, V> {
         /**
          * Gives {@code r}, built by {@link #mergeSameShape} from {@code a} and {@code b}, its
          * local digest now: {@code [lo, hi]} is a's with the changed children's digests in place
-         * of a's (whose copies, updated, are {@code kidsLocal}); less a's inline entries in its
-         * middle {@code [p, an - s)}, which the run {@code out} (null if none) replaced, plus
-         * those. An entry's digest is read from its node's tags where it has them (an entry of
-         * the run that is a's or b's: the same objects), else hashed; so this hashes at most the
-         * entries of the middles, and none in a map's join that keeps one side's entries, where
-         * leaving it to the next comparison would hash every entry of {@code r}. A merged replica
-         * is usually joined again.
+         * of a's (whose copies, updated, are {@code kidsLocal}), corrected by the {@link #replacement}
+         * of a's inline middle {@code [p, an - s)} by the run {@code out} (null if none). Leaving
+         * it to the next comparison would hash every entry of {@code r}; and a merged replica is
+         * usually joined again.
          */
         private static void carryMergedLocal(Node r, Node a, Node b, long lo, long hi, boolean opaque,
                 long[] kidsLocal, Run out, int p, int s) {
@@ -2388,9 +2384,7 @@ public final class HashTrie<K, V> {
             long[] aTags = a.knownTags();
             long[] rTags = out == null ? aTags : null; // the same inline entries as a's
             if (out != null) {
-                long[] bTags = b.knownTags();
                 int aTo = an - s;
-                int bTo = b.keys.length - s;
                 if (r.counters == null && rn > 0 && (aTags != null || p + s == 0)) {
                     rTags = new long[2 * rn];
                     if (p + s > 0) {
@@ -2398,50 +2392,11 @@ public final class HashTrie<K, V> {
                         System.arraycopy(aTags, 2 * aTo, rTags, 2 * (rn - s), 2 * s);
                     }
                 }
-                for (int i = p; i < aTo; i++) {
-                    if (aTags != null) {
-                        lo -= aTags[2 * i];
-                        hi -= aTags[2 * i + 1];
-                    } else {
-                        LocalDigest d = LocalDigest.ofEntry(a.kv[2 * i], a.kv[2 * i + 1], a.counter(i));
-                        lo -= d.lo;
-                        hi -= d.hi;
-                    }
-                }
-                int i = p;
-                int k = p;
-                for (int j = 0; j < out.n; j++) {
-                    int sk = out.keys[j];
-                    while (i < aTo && a.keys[i] < sk) {
-                        i++;
-                    }
-                    while (k < bTo && b.keys[k] < sk) {
-                        k++;
-                    }
-                    long dLo;
-                    long dHi;
-                    if (aTags != null && i < aTo && sameStored(a, i, out, j)) {
-                        dLo = aTags[2 * i];
-                        dHi = aTags[2 * i + 1];
-                        i++;
-                    } else if (bTags != null && k < bTo && sameStored(b, k, out, j)) {
-                        dLo = bTags[2 * k];
-                        dHi = bTags[2 * k + 1];
-                        k++;
-                    } else {
-                        LocalDigest d = LocalDigest.ofEntry(out.kv[2 * j], out.kv[2 * j + 1], out.counters[j]);
-                        dLo = d.lo;
-                        dHi = d.hi;
-                        // A removed opaque entry may leave the flag set: a spare verification, never a wrong skip.
-                        opaque |= d.opaque;
-                    }
-                    lo += dLo;
-                    hi += dHi;
-                    if (rTags != null) {
-                        rTags[2 * (p + j)] = dLo;
-                        rTags[2 * (p + j) + 1] = dHi;
-                    }
-                }
+                LocalDigest d = replacement(a, p, aTo, b, p, b.keys.length - s, out.keys, out.kv, out.counters,
+                        out.n, rTags, p);
+                lo += d.lo;
+                hi += d.hi;
+                opaque |= d.opaque;
             }
             r.setKnownLocal(lo, hi, opaque, kidsLocal, rTags);
         }
@@ -2449,10 +2404,9 @@ public final class HashTrie<K, V> {
         /**
          * Gives {@code r}, laid out by the general walk from {@code a} and {@code b} (either may be
          * null), its local digest now if {@code a}'s and every child's of {@code r} are known:
-         * a's inline share, less a's inline entries that {@code r} does not hold as they are,
-         * plus {@code r}'s that are not a's, plus {@code r}'s children's. Entries are matched by
-         * sort key and object, so only entries the merge changed are hashed, and none whose digest
-         * b's tags hold. Else left unknown, for the next comparison to compute.
+         * a's inline share, corrected by the {@link #replacement} of all a's inline entries by
+         * {@code r}'s, plus {@code r}'s children's. Else left unknown, for the next comparison to
+         * compute.
          */
         private static void carryWalkedLocal(Node r, Node a, Node b) {
             if (r == null || a == null || a.localFlags == 0 || r.seps != null) {
@@ -2482,77 +2436,84 @@ public final class HashTrie<K, V> {
                 hi += child.localHi;
                 opaque |= (f & Node.OPAQUE) != 0;
             }
-            int an = a.keys.length;
+            long[] rTags = r.counters == null && rn > 0 ? new long[2 * rn] : null;
+            LocalDigest d = replacement(a, 0, a.keys.length, b, 0, b == null ? 0 : b.keys.length, r.keys, r.kv,
+                    r.counters, rn, rTags, 0);
+            r.setKnownLocal(lo + d.lo, hi + d.hi, opaque || d.opaque, kidsLocal, rTags);
+        }
+
+        /**
+         * The change of a local digest when a's inline entries {@code [aFrom, aTo)} are replaced
+         * by the {@code n} entries of {@code keys}, {@code kv} and {@code counters} (null: none is
+         * a dot), a run's or a node's in sort-key order. An entry that is a's own (same sort key,
+         * same objects) changes nothing and is not hashed; one that is b's (in
+         * {@code [bFrom, bTo)}, same value object, equal key: a merge may pair a's key with b's
+         * value, and equal keys hash alike) takes its digest from b's tags; any other is hashed,
+         * as is each of a's replaced entries unless a has tags. Each new entry's lanes go to
+         * {@code tags} from {@code tagsAt} on, if it is not null. So a join hashes at most the
+         * entries it changed, and a map's join that keeps one side's entries hashes none.
+         */
+        private static LocalDigest replacement(Node a, int aFrom, int aTo, Node b, int bFrom, int bTo, int[] keys,
+                Object[] kv, long[] counters, int n, long[] tags, int tagsAt) {
             long[] aTags = a.knownTags();
             long[] bTags = b == null ? null : b.knownTags();
-            int bn = b == null ? 0 : b.keys.length;
-            long[] rTags = r.counters == null && rn > 0 ? new long[2 * rn] : null;
-            int i = 0;
-            int k = 0;
-            for (int j = 0; j < rn; j++) {
-                int sk = r.keys[j];
-                while (i < an && a.keys[i] < sk) {
+            long lo = 0;
+            long hi = 0;
+            boolean opaque = false;
+            int i = aFrom;
+            int k = bFrom;
+            for (int j = 0; j < n; j++) {
+                int sk = keys[j];
+                Object key = kv[2 * j];
+                Object slot = kv[2 * j + 1];
+                long ctr = counters == null ? 0 : counters[j];
+                while (i < aTo && a.keys[i] < sk) {
                     LocalDigest d = entryLocal(a, i, aTags);
                     lo -= d.lo;
                     hi -= d.hi;
                     i++;
                 }
-                while (k < bn && b.keys[k] < sk) {
+                while (k < bTo && b.keys[k] < sk) {
                     k++;
-                }
-                if (i < an && a.keys[i] == sk && a.kv[2 * i] == r.kv[2 * j] && a.kv[2 * i + 1] == r.kv[2 * j + 1]
-                        && a.counter(i) == r.counter(j)) {
-                    // a's entry kept: its share stays in the sum.
-                    if (rTags != null) {
-                        LocalDigest d = entryLocal(a, i, aTags);
-                        rTags[2 * j] = d.lo;
-                        rTags[2 * j + 1] = d.hi;
-                    }
-                    i++;
-                    continue;
                 }
                 LocalDigest d;
-                if (bTags != null && k < bn && b.keys[k] == sk && b.kv[2 * k + 1] == r.kv[2 * j + 1]
-                        && b.counter(k) == r.counter(j)
-                        && (b.kv[2 * k] == r.kv[2 * j] || b.kv[2 * k].equals(r.kv[2 * j]))) {
-                    d = new LocalDigest(bTags[2 * k], bTags[2 * k + 1], false);
-                    k++;
+                if (i < aTo && a.keys[i] == sk && a.kv[2 * i] == key && a.kv[2 * i + 1] == slot && a.counter(i) == ctr) {
+                    // a's entry kept: its share stays in the sum.
+                    i++;
+                    if (tags == null) {
+                        continue;
+                    }
+                    d = entryLocal(a, i - 1, aTags);
                 } else {
-                    d = LocalDigest.ofEntry(r.kv[2 * j], r.kv[2 * j + 1], r.counter(j));
+                    if (bTags != null && k < bTo && b.keys[k] == sk && b.kv[2 * k + 1] == slot && b.counter(k) == ctr
+                            && (b.kv[2 * k] == key || b.kv[2 * k].equals(key))) {
+                        d = new LocalDigest(bTags[2 * k], bTags[2 * k + 1], false);
+                        k++;
+                    } else {
+                        // A removed opaque entry may leave the flag set: a spare verification, never a wrong skip.
+                        d = LocalDigest.ofEntry(key, slot, ctr);
+                        opaque |= d.opaque;
+                    }
+                    lo += d.lo;
+                    hi += d.hi;
                 }
-                lo += d.lo;
-                hi += d.hi;
-                opaque |= d.opaque;
-                if (rTags != null) {
-                    rTags[2 * j] = d.lo;
-                    rTags[2 * j + 1] = d.hi;
+                if (tags != null) {
+                    tags[2 * (tagsAt + j)] = d.lo;
+                    tags[2 * (tagsAt + j) + 1] = d.hi;
                 }
             }
-            for (; i < an; i++) {
+            for (; i < aTo; i++) {
                 LocalDigest d = entryLocal(a, i, aTags);
                 lo -= d.lo;
                 hi -= d.hi;
             }
-            r.setKnownLocal(lo, hi, opaque, kidsLocal, rTags);
+            return new LocalDigest(lo, hi, opaque);
         }
 
         /** The local digest of node {@code n}'s entry {@code i}: from its tags if it has them, else hashed. */
         private static LocalDigest entryLocal(Node n, int i, long[] tags) {
             return tags != null ? new LocalDigest(tags[2 * i], tags[2 * i + 1], false)
                     : LocalDigest.ofEntry(n.kv[2 * i], n.kv[2 * i + 1], n.counter(i));
-        }
-
-        /**
-         * Whether node {@code n}'s entry {@code i} is the run's entry {@code j}: same sort key, the
-         * same value object and counter, and equal keys (a merge may pair a's key with b's value;
-         * equal keys hash alike, so the entry's digest is the same).
-         */
-        private static boolean sameStored(Node n, int i, Run out, int j) {
-            if (n.keys[i] != out.keys[j] || n.kv[2 * i + 1] != out.kv[2 * j + 1] || n.counter(i) != out.counters[j]) {
-                return false;
-            }
-            Object k = n.kv[2 * i];
-            return k == out.kv[2 * j] || k.equals(out.kv[2 * j]);
         }
 
         /**
@@ -2599,26 +2560,6 @@ public final class HashTrie<K, V> {
             return map;
         }
 
-        /** The longest common suffix, at most {@code m} entries, of two nodes with dot counters (as {@link #dotPrefix}). */
-        private static int dotSuffix(Node a, Node b, int m) {
-            int i = a.keys.length - 1;
-            int j = b.keys.length - 1;
-            int s = 0;
-            while (s < m && a.keys[i] == b.keys[j] && a.counters[i] != 0 && a.counters[i] == b.counters[j]) {
-                s++;
-                i--;
-                j--;
-            }
-            for (int k = 0; k < s; k++) {
-                Object sa = a.kv[2 * (a.keys.length - 1 - k) + 1];
-                Object sb = b.kv[2 * (b.keys.length - 1 - k) + 1];
-                if (sa != sb && !sa.equals(sb)) {
-                    return k;
-                }
-            }
-            return s;
-        }
-
         /**
          * The longest common prefix, at most {@code m} entries, of two nodes with dot counters:
          * entries with the same sort key and the same dot ({@link #sameDot}), found by comparing
@@ -2631,6 +2572,7 @@ public final class HashTrie<K, V> {
             if (c >= 0) {
                 limit = c;
             }
+            // Sort keys and counters are equal up to limit: only the dots' replicas are left to compare.
             int i = 0;
             while (i < limit && a.counters[i] != 0) {
                 Object sa = a.kv[2 * i + 1];
@@ -2682,7 +2624,6 @@ public final class HashTrie<K, V> {
             return r;
         }
 
-        /** Whether a's entry {@code i} and b's entry {@code j} have the same sort key and hold the same dot. */
         /**
          * Whether a's entry {@code i} and b's {@code j} are the same entry: equal sort keys and
          * either the same dot (nodes with counters, {@link #dotsIdentify}) or, for entries without
